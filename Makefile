@@ -1,0 +1,44 @@
+# Two commands for users: `make run` and `make test`. Everything else here is what they need.
+# Environments are rebuilt only when their lock file changes (stamp files), so a second run starts in seconds.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+RASA_VENV := .venv-rasa
+UV := $(VENV)/bin/uv
+
+.PHONY: run test envs lock chromium clean-envs
+
+run: envs
+	$(VENV)/bin/shop run
+
+# TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests.
+test: envs
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+envs: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+	  { echo "The app environment needs Python 3.11 as '$(PYTHON)' (set PYTHON=/path/to/python3.11)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements/app.lock.txt pyproject.toml | $(UV)
+	$(UV) pip sync --quiet --python $(VENV)/bin/python requirements/app.lock.txt
+	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock.txt | $(UV)
+	@py310=$$(scripts/find-python310 $(UV)) && \
+	  { [ -x $(RASA_VENV)/bin/python ] || $(UV) venv --quiet --python "$$py310" $(RASA_VENV); }
+	$(UV) pip sync --quiet --python $(RASA_VENV)/bin/python requirements/rasa.lock.txt
+	@touch $@
+
+# Re-pin both environments after editing requirements/*.in.
+lock: $(UV)
+	$(UV) pip compile --quiet --generate-hashes --python-version 3.11 requirements/app.in -o requirements/app.lock.txt
+	$(UV) pip compile --quiet --generate-hashes --python-version 3.10 requirements/rasa.in -o requirements/rasa.lock.txt
+
+clean-envs:
+	rm -rf $(VENV) $(RASA_VENV)

@@ -1,0 +1,1 @@
+"""The catalog: CSV import/export and the queries shoppers' questions need."""

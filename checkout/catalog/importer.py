@@ -1,0 +1,109 @@
+"""Applies a checked catalog file to the database: upsert by SKU in one transaction, deactivate the rest."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from checkout.catalog.csv_format import CatalogRow, RowError, parse_catalog, write_catalog
+from checkout.db.models import Product, Variant
+from checkout.money import Money
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_catalog(session: Session, data: bytes, default_currency: str) -> ImportResult:
+    """A file with any bad row changes nothing and returns every error; otherwise the catalog matches the file."""
+    rows, errors = parse_catalog(data, default_currency)
+    if errors:
+        return ImportResult(errors=errors)
+    if not rows:
+        return ImportResult(errors=[RowError(1, "the file has a header but no products")])
+
+    result = ImportResult()
+    products = {p.name_key: p for p in session.scalars(select(Product))}
+    variants = {v.sku.casefold(): v for v in session.scalars(select(Variant))}
+    descriptions: dict[str, str | None] = {}
+    for row in rows:  # a product's description is the first one its rows give
+        if not descriptions.get(row.product_key):
+            descriptions[row.product_key] = row.description
+    seen_skus: set[str] = set()
+    for row in rows:
+        product = products.get(row.product_key)
+        if product is None:
+            product = Product(name_key=row.product_key, name=row.name)
+            products[row.product_key] = product
+            session.add(product)
+        product.name, product.category, product.active = row.name, row.category, True
+        product.description = descriptions[row.product_key]
+        variant = variants.get(row.sku.casefold())
+        seen_skus.add(row.sku.casefold())
+        if variant is None:
+            session.add(Variant(product=product, **_variant_fields(row)))
+            result.created += 1
+            continue
+        before = _snapshot(variant)
+        variant.product = product
+        for key, value in _variant_fields(row).items():
+            setattr(variant, key, value)
+        variant.active = True
+        if _snapshot(variant) == before:
+            result.unchanged += 1
+        else:
+            result.updated += 1
+    for key, variant in variants.items():
+        if key not in seen_skus and variant.active:
+            variant.active = False
+            result.deactivated += 1
+    session.flush()
+    _deactivate_products_without_variants(session)
+    return result
+
+
+def _variant_fields(row: CatalogRow) -> dict:
+    return dict(sku=row.sku, color=row.color, size=row.size, price_minor=row.price.amount_minor,
+                currency=row.price.currency, stock=row.stock, image_url=row.image_url)
+
+
+def _snapshot(variant: Variant) -> tuple:
+    return (variant.product, variant.sku, variant.color,
+            variant.size, variant.price_minor, variant.currency, variant.stock, variant.image_url, variant.active)
+
+
+def _deactivate_products_without_variants(session: Session) -> None:
+    active_counts = dict(session.execute(
+        select(Variant.product_id, func.count()).where(Variant.active.is_(True)).group_by(Variant.product_id)
+    ).all())
+    for product in session.scalars(select(Product).where(Product.active.is_(True))):
+        if not active_counts.get(product.id):
+            product.active = False
+
+
+def catalog_is_empty(session: Session) -> bool:
+    return session.scalar(select(func.count()).select_from(Variant)) == 0
+
+
+def export_catalog(session: Session, include_inactive: bool = False) -> str:
+    query = select(Variant).join(Variant.product).order_by(Product.name, Variant.id)
+    if not include_inactive:
+        query = query.where(Variant.active.is_(True))
+    rows = []
+    for v in session.scalars(query):
+        rows.append(dict(
+            sku=v.sku, name=v.product.name, price=Money(v.price_minor, v.currency).major_string(),
+            currency=v.currency, stock="" if v.stock is None else str(v.stock), category=v.product.category or "",
+            description=v.product.description or "", color=v.color or "", size=v.size or "", image_url=v.image_url or "",
+        ))
+    return write_catalog(rows)

@@ -1,0 +1,42 @@
+"""What shoppers ask of the catalog, read live from the database at the moment of asking."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from checkout.db.models import Product, Variant
+
+
+@dataclass(frozen=True)
+class CategorySummary:
+    name: str
+    product_count: int
+
+
+def list_categories(session: Session) -> list[CategorySummary]:
+    rows = session.execute(
+        select(Product.category, func.count(Product.id))
+        .where(Product.active.is_(True), Product.category.is_not(None))
+        .group_by(Product.category)
+        .order_by(Product.category)
+    ).all()
+    return [CategorySummary(name, count) for name, count in rows]
+
+
+def list_products(session: Session, category: str | None = None) -> list[Product]:
+    """Active products (with their active variants loaded), optionally of one category."""
+    query = (
+        select(Product)
+        .where(Product.active.is_(True))
+        .options(selectinload(Product.variants))
+        .order_by(Product.category, Product.name)
+    )
+    if category:
+        query = query.where(Product.category == category.lower())
+    return list(session.scalars(query))
+
+
+def active_variants(product: Product) -> list[Variant]:
+    return [v for v in product.variants if v.active]

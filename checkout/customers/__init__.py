@@ -1,0 +1,1 @@
+"""Customer records: identity per channel, details from checkout, exports."""

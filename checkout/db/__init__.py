@@ -1,0 +1,1 @@
+"""Database access: engine and sessions (`database`), typed models (`models`), Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Orders: numbers, creation from a cart, status changes, and the export contract."""

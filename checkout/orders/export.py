@@ -1,0 +1,92 @@
+"""The orders contract: the JSON objects of `shop orders export` and `GET /api/orders`, and the CSV."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from checkout.db.models import Order
+from checkout.money import Money
+
+CSV_COLUMNS = (
+    "number", "status", "created_at", "channel", "sender_id", "customer_name", "customer_phone",
+    "customer_email", "customer_address", "sku", "item_name", "color", "size", "quantity",
+    "unit_price", "line_total", "total", "currency", "payment_method", "payment_status",
+)
+
+
+def isoformat_utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def order_to_dict(order: Order) -> dict:
+    money = lambda minor: Money(minor, order.currency).major_string()  # noqa: E731
+    payment = order.payments[-1] if order.payments else None
+    return {
+        "number": order.number,
+        "status": order.status,
+        "created_at": isoformat_utc(order.created_at),
+        "channel": order.channel,
+        "sender_id": order.sender_id,
+        "customer": {
+            "name": order.customer_name, "phone": order.customer_phone,
+            "email": order.customer_email, "address": order.customer_address,
+        },
+        "items": [
+            {"sku": i.sku, "name": i.name, "color": i.color, "size": i.size, "quantity": i.quantity,
+             "unit_price": money(i.unit_price_minor), "line_total": money(i.line_total_minor)}
+            for i in order.items
+        ],
+        "total": money(order.total_minor),
+        "currency": order.currency,
+        "payment": {
+            "method": payment.method if payment else None,
+            "status": payment.status if payment else None,
+            "url": payment.url if payment else None,
+            "reference": payment.reference if payment else None,
+        },
+    }
+
+
+def find_orders(session: Session, status: str | None = None, since: datetime | None = None,
+                until: datetime | None = None, limit: int | None = None, offset: int = 0) -> list[Order]:
+    """Newest first; `since` and `until` bound created_at (inclusive, exclusive)."""
+    query = select(Order).options(selectinload(Order.items), selectinload(Order.payments))
+    if status:
+        query = query.where(Order.status == status)
+    if since:
+        query = query.where(Order.created_at >= since)
+    if until:
+        query = query.where(Order.created_at < until)
+    query = query.order_by(Order.created_at.desc(), Order.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def spreadsheet_safe(value):
+    """Shopper-typed text starting with = + - @ would run as a formula in Excel; quote it."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def orders_to_csv(orders: list[Order]) -> str:
+    """One row per order line, the order's columns repeated, so a spreadsheet can sum either."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for order in orders:
+        data = order_to_dict(order)
+        c, p = data["customer"], data["payment"]
+        for item in data["items"]:
+            writer.writerow([spreadsheet_safe(v) for v in (
+                data["number"], data["status"], data["created_at"], data["channel"], data["sender_id"],
+                c["name"], c["phone"], c["email"], c["address"], item["sku"], item["name"], item["color"],
+                item["size"], item["quantity"], item["unit_price"], item["line_total"], data["total"],
+                data["currency"], p["method"], p["status"],
+            )])
+    return out.getvalue()

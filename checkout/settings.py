@@ -1,0 +1,106 @@
+"""The one place that reads the environment (and an optional `.env` file at the project root).
+
+Every other module receives a `Settings` object; nothing else calls os.environ, so tests can
+build settings explicitly and processes started by `shop run` inherit one consistent view.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PAYMENT_INSTRUCTIONS = (
+    "Pay by bank transfer to IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP), "
+    "with your order number as the reference, or choose cash on delivery."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'shop.db'}"
+    shop_name: str = "Loop Streetwear"
+    shop_currency: str = "EUR"
+    shop_payment_instructions: str = DEFAULT_PAYMENT_INSTRUCTIONS
+    shop_shipping_info: str = (
+        "We ship within the EU in 2-4 working days for 4.90 EUR, free from 80 EUR. "
+        "Outside the EU: 5-10 working days, 14.90 EUR."
+    )
+    shop_returns_info: str = (
+        "You can return unworn items within 30 days of delivery for a full refund; "
+        "write to us here with your order number and we send a return label."
+    )
+    shop_payment_methods: str = "manual"
+    shop_secret_key: str = ""
+    # Rasa engine files: conversations (tracker store) live beside our tables by default.
+    rasa_tracker_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa.db'}"
+    rasa_host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    action_server_host: str = "127.0.0.1"
+    action_server_port: int = 5055
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    model_cache_dir: str = str(Path.home() / ".cache" / "conversational-checkout" / "models")
+    redis_url: str = ""
+    telegram_bot_token: str = ""
+    telegram_api_base_url: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_payment_provider_token: str = ""
+    telegram_seller_chat_id: str = ""
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def action_server_url(self) -> str:
+        return f"http://{self.action_server_host}:{self.action_server_port}/webhook"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def model_cache_path(self) -> Path:
+        return Path(self.model_cache_dir).expanduser()
+
+    @property
+    def var_dir(self) -> Path:
+        return PROJECT_ROOT / "var"
+
+    def as_environment(self) -> dict[str, str]:
+        """The same settings as environment variables, for the processes `shop run` starts."""
+        return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
+
+    def replace(self, **changes) -> "Settings":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**values)
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Settings from `.env` (if present) overlaid by the process environment."""
+    source: dict[str, str] = {}
+    env_file = env_file if env_file is not None else PROJECT_ROOT / ".env"
+    if env_file.exists():
+        source.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    source.update(os.environ if environ is None else environ)
+
+    values: dict = {}
+    for f in fields(Settings):
+        raw = source.get(f.name.upper())
+        if raw is None or raw == "":
+            continue
+        values[f.name] = int(raw) if f.type == "int" else raw
+    if "database_url" in values and "rasa_tracker_url" not in values:
+        # One database for everything when the operator points us at a server (PostgreSQL).
+        values["rasa_tracker_url"] = values["database_url"]
+    return Settings(**values)

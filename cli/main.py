@@ -1,0 +1,37 @@
+"""Entry point of the `shop` console command."""
+from __future__ import annotations
+
+
+import click
+
+from cli.context import AppContext, pass_app
+from cli.data_commands import catalog, customers, db, orders, seller
+from cli.run_command import run
+from cli.training import TrainingFailed, ensure_model
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def shop(ctx: click.Context):
+    """Conversational checkout: set-up, data import/export and the process runner."""
+    ctx.ensure_object(AppContext)
+
+
+@shop.command()
+@click.option("--force", is_flag=True, help="Train even when a model for these inputs exists.")
+@pass_app
+def train(app: AppContext, force: bool):
+    """Train the Rasa model; skipped when data and config are unchanged."""
+    try:
+        model = ensure_model(app.settings.model_cache_path, force=force, echo=click.echo)
+    except TrainingFailed as exc:
+        raise click.ClickException(str(exc))
+    click.echo(str(model))
+
+
+for command in (catalog, orders, customers, db, seller, run):
+    shop.add_command(command)
+
+
+def main() -> None:
+    shop(prog_name="shop")

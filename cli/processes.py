@@ -1,0 +1,111 @@
+"""Runs several long-lived processes as one: prefixed log lines, and all stop when one stops or on Ctrl-C."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import IO
+
+import httpx
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    command: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    # Answering 2xx here means the process serves (printed in "what runs where").
+    ready_url: str | None = None
+
+
+class Supervisor:
+    def __init__(self, specs: list[ProcessSpec], out: IO[str] = sys.stdout, cwd: str | None = None):
+        self.specs = specs
+        self.out = out
+        self.cwd = cwd
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+        self._width = max(len(s.name) for s in specs)
+
+    def start(self) -> None:
+        for spec in self.specs:
+            process = subprocess.Popen(
+                spec.command, env={**os.environ, **spec.env}, cwd=self.cwd, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, errors="replace",
+                # Own process group: Ctrl-C reaches us once, and we stop each child in order.
+                start_new_session=True,
+            )
+            self.processes[spec.name] = process
+            threading.Thread(target=self._pump, args=(spec.name, process), daemon=True).start()
+
+    def _pump(self, name: str, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            self.log(name, line.rstrip("\n"))
+
+    def log(self, name: str, line: str) -> None:
+        with self._lock:
+            self.out.write(f"{name:<{self._width}} | {line}\n")
+            self.out.flush()
+
+    def wait_ready(self, timeout: float) -> None:
+        """Blocks until every process with a ready_url answers; raises if one dies or time runs out."""
+        deadline = time.monotonic() + timeout
+        pending = [s for s in self.specs if s.ready_url]
+        while pending:
+            for spec in list(pending):
+                self._raise_if_exited(spec.name)
+                try:
+                    if httpx.get(spec.ready_url, timeout=2).status_code < 500:
+                        pending.remove(spec)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError("not ready after %ds: %s" % (timeout, ", ".join(s.name for s in pending)))
+            time.sleep(0.3)
+
+    def _raise_if_exited(self, name: str) -> None:
+        code = self.processes[name].poll()
+        if code is not None:
+            raise RuntimeError(f"{name} exited with code {code} while starting")
+
+    def supervise(self) -> int:
+        """Until Ctrl-C/SIGTERM or a child exits; then stops the rest. Returns the exit code to use."""
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        code = 0
+        while not stop.is_set():
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    self.log("shop", f"{name} exited with code {process.returncode}; stopping the others")
+                    code = process.returncode or 1
+                    stop.set()
+                    break
+            stop.wait(0.5)
+        self.log("shop", "stopping all processes")
+        self.stop()
+        return code
+
+    def stop(self, timeout: float = 10) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name, process in self.processes.items():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.log("shop", f"{name} did not stop in {timeout}s; killing it")
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+
+
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,93 @@
+"""How we drive the Rasa engine in .venv-rasa: its environment, its endpoints file, its command lines.
+
+Rasa runs on Python 3.10 with SQLAlchemy 1.4, so we never import it; we write its configuration and
+start it as a process.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from sqlalchemy.engine import make_url
+
+from checkout.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+
+
+def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ if base is None else base)
+    env.update({
+        "RASA_TELEMETRY_ENABLED": "false",  # no phoning home, and no network here anyway
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "PYTHONWARNINGS": "ignore",
+    })
+    return env
+
+
+def tracker_store_config(url: str) -> dict:
+    """Rasa's SQLTrackerStore wants the URL in pieces; it brings its own driver (psycopg2 for PostgreSQL)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
+    if backend != "postgresql":
+        raise ValueError(f"Rasa's tracker store supports sqlite and postgresql here, not {backend}")
+    config = {"type": "SQL", "dialect": "postgresql", "url": parsed.host or "localhost", "db": parsed.database}
+    if parsed.port:
+        config["port"] = parsed.port
+    if parsed.username:
+        config["username"] = parsed.username
+    if parsed.password:
+        config["password"] = parsed.password
+    return config
+
+
+def lock_store_config(redis_url: str) -> dict:
+    """In-memory locks for one Rasa process; Redis when several share the conversations."""
+    if not redis_url:
+        return {"type": "in_memory"}
+    parts = urlsplit(redis_url)
+    config = {"type": "redis", "url": parts.hostname or "localhost", "port": parts.port or 6379,
+              "db": int(parts.path.strip("/") or 0)}
+    if parts.password:
+        config["password"] = parts.password
+    return config
+
+
+def endpoints_config(settings: Settings) -> dict:
+    return {
+        "action_endpoint": {"url": settings.action_server_url},
+        "tracker_store": tracker_store_config(settings.rasa_tracker_url),
+        "lock_store": lock_store_config(settings.redis_url),
+    }
+
+
+def write_endpoints(settings: Settings, path: Path) -> Path:
+    """Rasa's endpoints file for these settings (the root endpoints.yml is the documented default)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Written by `shop run` from the settings; edit .env, not this file.\n"
+                    + yaml.safe_dump(endpoints_config(settings), sort_keys=False))
+    return path
+
+
+def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[str]:
+    return [
+        str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
+        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+        # Our web app and gateway call Rasa server-side; no browser talks to it directly.
+        "--cors", settings.web_url,
+    ]
+
+
+def rasa_train_command(out_dir: Path, model_name: str) -> list[str]:
+    return [
+        str(RASA_BIN), "train", "--config", str(PROJECT_ROOT / "config.yml"),
+        "--domain", str(PROJECT_ROOT / "domain.yml"), "--data", str(PROJECT_ROOT / "data"),
+        "--out", str(out_dir), "--fixed-model-name", model_name,
+    ]

@@ -1,0 +1,72 @@
+"""`shop run`: make sure everything exists, then start every process and keep them together."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from checkout.catalog.importer import catalog_is_empty, import_catalog
+from checkout.db.migrate import upgrade
+from checkout.settings import PROJECT_ROOT, Settings
+from cli.context import AppContext, pass_app
+from cli.processes import ProcessSpec, Supervisor
+from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
+from cli.training import ensure_model
+
+DEMO_CATALOG = PROJECT_ROOT / "data" / "catalog" / "demo.csv"
+
+
+def prepare(app: AppContext, echo=click.echo) -> Path:
+    """Migrations, the demo catalog for an empty shop, a trained model. Returns the model path."""
+    upgrade(app.settings.database_url)
+    with app.db.transaction() as session:
+        if catalog_is_empty(session):
+            result = import_catalog(session, DEMO_CATALOG.read_bytes(), app.settings.shop_currency)
+            if not result.ok:
+                raise click.ClickException(f"demo catalog: {result.errors[0]}")
+            echo(f"Loaded the demo catalog ({result.created} SKUs) into the empty database.")
+    return ensure_model(app.settings.model_cache_path, echo=echo)
+
+
+def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[ProcessSpec]:
+    env = settings.as_environment()
+    python = sys.executable
+    specs = [
+        ProcessSpec("rasa", rasa_run_command(settings, model, endpoints), rasa_environment(env),
+                    ready_url=f"{settings.rasa_url}/"),
+        ProcessSpec("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(settings.action_server_port)],
+                    {**env, "SANIC_HOST": settings.action_server_host},
+                    ready_url=f"http://{settings.action_server_host}:{settings.action_server_port}/health"),
+        ProcessSpec("web", [python, "-m", "waitress", "--host", settings.web_host, "--port", str(settings.web_port),
+                            "--threads", "8", "--call", "web:create_app"], env,
+                    ready_url=f"{settings.web_url}/healthz"),
+    ]
+    if settings.telegram_bot_token:
+        specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env))
+    return specs
+
+
+@click.command("run")
+@pass_app
+def run(app: AppContext):
+    """Set up what is missing, then start Rasa, the action server, the web app (and Telegram when configured)."""
+    model = prepare(app)
+    endpoints = write_endpoints(app.settings, app.settings.var_dir / "endpoints.yml")
+    supervisor = Supervisor(process_specs(app.settings, model, endpoints), cwd=str(PROJECT_ROOT))
+    supervisor.start()
+    try:
+        supervisor.wait_ready(timeout=300)
+    except (RuntimeError, TimeoutError) as exc:
+        supervisor.log("shop", f"could not start: {exc}")
+        supervisor.stop()
+        sys.exit(1)
+    s = app.settings
+    supervisor.log("shop", "ready:")
+    supervisor.log("shop", f"  shop chat + seller dashboard  {s.web_url}/  ({s.web_url}/seller)")
+    supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")
+    supervisor.log("shop", f"  action server                 {s.action_server_url}")
+    supervisor.log("shop", "  Telegram gateway              " + ("polling/webhook" if s.telegram_bot_token else "off (set TELEGRAM_BOT_TOKEN)"))
+    supervisor.log("shop", "Ctrl-C stops everything.")
+    sys.exit(supervisor.supervise())

@@ -1,0 +1,65 @@
+"""`shop train`: a model per fingerprint of its inputs, never retrained when nothing changed.
+
+The fingerprint covers Rasa's config, domain, training data and the locked Rasa version. Trained models
+are kept in models/ and in a per-user cache, so a fresh clone with unchanged data starts at once.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+from checkout.settings import PROJECT_ROOT
+from cli.rasa_engine import rasa_environment, rasa_train_command
+
+MODELS_DIR = PROJECT_ROOT / "models"
+KEEP_MODELS = 3
+
+
+def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
+    data = sorted(p for p in (root / "data").rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+    return [root / "config.yml", root / "domain.yml", root / "requirements" / "rasa.lock.txt", *data]
+
+
+def model_fingerprint(root: Path = PROJECT_ROOT) -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+class TrainingFailed(RuntimeError):
+    pass
+
+
+def ensure_model(cache_dir: Path, force: bool = False, echo=print) -> Path:
+    """Path of the model for the current inputs, training it only when no copy exists."""
+    fingerprint = model_fingerprint()
+    model = MODELS_DIR / f"{fingerprint}.tar.gz"
+    cached = cache_dir / model.name
+    if not force and model.exists():
+        echo(f"Model {model.name} is up to date.")
+        return model
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    if not force and cached.exists():
+        shutil.copyfile(cached, model)
+        echo(f"Model {model.name} restored from {cache_dir}.")
+        return model
+    echo(f"Training model {fingerprint} (a few minutes on 2 cores)...")
+    result = subprocess.run(rasa_train_command(MODELS_DIR, fingerprint), env=rasa_environment(), cwd=PROJECT_ROOT)
+    if result.returncode != 0 or not model.exists():
+        raise TrainingFailed(f"rasa train exited with {result.returncode}")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(model, cached.with_suffix(".partial"))
+    cached.with_suffix(".partial").replace(cached)  # atomic: a parallel clone never reads half a model
+    _prune(MODELS_DIR, keep=model)
+    return model
+
+
+def _prune(directory: Path, keep: Path) -> None:
+    models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[KEEP_MODELS:]:
+        if old != keep:
+            old.unlink(missing_ok=True)

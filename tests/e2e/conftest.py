@@ -1,0 +1,77 @@
+"""The real stack on free loopback ports: Rasa server, action server and web app, with a fresh database."""
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from checkout.catalog.importer import import_catalog
+from checkout.db.database import Database
+from checkout.db.migrate import upgrade
+from checkout.settings import PROJECT_ROOT, Settings, load_settings
+from cli.processes import Supervisor
+from cli.rasa_engine import write_endpoints
+from cli.run_command import DEMO_CATALOG, process_specs
+from cli.training import ensure_model
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    db: Database
+    log_path: Path
+
+    def say(self, message: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30) -> list[dict]:
+        """One shopper turn through Rasa's REST channel; returns the bot messages."""
+        body = {"sender": sender or "e2e-" + uuid.uuid4().hex[:8], "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = httpx.post(f"{self.settings.rasa_url}/webhooks/rest/webhook", json=body, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+    def healthy(self) -> bool:
+        urls = [f"{self.settings.rasa_url}/", f"{self.settings.web_url}/healthz",
+                f"http://{self.settings.action_server_host}:{self.settings.action_server_port}/health"]
+        return all(httpx.get(u, timeout=5).status_code == 200 for u in urls)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    tmp = tmp_path_factory.mktemp("stack")
+    base = load_settings(environ={}, env_file=tmp / "no.env")
+    settings = base.replace(
+        database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
+        rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
+        shop_secret_key="e2e-secret", shop_name="E2E Shop",
+    )
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.transaction() as session:
+        assert import_catalog(session, DEMO_CATALOG.read_bytes(), settings.shop_currency).ok
+    model = ensure_model(settings.model_cache_path)
+    endpoints = write_endpoints(settings, tmp / "endpoints.yml")
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "e2e-stack.log"
+    log = log_path.open("w")
+    supervisor = Supervisor(process_specs(settings, model, endpoints), out=log, cwd=str(PROJECT_ROOT))
+    supervisor.start()
+    try:
+        supervisor.wait_ready(timeout=300)
+        yield Stack(settings, db, log_path)
+    finally:
+        supervisor.stop()
+        log.close()
+        db.dispose()
