@@ -1,0 +1,11 @@
+"""All tables; importing this package registers them on `Base.metadata`."""
+from .admin import AuditLog, SellerUser
+from .base import Base, utcnow
+from .catalog import Product, Variant
+from .customers import Conversation, Customer, Message
+from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem, Payment, ProcessedEvent
+
+__all__ = [
+    "AuditLog", "Base", "Cart", "CartItem", "Conversation", "Customer", "Message", "ORDER_STATUSES",
+    "Order", "OrderItem", "Payment", "ProcessedEvent", "Product", "SellerUser", "Variant", "utcnow",
+]
