@@ -40,6 +40,8 @@ class Money:
     def parse(cls, text: str, currency: str) -> "Money":
         """'24.90' EUR -> 2490. A dot is the only decimal separator; more decimals than the currency has is an error."""
         currency = normalize_currency(currency)
+        if text is not None and not isinstance(text, str):  # a float (e.g. from JSON) is never money
+            raise MoneyError(f"price {text!r} must be text like '24.90', not a {type(text).__name__}")
         text = (text or "").strip()
         if not _AMOUNT.match(text):
             raise MoneyError(f"price {text!r} is not a number like 24.90")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from checkout.settings import PROJECT_ROOT
+from cli.catalog_nlu import GENERATED_FILE, write_catalog_nlu
 from cli.context import AppContext, pass_app
 from cli.data_commands import catalog, customers, db, orders, seller
 from cli.run_command import run
@@ -21,7 +23,10 @@ def shop(ctx: click.Context):
 @click.option("--force", is_flag=True, help="Train even when a model for these inputs exists.")
 @pass_app
 def train(app: AppContext, force: bool):
-    """Train the Rasa model; skipped when data and config are unchanged."""
+    """Write the catalog's words into data/, then train the Rasa model (skipped when nothing changed)."""
+    with app.db.transaction() as session:
+        if write_catalog_nlu(session):
+            click.echo(f"Updated {GENERATED_FILE.relative_to(PROJECT_ROOT)} from the catalog.")
     try:
         model = ensure_model(app.settings.model_cache_path, force=force, echo=click.echo)
     except TrainingFailed as exc:

@@ -43,8 +43,9 @@ class Supervisor:
             threading.Thread(target=self._pump, args=(spec.name, process), daemon=True).start()
 
     def _pump(self, name: str, process: subprocess.Popen) -> None:
-        for line in process.stdout:
-            self.log(name, line.rstrip("\n"))
+        with process.stdout:  # closed at EOF, so a stopped child leaves no open pipe behind
+            for line in process.stdout:
+                self.log(name, line.rstrip("\n"))
 
     def log(self, name: str, line: str) -> None:
         with self._lock:

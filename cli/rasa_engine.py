@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from sqlalchemy.engine import make_url
 
+from checkout.db.database import sqlalchemy_url
 from checkout.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
@@ -30,7 +31,7 @@ def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
 
 def tracker_store_config(url: str) -> dict:
     """Rasa's SQLTrackerStore wants the URL in pieces; it brings its own driver (psycopg2 for PostgreSQL)."""
-    parsed = make_url(url)
+    parsed = make_url(sqlalchemy_url(url))  # postgres:// as DATABASE_URL accepts it
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def lock_store_config(redis_url: str) -> dict:
     config = {"type": "redis", "url": parts.hostname or "localhost", "port": parts.port or 6379,
               "db": int(parts.path.strip("/") or 0)}
     if parts.password:
-        config["password"] = parts.password
+        config["password"] = unquote(parts.password)
     return config
 
 

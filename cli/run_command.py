@@ -9,6 +9,7 @@ import click
 from checkout.catalog.importer import catalog_is_empty, import_catalog
 from checkout.db.migrate import upgrade
 from checkout.settings import PROJECT_ROOT, Settings
+from cli.catalog_nlu import write_catalog_nlu
 from cli.context import AppContext, pass_app
 from cli.processes import ProcessSpec, Supervisor
 from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
@@ -26,6 +27,7 @@ def prepare(app: AppContext, echo=click.echo) -> Path:
             if not result.ok:
                 raise click.ClickException(f"demo catalog: {result.errors[0]}")
             echo(f"Loaded the demo catalog ({result.created} SKUs) into the empty database.")
+        write_catalog_nlu(session)
     return ensure_model(app.settings.model_cache_path, echo=echo)
 
 

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 from checkout.money import Money, MoneyError
 
 COLUMNS = ("sku", "name", "price", "currency", "stock", "category", "description", "color", "size", "image_url")
+# Prices (in minor units) and stock are 32-bit integers in the database.
+MAX_INTEGER = 2**31 - 1
 MAX_FIELD = {"sku": 64, "name": 200, "category": 100, "description": 5000, "color": 50, "size": 20, "image_url": 500}
 
 
@@ -55,8 +57,8 @@ def _blank_to_none(value: str | None) -> str | None:
 def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow], list[RowError]]:
     try:
         text = data.decode("utf-8-sig")  # Excel writes a BOM; accept it
-    except UnicodeDecodeError as exc:
-        return [], [RowError(1, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")]
+    except UnicodeDecodeError:
+        return [], _encoding_errors(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
@@ -70,8 +72,10 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
 
     rows: list[CatalogRow] = []
     errors: list[RowError] = []
+    end_of_previous = reader.line_num
     for fields in reader:
-        line = reader.line_num
+        # A quoted field may span lines: report the line where the row starts, not where it ends.
+        line, end_of_previous = end_of_previous + 1, reader.line_num
         if not any(f.strip() for f in fields):
             continue  # blank lines are not rows
         if len(fields) != len(COLUMNS):
@@ -84,6 +88,19 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
     errors.extend(_cross_row_errors(rows))
     errors.sort(key=lambda e: e.line)
     return rows, errors
+
+
+def _encoding_errors(data: bytes) -> list[RowError]:
+    """Every line that is not UTF-8, so the seller can find the characters to fix."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    errors = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            errors.append(RowError(number, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the "
+                                           "line); save it as CSV UTF-8"))
+    return errors or [RowError(1, "the file is not UTF-8 text; save it as CSV UTF-8")]
 
 
 def _parse_row(line: int, raw: dict[str, str], default_currency: str) -> tuple[CatalogRow | None, list[RowError]]:
@@ -103,10 +120,14 @@ def _parse_row(line: int, raw: dict[str, str], default_currency: str) -> tuple[C
         price = Money.parse(values["price"] or "", values["currency"] or default_currency)
     except MoneyError as exc:
         errors.append(str(exc) if values["price"] else "price is required")
+    if price is not None and price.amount_minor > MAX_INTEGER:
+        errors.append(f"price {values['price']} is too large")
     stock = None
     if values["stock"] is not None:
-        if values["stock"].isdigit():
+        if values["stock"].isascii() and values["stock"].isdigit():  # not '²', which int() refuses
             stock = int(values["stock"])
+            if stock > MAX_INTEGER:
+                errors.append(f"stock {stock} is too large")
         else:
             errors.append(f"stock {values['stock']!r} must be a whole number >= 0, or blank when not tracked")
     if values["image_url"]:

@@ -39,6 +39,12 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
     for row in rows:  # a product's description is the first one its rows give
         if not descriptions.get(row.product_key):
             descriptions[row.product_key] = row.description
+    # A changed product name, category or description changes how each of its SKUs is listed.
+    products_before = {key: (p.name, p.category, p.description) for key, p in products.items()}
+    file_skus = {row.sku.casefold() for row in rows}
+    # Variants whose SKU left the file, by their place in a product: a new SKU in the same place is the
+    # same variant renamed (the database allows one variant per product, colour and size).
+    leaving = {(v.product_id, v.color, v.size): v for key, v in variants.items() if key not in file_skus}
     seen_skus: set[str] = set()
     for row in rows:
         product = products.get(row.product_key)
@@ -49,6 +55,10 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
         product.name, product.category, product.active = row.name, row.category, True
         product.description = descriptions[row.product_key]
         variant = variants.get(row.sku.casefold())
+        if variant is None and product.id is not None:
+            variant = leaving.pop((product.id, row.color, row.size), None)
+            if variant is not None:
+                variants[row.sku.casefold()] = variants.pop(variant.sku.casefold())
         seen_skus.add(row.sku.casefold())
         if variant is None:
             session.add(Variant(product=product, **_variant_fields(row)))
@@ -59,7 +69,8 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
         for key, value in _variant_fields(row).items():
             setattr(variant, key, value)
         variant.active = True
-        if _snapshot(variant) == before:
+        product_after = (row.name, row.category, descriptions[row.product_key])
+        if _snapshot(variant) == before and products_before.get(row.product_key) == product_after:
             result.unchanged += 1
         else:
             result.updated += 1

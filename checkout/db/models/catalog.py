@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -31,7 +31,8 @@ class Variant(Base):
         CheckConstraint("price_minor >= 0", name="price_not_negative"),
         # Stock never goes negative: reservations use a conditional UPDATE that this backs up.
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
-        UniqueConstraint("product_id", "color", "size", name="uq_variants_product_color_size"),
+        # One variant per (product, colour, size) is checked per catalog file, not here: a later file may
+        # move or swap SKUs between colours and sizes, which a table constraint would refuse mid-import.
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -123,7 +123,6 @@ def upgrade() -> None:
     sa.CheckConstraint('stock IS NULL OR stock >= 0', name=op.f('ck_variants_stock_not_negative')),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_variants_product_id_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_variants')),
-    sa.UniqueConstraint('product_id', 'color', 'size', name='uq_variants_product_color_size'),
     sa.UniqueConstraint('sku', name=op.f('uq_variants_sku'))
     )
     with op.batch_alter_table('variants', schema=None) as batch_op:

@@ -1,0 +1,371 @@
+"""Adding to, removing from and showing the shopper's cart."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.cart_lines import (NO_CHOICE, LineCheck, add_line, automatic_choices, check_color, check_quantity,
+                                check_size, colors_of, find_variant, in_stock, option_buttons, say, sizes_of)
+from actions.catalog_actions import product_buttons
+from actions.common import (ShopAction, button, entity, is_interruption, latest_intent, latest_text, phrase,
+                            shopper, variant_label)
+from actions.parsing import SIZE_WORDS, parse_color, parse_quantity, parse_size
+from actions.runtime import database, settings
+from checkout.carts import remove_from_cart, view_cart
+from checkout.catalog.matching import resolve_product, words
+from checkout.catalog.queries import active_variants, list_products
+from checkout.customers.identity import current_conversation, identify
+
+CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
+
+
+def reset_cart_slots() -> list[SlotSet]:
+    return [SlotSet(s, None) for s in CART_SLOTS]
+
+
+def product_named(session, name: str | None):
+    return next((p for p in list_products(session) if p.name == name), None) if name else None
+
+
+class ActionStartCartLine(ShopAction):
+    """'I'll take 2 black hoodies in M': add at once when everything is known, otherwise ask for the rest."""
+
+    action_name = "action_start_cart_line"
+
+    def act(self, dispatcher, tracker, domain):
+        color, size, quantity = entity(tracker, "color"), entity(tracker, "size"), entity(tracker, "quantity")
+        with database().transaction() as session:
+            products = list_products(session)
+            named = entity(tracker, "product")
+            resolution = resolve_product(products, named or latest_text(tracker), color, size)
+            if resolution.product is None and not resolution.candidates and not named:
+                # "ok I'll take 2" after asking about the black hoodie in M: that product, colour and size
+                resolution = resolve_product(products, tracker.get_slot("last_product") or "", color, size)
+                if resolution.product is not None:
+                    if not color or not parse_color(color, colors_of(resolution.product)):
+                        color = tracker.get_slot("last_color") or color
+                    if not size or not parse_size(size, sizes_of(resolution.product)):
+                        size = tracker.get_slot("last_size") or size
+            if resolution.ambiguous:
+                extra = {k: v for k, v in (("color", color), ("size", size), ("quantity", quantity)) if v}
+                dispatcher.utter_message(response="utter_which_product", buttons=[
+                    button(p.name, "add_to_cart", product=p.name, **extra) for p in resolution.candidates[:8]])
+                return reset_cart_slots()
+            product = resolution.product
+            if product is None and named:
+                dispatcher.utter_message(response="utter_product_not_found", query=named[:60],
+                                         categories=", ".join(sorted({p.category for p in products if p.category})))
+                return reset_cart_slots()
+            if product is not None and not any(in_stock(v) for v in active_variants(product)):
+                dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
+                return reset_cart_slots() + [SlotSet("last_product", product.name)]
+            slots = self._known_choices(dispatcher, product, color, size, quantity)
+            if product is not None and all(slots.get(s) for s in CART_SLOTS):
+                variant = find_variant(product, _choice(slots["cart_color"]), _choice(slots["cart_size"]))
+                customer = identify(session, shopper(tracker))
+                check = check_quantity(session, customer, variant, int(slots["cart_quantity"]))
+                if check.ok:
+                    add_line(session, dispatcher, customer, variant, int(slots["cart_quantity"]), settings().shop_currency)
+                    current_conversation(session, customer, shopper(tracker)).had_cart = True
+                    return reset_cart_slots() + [SlotSet("last_product", product.name)]
+                say(dispatcher, check)
+                slots["cart_quantity"] = None
+        events = [SlotSet(s, slots.get(s)) for s in CART_SLOTS]
+        if product is not None:
+            events.append(SlotSet("last_product", product.name))
+        # Leaving any other form first: a shopper who adds an item mid-checkout is not asked for an address.
+        return [ActiveLoop(None)] + events + [FollowupAction("add_to_cart_form")]
+
+    @staticmethod
+    def _known_choices(dispatcher, product, color, size, quantity) -> dict[str, Any]:
+        if product is None:
+            return {}
+        slots: dict[str, Any] = {"cart_product": product.name, **automatic_choices(product)}
+        if color and "cart_color" not in slots:
+            color = parse_color(color, colors_of(product)) or color.lower()
+            check = check_color(product, color)
+            slots["cart_color"] = color if check.ok else None
+            if not check.ok:
+                say(dispatcher, check)
+        if size and "cart_size" not in slots:
+            parsed = parse_size(size, sizes_of(product))
+            if parsed or size.lower() in SIZE_WORDS:  # otherwise NLU tagged a stray letter ("I'll")
+                check = check_size(product, _choice(slots.get("cart_color")), parsed or size.upper())
+                slots["cart_size"] = parsed if check.ok else None
+                if not check.ok:
+                    say(dispatcher, check)
+        if quantity:
+            parsed = parse_quantity(quantity)
+            slots["cart_quantity"] = str(parsed) if parsed and parsed > 0 else None
+        return slots
+
+
+def _new_user_turn(tracker: Tracker) -> bool:
+    """True when the form runs on a fresh shopper message, not on its activation by the start action
+    (which already read that message: reading it again would repeat every complaint)."""
+    return tracker.latest_action_name == "action_listen"
+
+
+def _choice(value: str | None) -> str | None:
+    return None if value in (None, NO_CHOICE) else value
+
+
+class ValidateAddToCartForm(FormValidationAction):
+    """Fills and checks the missing choices of a cart line, one question at a time."""
+
+    def name(self) -> str:
+        return "validate_add_to_cart_form"
+
+    # --- extraction: entities first, then the plain text when it answers the question asked. Text that
+    # answers nothing (a question about shipping) is left alone, so the form steps aside for that turn.
+    async def extract_cart_product(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:
+        if not _new_user_turn(tracker) or tracker.get_slot("requested_slot") != "cart_product":
+            return {}
+        if is_interruption(tracker):
+            return {}
+        value = entity(tracker, "product") or latest_text(tracker)
+        return {"cart_product": value} if words(value) else {}
+
+    async def extract_cart_color(self, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._extract_choice, tracker, "cart_color", "color", parse_color, colors_of)
+
+    async def extract_cart_size(self, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._extract_choice, tracker, "cart_size", "size", parse_size, sizes_of)
+
+    def _extract_choice(self, tracker, slot, entity_name, parse, options_of) -> dict:
+        if not _new_user_turn(tracker):
+            return {}
+        requested = tracker.get_slot("requested_slot") == slot
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            options = options_of(product) if product else []
+        for text in filter(None, (entity(tracker, entity_name), latest_text(tracker) if requested else None)):
+            value = parse(text, options)
+            if value:
+                return {slot: value}
+        if requested and latest_intent(tracker) == "inform" and not is_interruption(tracker):
+            return {slot: entity(tracker, entity_name) or latest_text(tracker)[:30]}  # said, but not offered
+        return {}
+
+    async def extract_cart_quantity(self, dispatcher, tracker, domain) -> dict:
+        if not _new_user_turn(tracker):
+            return {}
+        value = entity(tracker, "quantity")
+        if value is None and tracker.get_slot("requested_slot") == "cart_quantity" and not is_interruption(tracker):
+            text = latest_text(tracker)
+            if parse_quantity(text) is not None or latest_intent(tracker) == "inform":
+                value = text
+        return {"cart_quantity": value} if value else {}
+
+    # --- validation against the live catalog ---
+    async def validate_cart_product(self, value, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._validate_product, value, dispatcher, tracker)
+
+    def _validate_product(self, value, dispatcher, tracker) -> dict:
+        with database().transaction() as session:
+            products = list_products(session)
+            resolution = resolve_product(products, value)
+            if resolution.ambiguous:
+                dispatcher.utter_message(response="utter_which_product",
+                                         buttons=[button(p.name, "inform", product=p.name) for p in resolution.candidates[:8]])
+                return {"cart_product": None}
+            product = resolution.product
+            if product is None:
+                dispatcher.utter_message(response="utter_product_not_found", query=str(value)[:60],
+                                         categories=", ".join(sorted({p.category for p in products if p.category})))
+                return {"cart_product": None}
+            if not any(in_stock(v) for v in active_variants(product)):
+                dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
+                return {"cart_product": None}
+            if product.name == tracker.get_slot("last_product"):
+                # the same product (the form re-checks what the first message said): keep its choices
+                return {"cart_product": product.name, **automatic_choices(product)}
+            return {"cart_product": product.name, "last_product": product.name, "cart_color": None,
+                    "cart_size": None, **automatic_choices(product)}
+
+    async def validate_cart_color(self, value, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._validate_choice, "cart_color", value, dispatcher, tracker)
+
+    async def validate_cart_size(self, value, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._validate_choice, "cart_size", value, dispatcher, tracker)
+
+    def _validate_choice(self, slot: str, value, dispatcher, tracker) -> dict:
+        if value == NO_CHOICE:
+            return {slot: value}
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            if product is None:
+                return {slot: None}
+            if slot == "cart_color":
+                color = parse_color(value, colors_of(product)) or str(value).lower()[:30]
+                check = check_color(product, color)
+                result = {slot: color}
+            else:
+                color = _choice(tracker.get_slot("cart_color"))
+                size = parse_size(value, sizes_of(product)) or str(value).upper()[:10]
+                check = check_size(product, color, size)
+                result = {slot: size}
+            if not check.ok:
+                say(dispatcher, check)
+                return {slot: None}
+            return result
+
+    async def validate_cart_quantity(self, value, dispatcher, tracker, domain) -> dict:
+        return await asyncio.to_thread(self._validate_quantity, value, dispatcher, tracker)
+
+    def _validate_quantity(self, value, dispatcher, tracker) -> dict:
+        quantity = parse_quantity(str(value))
+        if quantity is None or quantity < 1:
+            dispatcher.utter_message(response="utter_invalid_quantity")
+            return {"cart_quantity": None}
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            variant = product and find_variant(product, _choice(tracker.get_slot("cart_color")),
+                                               _choice(tracker.get_slot("cart_size")))
+            if variant is None:  # colour/size not chosen yet: checked again when the line is added
+                return {"cart_quantity": str(quantity)}
+            check = check_quantity(session, identify(session, shopper(tracker)), variant, quantity)
+            if not check.ok:
+                say(dispatcher, check)
+                return {"cart_quantity": None}
+        return {"cart_quantity": str(quantity)}
+
+
+class ActionAskCartProduct(ShopAction):
+    action_name = "action_ask_cart_product"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            buttons = product_buttons(list_products(session), intent="inform")
+        dispatcher.utter_message(response="utter_ask_cart_product", buttons=buttons)
+        return []
+
+
+class ActionAskCartColor(ShopAction):
+    action_name = "action_ask_cart_color"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            colors = colors_of(product) if product else []
+        dispatcher.utter_message(response="utter_ask_cart_color", options=", ".join(colors),
+                                 buttons=option_buttons(colors, "color"))
+        return []
+
+
+class ActionAskCartSize(ShopAction):
+    action_name = "action_ask_cart_size"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            color = _choice(tracker.get_slot("cart_color"))
+            sizes = sizes_of(product, color) if product else []
+            available = [s for s in sizes if in_stock(find_variant(product, color, s))] if product else []
+        dispatcher.utter_message(response="utter_ask_cart_size", options=", ".join(available or sizes),
+                                 buttons=option_buttons(available, "size"))
+        return []
+
+
+class ActionAskCartQuantity(ShopAction):
+    action_name = "action_ask_cart_quantity"
+
+    def act(self, dispatcher, tracker, domain):
+        label = variant_label(_choice(tracker.get_slot("cart_color")), _choice(tracker.get_slot("cart_size")))
+        dispatcher.utter_message(response="utter_ask_cart_quantity", product=tracker.get_slot("cart_product") or "",
+                                 variant=f" ({label})" if label else "",
+                                 buttons=option_buttons(["1", "2", "3"], "quantity"))
+        return []
+
+
+class ActionAddToCart(ShopAction):
+    """Runs when the form has every choice: adds the line, or says why it cannot."""
+
+    action_name = "action_add_to_cart"
+
+    def act(self, dispatcher, tracker, domain):
+        identity = shopper(tracker)
+        with database().transaction() as session:
+            product = product_named(session, tracker.get_slot("cart_product"))
+            variant = product and find_variant(product, _choice(tracker.get_slot("cart_color")),
+                                               _choice(tracker.get_slot("cart_size")))
+            quantity = parse_quantity(tracker.get_slot("cart_quantity") or "") or 0
+            if variant is None:
+                dispatcher.utter_message(response="utter_default")
+                return reset_cart_slots()
+            customer = identify(session, identity)
+            check: LineCheck = check_quantity(session, customer, variant, quantity)
+            if not check.ok:
+                say(dispatcher, check)
+                return reset_cart_slots()
+            add_line(session, dispatcher, customer, variant, quantity, settings().shop_currency)
+            current_conversation(session, customer, identity).had_cart = True
+        return reset_cart_slots()
+
+
+def cart_state(domain, cart) -> str:
+    return phrase(domain, "phrase_cart_now_empty") if cart.is_empty else phrase(domain, "phrase_cart_total", total=cart.total.display())
+
+
+def cart_lines_text(cart) -> str:
+    return "\n".join(
+        f"• {line.quantity} × {line.variant.product.name}"
+        + (f" ({variant_label(line.variant.color, line.variant.size)})" if variant_label(line.variant.color, line.variant.size) else "")
+        + f" — {line.line_total.display()}" for line in cart.lines)
+
+
+class ActionViewCart(ShopAction):
+    action_name = "action_view_cart"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            cart = view_cart(session, identify(session, shopper(tracker)), settings().shop_currency)
+            if cart.is_empty:
+                dispatcher.utter_message(response="utter_cart_empty")
+            else:
+                dispatcher.utter_message(response="utter_cart_contents", lines=cart_lines_text(cart),
+                                         total=cart.total.display())
+        return []
+
+
+class ActionRemoveFromCart(ShopAction):
+    action_name = "action_remove_from_cart"
+
+    def act(self, dispatcher, tracker, domain):
+        color, size = entity(tracker, "color"), entity(tracker, "size")
+        quantity = parse_quantity(entity(tracker, "quantity") or "") if entity(tracker, "quantity") else None
+        named = entity(tracker, "product")
+        with database().transaction() as session:
+            customer = identify(session, shopper(tracker))
+            cart = view_cart(session, customer, settings().shop_currency)
+            if cart.is_empty:
+                dispatcher.utter_message(response="utter_cart_empty")
+                return []
+            products = list({line.variant.product.id: line.variant.product for line in cart.lines}.values())
+            resolution = resolve_product(products, named or latest_text(tracker), color, size)
+            if resolution.product is None and len(cart.lines) == 1 and not named:
+                resolution = resolve_product(products, products[0].name)
+            lines = [line for line in cart.lines if resolution.product and line.variant.product_id == resolution.product.id
+                     and (not color or line.variant.color == color.lower()) and (not size or line.variant.size == size.upper())]
+            if len(lines) != 1:
+                if named and not resolution.candidates:
+                    dispatcher.utter_message(response="utter_not_in_cart", query=named[:60], cart_state=cart_state(domain, cart))
+                    return []
+                choices = lines or cart.lines
+                dispatcher.utter_message(response="utter_which_line_to_remove", buttons=[
+                    button(f"{l.variant.product.name} {variant_label(l.variant.color, l.variant.size)}".strip(), "remove_from_cart",
+                           product=l.variant.product.name, **{k: v for k, v in (("color", l.variant.color), ("size", l.variant.size)) if v})
+                    for l in choices[:8]])
+                return []
+            variant = lines[0].variant
+            remove_from_cart(session, customer, variant, quantity)
+            cart = view_cart(session, customer, settings().shop_currency)
+            label = variant_label(variant.color, variant.size)
+            dispatcher.utter_message(response="utter_removed_from_cart", product=variant.product.name,
+                                     variant=f" ({label})" if label else "", cart_state=cart_state(domain, cart))
+        return []

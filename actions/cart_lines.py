@@ -1,0 +1,114 @@
+"""Choosing a cart line: which product, colour, size and how many, checked against live stock.
+
+Shared by the action that starts a line (everything said at once) and the form that asks for the rest.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions.common import button, phrase, price, variant_label
+from checkout.carts import add_to_cart, available_to_add, get_cart, view_cart
+from checkout.catalog.queries import active_variants
+from checkout.db.models import Customer, Product, Variant
+
+# Slot value meaning "this product has no such choice" (a sticker pack has no size).
+NO_CHOICE = "-"
+MAX_OPTION_BUTTONS = 8
+
+
+def colors_of(product: Product) -> list[str]:
+    return sorted({v.color for v in active_variants(product) if v.color})
+
+
+def sizes_of(product: Product, color: str | None = None) -> list[str]:
+    order = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"]
+    sizes = {v.size for v in active_variants(product) if v.size and (not color or color == NO_CHOICE or v.color == color)}
+    return sorted(sizes, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
+def automatic_choices(product: Product) -> dict[str, str]:
+    """Colour and size filled in when the product offers no choice of them."""
+    filled = {}
+    colors, sizes = colors_of(product), sizes_of(product)
+    if len(colors) <= 1:
+        filled["cart_color"] = colors[0] if colors else NO_CHOICE
+    if len(sizes) <= 1:
+        filled["cart_size"] = sizes[0] if sizes else NO_CHOICE
+    return filled
+
+
+def find_variant(product: Product, color: str | None, size: str | None) -> Variant | None:
+    for v in active_variants(product):
+        if (v.color or NO_CHOICE) == (color or NO_CHOICE) and (v.size or NO_CHOICE) == (size or NO_CHOICE):
+            return v
+    return None
+
+
+def in_stock(variant: Variant) -> bool:
+    return variant.stock is None or variant.stock > 0
+
+
+def option_buttons(options: list[str], entity_name: str) -> list[dict]:
+    return [button(o, "inform", **{entity_name: o}) for o in options[:MAX_OPTION_BUTTONS]]
+
+
+@dataclass
+class LineCheck:
+    """Whether the chosen colour/size/quantity can be sold; otherwise the response that says why not."""
+    ok: bool
+    response: str | None = None
+    values: dict[str, Any] | None = None
+
+
+def check_color(product: Product, color: str) -> LineCheck:
+    colors = colors_of(product)
+    if color in colors or (color == NO_CHOICE and not colors):
+        return LineCheck(True)
+    return LineCheck(False, "utter_invalid_color", dict(product=product.name, value=color, options=", ".join(colors)))
+
+
+def check_size(product: Product, color: str | None, size: str) -> LineCheck:
+    sizes = sizes_of(product, color)
+    if size not in sizes and not (size == NO_CHOICE and not sizes):
+        return LineCheck(False, "utter_invalid_size", dict(product=product.name, value=size, options=", ".join(sizes)))
+    variant = find_variant(product, color, size)
+    if variant is not None and not in_stock(variant):
+        others = [variant_label(v.color, v.size) for v in active_variants(product) if in_stock(v)]
+        return LineCheck(False, "utter_variant_out_of_stock",
+                         dict(product=product.name, variant=variant_label(variant.color, variant.size),
+                              options=", ".join(others) or "-"))
+    return LineCheck(True)
+
+
+def check_quantity(session: Session, customer: Customer, variant: Variant, quantity: int) -> LineCheck:
+    if quantity < 1:
+        return LineCheck(False, "utter_invalid_quantity", {})
+    cart = get_cart(session, customer)
+    in_cart = next((i.quantity for i in cart.items if i.variant_id == variant.id), 0)
+    available = available_to_add(variant, in_cart)
+    if available is not None and quantity > available:
+        return LineCheck(False, "utter_quantity_above_stock",
+                         dict(available=available, product=variant.product.name,
+                              variant=variant_label(variant.color, variant.size)))
+    return LineCheck(True)
+
+
+def say(dispatcher: CollectingDispatcher, check: LineCheck, **extra) -> None:
+    dispatcher.utter_message(response=check.response, **(check.values or {}), **extra)
+
+
+def add_line(session: Session, dispatcher: CollectingDispatcher, customer: Customer, variant: Variant,
+             quantity: int, currency: str) -> None:
+    """Adds the line and confirms it with the running cart total."""
+    add_to_cart(session, customer, variant, quantity)
+    cart = view_cart(session, customer, currency)
+    label = variant_label(variant.color, variant.size)
+    dispatcher.utter_message(
+        response="utter_added_to_cart", quantity=quantity, product=variant.product.name,
+        variant=f" ({label})" if label else "", line_total=price(variant.price_minor * quantity, variant.currency),
+        cart_total=cart.total.display(),
+    )

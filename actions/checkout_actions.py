@@ -1,0 +1,172 @@
+"""Checkout: delivery details (a form), the order summary, and placing the order on "yes"."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.cart_actions import cart_lines_text
+from actions.common import ShopAction, is_interruption, latest_intent, latest_text, shopper
+from actions.runtime import database, settings
+from checkout.carts import view_cart
+from checkout.customers.identity import current_conversation, identify
+from checkout.db.models import Order
+from checkout.customers.validation import clean_address, clean_email, clean_name, clean_phone
+from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.orders.placement import DeliveryDetails, place_order
+from checkout.payments.registry import available_providers
+
+DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
+SKIPPED = "-"  # slot value for "no email, thanks"
+def cart_fingerprint(cart) -> str:
+    """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
+    lines = sorted((l.variant.sku, l.quantity, l.variant.price_minor) for l in cart.lines)
+    return hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
+
+
+class ActionStartCheckout(ShopAction):
+    action_name = "action_start_checkout"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            customer = identify(session, shopper(tracker))
+            if view_cart(session, customer, settings().shop_currency).is_empty:
+                dispatcher.utter_message(response="utter_cart_empty")
+                return [ActiveLoop(None)]
+            returning = all((customer.name, customer.phone, customer.address))
+        return ([ActiveLoop(None)] + [SlotSet(s, None) for s in DETAIL_SLOTS] + [SlotSet("pending_confirmation", None)]
+                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [FollowupAction("checkout_form")])
+
+
+class ActionAskUseSavedDetails(ShopAction):
+    action_name = "action_ask_use_saved_details"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            c = identify(session, shopper(tracker))
+            details = "\n".join(filter(None, (c.name, c.phone, c.address, c.email)))
+        dispatcher.utter_message(response="utter_ask_use_saved_details", details=details)
+        return []
+
+
+class ValidateCheckoutForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_checkout_form"
+
+    async def extract_use_saved_details(self, dispatcher, tracker, domain) -> dict:
+        if tracker.get_slot("requested_slot") != "use_saved_details":
+            return {}
+        answer = {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker))
+        return {"use_saved_details": answer} if answer else {}
+
+    def _requested_text(self, tracker: Tracker, slot: str) -> dict:
+        if tracker.get_slot("requested_slot") != slot or is_interruption(tracker):
+            return {}
+        return {slot: latest_text(tracker)}
+
+    async def extract_customer_name(self, dispatcher, tracker, domain) -> dict:
+        return self._requested_text(tracker, "customer_name")
+
+    async def extract_customer_phone(self, dispatcher, tracker, domain) -> dict:
+        if tracker.get_slot("requested_slot") == "customer_phone" and clean_phone(latest_text(tracker)):
+            return {"customer_phone": latest_text(tracker)}  # a number is an answer whatever NLU thought
+        return self._requested_text(tracker, "customer_phone")
+
+    async def extract_customer_address(self, dispatcher, tracker, domain) -> dict:
+        return self._requested_text(tracker, "customer_address")
+
+    async def extract_customer_email(self, dispatcher, tracker, domain) -> dict:
+        if tracker.get_slot("requested_slot") != "customer_email":
+            return {}
+        if latest_intent(tracker) == "deny" and not clean_email(latest_text(tracker)):
+            return {"customer_email": SKIPPED}
+        return self._requested_text(tracker, "customer_email")
+
+    async def validate_use_saved_details(self, value, dispatcher, tracker, domain) -> dict:
+        if value != "yes":
+            return {"use_saved_details": "no"}
+        return await asyncio.to_thread(self._saved_details, tracker)
+
+    def _saved_details(self, tracker) -> dict:
+        with database().transaction() as session:
+            c = identify(session, shopper(tracker))
+            return {"use_saved_details": "yes", "customer_name": c.name, "customer_phone": c.phone,
+                    "customer_address": c.address, "customer_email": c.email or None}
+
+    async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
+        return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
+
+    async def validate_customer_phone(self, value, dispatcher, tracker, domain) -> dict:
+        return self._checked("customer_phone", clean_phone(value), "utter_invalid_phone", dispatcher)
+
+    async def validate_customer_address(self, value, dispatcher, tracker, domain) -> dict:
+        return self._checked("customer_address", clean_address(value), "utter_invalid_address", dispatcher)
+
+    async def validate_customer_email(self, value, dispatcher, tracker, domain) -> dict:
+        if value == SKIPPED:
+            return {"customer_email": SKIPPED}
+        return self._checked("customer_email", clean_email(value), "utter_invalid_email", dispatcher)
+
+    @staticmethod
+    def _checked(slot: str, cleaned: str | None, response: str, dispatcher: CollectingDispatcher) -> dict:
+        if cleaned is None:
+            dispatcher.utter_message(response=response)
+        return {slot: cleaned}
+
+
+class ActionOrderSummary(ShopAction):
+    """After the form: what will be ordered, at catalog prices, and a yes/no."""
+
+    action_name = "action_order_summary"
+
+    def act(self, dispatcher, tracker, domain):
+        with database().transaction() as session:
+            cart = view_cart(session, identify(session, shopper(tracker)), settings().shop_currency)
+            if cart.is_empty:
+                dispatcher.utter_message(response="utter_cart_empty")
+                return [SlotSet("pending_confirmation", None)]
+            dispatcher.utter_message(
+                response="utter_order_summary", lines=cart_lines_text(cart), total=cart.total.display(),
+                name=tracker.get_slot("customer_name"), phone=tracker.get_slot("customer_phone"),
+                address=tracker.get_slot("customer_address"))
+            return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
+
+
+def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, expected_cart: str) -> list:
+    identity = shopper(tracker)
+    email = tracker.get_slot("customer_email")
+    details = DeliveryDetails(name=tracker.get_slot("customer_name") or "", phone=tracker.get_slot("customer_phone") or "",
+                              address=tracker.get_slot("customer_address") or "",
+                              email=None if email in (None, SKIPPED) else email)
+    try:
+        with database().transaction() as session:
+            customer = identify(session, identity)
+            cart = view_cart(session, customer, settings().shop_currency)
+            if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
+                dispatcher.utter_message(response="utter_cart_changed_since_summary")
+                return [FollowupAction("action_order_summary")]
+            order = place_order(session, customer, current_conversation(session, customer, identity), details,
+                                settings().shop_currency)
+            number, total = order.number, cart.total.display()
+    except CartEmpty:
+        dispatcher.utter_message(response="utter_cart_empty")
+        return []
+    except NotEnoughStock as exc:
+        dispatcher.utter_message(response="utter_checkout_stock_changed", product=exc.name or exc.sku,
+                                 available=exc.available)
+        return []
+    except CheckoutError as exc:
+        dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
+        return []
+    with database().transaction() as session:
+        order = session.scalar(select(Order).where(Order.number == number))
+        provider = available_providers(settings(), identity.channel)[0]
+        _payment, step = provider.start_payment(session, order)
+    dispatcher.utter_message(response="utter_order_placed", number=number, total=total, name=details.name,
+                             payment=step.instructions, buttons=[{"title": "Pay now", "url": step.url, "type": "web_url"}]
+                             if step.url else [])
+    return [SlotSet(s, None) for s in DETAIL_SLOTS]

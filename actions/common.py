@@ -1,0 +1,81 @@
+"""What every action needs: who is writing, the domain's phrases, entities of the latest message, buttons."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from checkout.customers.identity import ShopperIdentity
+from checkout.money import Money
+
+
+class ShopAction(Action):
+    """An action whose work (database, matching) runs in a worker thread, so one slow query does not
+    hold up every other conversation on the action server's event loop."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
+        return await asyncio.to_thread(self.act, dispatcher, tracker, domain)
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
+        raise NotImplementedError
+
+
+def shopper(tracker: Tracker) -> ShopperIdentity:
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return ShopperIdentity.from_rasa(tracker.sender_id, tracker.get_latest_input_channel(), metadata)
+
+
+def phrase(domain: dict[str, Any], name: str, **values: Any) -> str:
+    """A text fragment from domain.yml's responses, so every word the bot says lives there."""
+    return domain["responses"][name][0]["text"].format(**values)
+
+
+def entity(tracker: Tracker, name: str) -> str | None:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value).strip() if value is not None and str(value).strip() else None
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+# Intents that are a question or a request of their own, not an answer to what a form asked.
+INTERRUPTIONS = {"product_info", "browse_catalog", "ask_shipping", "ask_payment_methods", "ask_returns",
+                 "view_cart", "human_handoff", "bot_challenge", "order_status", "cancel_order", "add_to_cart",
+                 "remove_from_cart", "out_of_scope", "checkout", "greet", "thank", "goodbye"}
+CONFIDENT = 0.8
+
+
+def is_interruption(tracker: Tracker) -> bool:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name") in INTERRUPTIONS and (intent.get("confidence") or 0) >= CONFIDENT
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button payload that Rasa parses as this intent with these entities, whatever the NLU model says."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: str) -> dict:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+def price(minor: int, currency: str) -> str:
+    return Money(minor, currency).display()
+
+
+def variant_label(color: str | None, size: str | None) -> str:
+    """'black, M' — the words that tell variants of one product apart."""
+    return ", ".join(p for p in (color, size) if p)

@@ -1,0 +1,126 @@
+"""The shopper's own orders: status, cancelling, and what a yes/no answers."""
+from __future__ import annotations
+
+from rasa_sdk.events import SlotSet
+
+from actions.checkout_actions import place_confirmed_order
+from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper
+from actions.runtime import database
+from checkout.customers.identity import identify
+from checkout.errors import InvalidTransition
+from checkout.orders.lifecycle import change_status, customer_order, customer_orders
+from checkout.orders.numbers import normalize_order_number
+
+SHOWN_ORDERS = 5
+
+
+def typed_order_number(tracker) -> str | None:
+    value = entity(tracker, "order_number")
+    if value:
+        return normalize_order_number(value)
+    for word in latest_text(tracker).split():
+        number = normalize_order_number(word)
+        if number and any(ch.isdigit() for ch in number):  # a six-letter word is not an order number
+            return number
+    return None
+
+
+def order_line(domain, order) -> str:
+    return (f"• {order.number} ({order.created_at:%d %b}): {phrase(domain, 'phrase_status_' + order.status)}"
+            f" — {price(order.total_minor, order.currency)}")
+
+
+class ActionOrderStatus(ShopAction):
+    action_name = "action_order_status"
+
+    def act(self, dispatcher, tracker, domain):
+        number = typed_order_number(tracker)
+        with database().transaction() as session:
+            customer = identify(session, shopper(tracker))
+            if number:
+                # Only the shopper's own order: a number typed by someone else finds nothing.
+                order = customer_order(session, customer.id, number)
+                if order is None:
+                    dispatcher.utter_message(response="utter_order_not_found", number=number)
+                    return []
+                items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
+                dispatcher.utter_message(response="utter_order_status_one", number=order.number,
+                                         date=f"{order.created_at:%d %b %Y}", status=phrase(domain, "phrase_status_" + order.status),
+                                         items=items, total=price(order.total_minor, order.currency))
+                return []
+            orders = customer_orders(session, customer.id, SHOWN_ORDERS)
+            if not orders:
+                dispatcher.utter_message(response="utter_no_orders")
+            else:
+                dispatcher.utter_message(response="utter_order_status_list",
+                                         orders="\n".join(order_line(domain, o) for o in orders))
+        return []
+
+
+class ActionCancelOrder(ShopAction):
+    """Asks to confirm cancelling an unpaid order of the shopper's; paid orders go to the seller."""
+
+    action_name = "action_cancel_order"
+
+    def act(self, dispatcher, tracker, domain):
+        number = typed_order_number(tracker)
+        with database().transaction() as session:
+            customer = identify(session, shopper(tracker))
+            if number:
+                order = customer_order(session, customer.id, number)
+                if order is None:
+                    dispatcher.utter_message(response="utter_order_not_found", number=number)
+                    return []
+            else:
+                mine = customer_orders(session, customer.id, SHOWN_ORDERS)
+                order = next((o for o in mine if o.status == "awaiting_payment"), None)
+                if order is None:
+                    dispatcher.utter_message(response="utter_nothing_to_cancel")
+                    return []
+            if order.status != "awaiting_payment":
+                dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
+                                         status=phrase(domain, "phrase_status_" + order.status))
+                return []
+            dispatcher.utter_message(response="utter_confirm_cancel", number=order.number,
+                                     total=price(order.total_minor, order.currency))
+            return [SlotSet("pending_confirmation", f"cancel_order:{order.number}")]
+
+
+def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
+    with database().transaction() as session:
+        customer = identify(session, shopper(tracker))
+        order = customer_order(session, customer.id, number)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", number=number)
+            return
+        try:
+            change_status(session, order, "cancelled", actor=f"shopper:{customer.id}", details={"via": "chat"})
+        except InvalidTransition:
+            dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
+                                     status=phrase(domain, "phrase_status_" + order.status))
+            return
+    dispatcher.utter_message(response="utter_order_cancelled", number=number)
+
+
+class ActionResolveConfirmation(ShopAction):
+    """A yes or no: to the order summary, to a cancellation question, or to nothing at all."""
+
+    action_name = "action_resolve_confirmation"
+
+    def act(self, dispatcher, tracker, domain):
+        pending = tracker.get_slot("pending_confirmation") or ""
+        yes = latest_intent(tracker) == "affirm"
+        events = [SlotSet("pending_confirmation", None)]
+        if pending.startswith("place_order:"):
+            if yes:
+                return events + place_confirmed_order(dispatcher, tracker, pending.split(":", 1)[1])
+            dispatcher.utter_message(response="utter_order_not_placed")
+        elif pending.startswith("cancel_order:"):
+            number = pending.split(":", 1)[1]
+            if yes:
+                cancel_confirmed_order(dispatcher, tracker, domain, number)
+            else:
+                dispatcher.utter_message(response="utter_order_kept", number=number)
+        else:
+            dispatcher.utter_message(response="utter_nothing_pending")
+        return events

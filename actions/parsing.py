@@ -1,0 +1,65 @@
+"""Reading numbers, sizes and colours out of chat text when the NLU model did not tag them."""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
+    # a few languages our shoppers write in
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "uno": 1, "una": 1, "dos": 2, "tres": 3, "zwei": 2, "drei": 3,
+    "dois": 2, "duas": 2, "eins": 1, "ein": 1, "eine": 1,
+}
+SIZE_WORDS = {
+    "xs": "XS", "extra small": "XS", "s": "S", "small": "S", "sm": "S", "m": "M", "medium": "M", "med": "M",
+    "l": "L", "large": "L", "lg": "L", "xl": "XL", "extra large": "XL", "x-large": "XL", "xxl": "XXL", "2xl": "XXL",
+}
+COLOR_ALIASES = {"gray": "grey", "blk": "black", "wht": "white", "blue": "navy", "cream": "beige", "tan": "beige"}
+
+
+def parse_quantity(text: str | None) -> int | None:
+    """'2', 'two', 'x3', 'a couple' -> a whole number; None when the text holds no single clear number."""
+    text = (text or "").strip().lower()
+    digits = re.findall(r"(?<![\d.,+])\d{1,4}(?![\d.,])", text)
+    if len(digits) == 1:
+        return int(digits[0])
+    if digits:
+        return None
+    words = re.findall(r"[a-zà-ÿ]+", text)
+    numbers = [NUMBER_WORDS[w] for w in words if w in NUMBER_WORDS and w not in ("a", "an")]
+    if len(set(numbers)) == 1:
+        return numbers[0]
+    if not numbers and words[:1] in (["a"], ["an"]) and len(words) <= 3:
+        return 1
+    return None
+
+
+def parse_size(text: str | None, options: list[str]) -> str | None:
+    """A size among `options` named in `text` ('medium', 'M', 'size l')."""
+    text = (text or "").strip().lower()
+    if text.upper() in options:
+        return text.upper()
+    for phrase_ in sorted(SIZE_WORDS, key=len, reverse=True):
+        if re.search(rf"(?<![\w-]){re.escape(phrase_)}(?![\w-])", text) and SIZE_WORDS[phrase_] in options:
+            # single letters only count when they are the whole answer or follow "size"
+            if len(phrase_) >= 2 or text == phrase_ or re.search(rf"\bsize\s+{re.escape(phrase_)}\b", text):
+                return SIZE_WORDS[phrase_]
+    return None
+
+
+def parse_color(text: str | None, options: list[str]) -> str | None:
+    """A colour among `options` named in `text`, typos and a few aliases allowed."""
+    words = [COLOR_ALIASES.get(w, w) for w in re.findall(r"[a-zà-ÿ]+", (text or "").lower())]
+    for word in words:
+        if word in options:
+            return word
+    best = None
+    for word in words:
+        if len(word) < 3:
+            continue
+        match = process.extractOne(word, options, scorer=fuzz.ratio, score_cutoff=80)
+        if match and (best is None or match[1] > best[1]):
+            best = match
+    return best[0] if best else None

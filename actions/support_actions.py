@@ -1,0 +1,57 @@
+"""Shop questions answered from the settings, the human seller, and leaving a form."""
+from __future__ import annotations
+
+from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
+
+from actions.cart_actions import reset_cart_slots
+from actions.checkout_actions import DETAIL_SLOTS
+from actions.common import ShopAction, latest_intent, phrase, shopper
+from actions.runtime import database, settings
+from checkout.customers.identity import current_conversation, identify
+from checkout.handoff import request_handoff
+from checkout.payments.registry import available_providers
+
+
+class ActionShopInfo(ShopAction):
+    """Shipping, payment methods and returns, as the seller configured them."""
+
+    action_name = "action_shop_info"
+
+    def act(self, dispatcher, tracker, domain):
+        s = settings()
+        intent = latest_intent(tracker)
+        if intent == "ask_payment_methods":
+            providers = available_providers(s, shopper(tracker).channel)
+            methods = ", ".join(phrase(domain, f"phrase_method_{p.name}") for p in providers)
+            info = s.shop_payment_instructions if any(p.name == "manual" for p in providers) else ""
+            dispatcher.utter_message(response="utter_payment_methods", methods=methods, info=info)
+        elif intent == "ask_returns":
+            dispatcher.utter_message(response="utter_returns", info=s.shop_returns_info)
+        else:
+            dispatcher.utter_message(response="utter_shipping", info=s.shop_shipping_info)
+        return []
+
+
+class ActionHumanHandoff(ShopAction):
+    """Records the request and pauses the assistant in this conversation until the seller hands it back."""
+
+    action_name = "action_human_handoff"
+
+    def act(self, dispatcher, tracker, domain):
+        identity = shopper(tracker)
+        with database().transaction() as session:
+            customer = identify(session, identity)
+            request_handoff(session, current_conversation(session, customer, identity))
+        dispatcher.utter_message(response="utter_handoff")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
+
+
+class ActionStopForm(ShopAction):
+    """'never mind' in the middle of a form: stop asking, keep the cart."""
+
+    action_name = "action_stop_form"
+
+    def act(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_form_stopped")
+        return ([ActiveLoop(None), SlotSet("requested_slot", None)] + reset_cart_slots()
+                + [SlotSet(s, None) for s in DETAIL_SLOTS])

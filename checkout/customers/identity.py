@@ -1,0 +1,83 @@
+"""Who is writing: one customer per (channel, channel user id), one open conversation per customer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from checkout.db.models import Conversation, Customer, utcnow
+
+# A conversation ends after this much silence; the next message starts a new one (same as Rasa's session).
+CONVERSATION_TIMEOUT = timedelta(minutes=60)
+PROFILE_FIELDS = ("name", "username", "language")
+
+
+@dataclass(frozen=True)
+class ShopperIdentity:
+    channel: str
+    channel_user_id: str
+    sender_id: str
+    profile: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_rasa(cls, sender_id: str, input_channel: str | None, metadata: dict | None) -> "ShopperIdentity":
+        """Gateways put the channel's user in the REST metadata; a bare REST sender is its own user."""
+        metadata = metadata or {}
+        channel = str(metadata.get("channel") or input_channel or "rest")[:32]
+        user_id = metadata.get("user_id")
+        first, last = metadata.get("first_name"), metadata.get("last_name")
+        profile = {
+            "name": " ".join(p for p in (first, last) if p) or None,
+            "username": metadata.get("username"),
+            "language": metadata.get("language_code"),
+        }
+        return cls(channel, str(user_id if user_id is not None else sender_id)[:255], sender_id[:255],
+                   {k: str(v)[:100] for k, v in profile.items() if v})
+
+
+def identify(session: Session, identity: ShopperIdentity) -> Customer:
+    """The customer for this identity, created on first contact; profile fields refreshed from the channel."""
+    customer = _find(session, identity)
+    if customer is None:
+        try:
+            with session.begin_nested():
+                customer = Customer(channel=identity.channel, channel_user_id=identity.channel_user_id)
+                session.add(customer)
+        except IntegrityError:  # another process created it between our read and our insert
+            customer = _find(session, identity)
+    if customer.forgotten_at is None:
+        for key in PROFILE_FIELDS:
+            if identity.profile.get(key):
+                setattr(customer, key, identity.profile[key])
+    customer.last_seen = utcnow()
+    return customer
+
+
+def _find(session: Session, identity: ShopperIdentity) -> Customer | None:
+    return session.scalar(select(Customer).where(
+        Customer.channel == identity.channel, Customer.channel_user_id == identity.channel_user_id))
+
+
+def current_conversation(session: Session, customer: Customer, identity: ShopperIdentity) -> Conversation:
+    """The customer's open conversation in this chat, or a new one after CONVERSATION_TIMEOUT of silence."""
+    now = utcnow()
+    conversation = session.scalar(
+        select(Conversation)
+        .where(Conversation.customer_id == customer.id, Conversation.sender_id == identity.sender_id,
+               Conversation.ended_at.is_(None))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is not None and now - conversation.last_message_at > CONVERSATION_TIMEOUT:
+        conversation.ended_at = conversation.last_message_at
+        conversation = None
+    if conversation is None:
+        conversation = Conversation(customer=customer, sender_id=identity.sender_id, channel=identity.channel,
+                                    started_at=now, last_message_at=now)
+        session.add(conversation)
+        session.flush()
+    conversation.last_message_at = now
+    return conversation

@@ -1,0 +1,41 @@
+"""Checks on contact details typed in chat. Lenient on format (many countries), strict on plausibility."""
+from __future__ import annotations
+
+import re
+
+PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def clean_name(text: str) -> str | None:
+    name = " ".join((text or "").split())
+    letters = sum(ch.isalpha() for ch in name)
+    if letters < 2 or len(name) > 100 or any(ch.isdigit() for ch in name) or "@" in name:
+        return None
+    return name
+
+
+def clean_phone(text: str) -> str | None:
+    """'+33 6 12 34 56 78', '0049 151 2345678', '(212) 555-0182' -> digits with an optional leading +."""
+    match = re.search(r"\+?[\d\s\-.()/]{7,25}", text or "")
+    if not match:
+        return None
+    raw = PHONE_SEPARATORS.sub("", match.group(0))
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    digits = raw.lstrip("+")
+    if not digits.isdigit() or not 7 <= len(digits) <= 15:  # E.164 allows at most 15 digits
+        return None
+    return raw
+
+
+def clean_address(text: str) -> str | None:
+    address = " ".join((text or "").split())
+    if len(address) < 10 or len(address) > 300 or len(address.split()) < 2 or not any(c.isalpha() for c in address):
+        return None
+    return address
+
+
+def clean_email(text: str) -> str | None:
+    email = (text or "").strip().strip(".,;").lower()
+    return email if EMAIL.match(email) and len(email) <= 254 else None

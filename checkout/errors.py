@@ -1,0 +1,32 @@
+"""Domain errors: entry points translate these into replies, pages or exit codes."""
+from __future__ import annotations
+
+
+class CheckoutError(Exception):
+    """Base for what a shopper or seller did that the shop cannot do."""
+
+
+class NotEnoughStock(CheckoutError):
+    def __init__(self, sku: str, requested: int, available: int, name: str | None = None):
+        super().__init__(f"{sku}: {requested} requested, {available} available")
+        self.sku, self.requested, self.available, self.name = sku, requested, available, name
+
+
+class CartEmpty(CheckoutError):
+    pass
+
+
+class ProductUnavailable(CheckoutError):
+    """The SKU was deactivated since it went into the cart."""
+
+    def __init__(self, sku: str):
+        super().__init__(f"{sku} is no longer sold")
+        self.sku = sku
+
+
+class InvalidTransition(CheckoutError):
+    """An order status change that its current status does not allow."""
+
+    def __init__(self, number: str, status: str, wanted: str):
+        super().__init__(f"order {number} is {status}; it cannot become {wanted}")
+        self.number, self.status, self.wanted = number, status, wanted

@@ -1,0 +1,69 @@
+"""Order status changes. Each is one conditional UPDATE, so a change races safely and happens once."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from checkout.audit import record_audit
+from checkout.db.models import Order, OrderItem, Variant, utcnow
+from checkout.errors import InvalidTransition
+
+# status -> the statuses it may come from
+ALLOWED_FROM = {
+    "paid": ("awaiting_payment",),
+    "fulfilled": ("paid",),
+    "cancelled": ("awaiting_payment", "paid"),
+    "expired": ("awaiting_payment",),
+    "refunded": ("paid", "fulfilled"),
+}
+# Stock goes back to the shelf when an order will never ship.
+RELEASES_STOCK = ("cancelled", "expired")
+
+
+def change_status(session: Session, order: Order, new_status: str, actor: str, details: dict | None = None) -> Order:
+    """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it)."""
+    allowed = ALLOWED_FROM[new_status]
+    values = {"status": new_status, "updated_at": utcnow()}
+    if new_status == "paid":
+        values["paid_at"] = utcnow()
+    changed = session.execute(
+        update(Order).where(Order.id == order.id, Order.status.in_(allowed)).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    if changed != 1:
+        raise InvalidTransition(order.number, order.status, new_status)
+    if new_status in RELEASES_STOCK:
+        release_stock(session, order)
+    record_audit(session, actor, f"order.{new_status}", "order", order.number, details)
+    return order
+
+
+def release_stock(session: Session, order: Order) -> bool:
+    """Puts reserved units back, once: the first caller to stamp stock_released_at does it."""
+    stamped = session.execute(
+        update(Order).where(Order.id == order.id, Order.stock_released_at.is_(None))
+        .values(stock_released_at=utcnow()).execution_options(synchronize_session=False)
+    ).rowcount
+    if stamped != 1:
+        return False
+    items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.stock_reserved.is_(True)))
+    for item in items:
+        session.execute(update(Variant).where(Variant.id == item.variant_id, Variant.stock.is_not(None))
+                        .values(stock=Variant.stock + item.quantity).execution_options(synchronize_session=False))
+    session.refresh(order)
+    return True
+
+
+def customer_orders(session: Session, customer_id: int, limit: int = 5) -> list[Order]:
+    """A customer's own orders, newest first: the only orders a shopper is ever shown."""
+    return list(session.scalars(
+        select(Order).where(Order.customer_id == customer_id).options(selectinload(Order.items))
+        .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
+    ))
+
+
+def customer_order(session: Session, customer_id: int, number: str) -> Order | None:
+    """The order with this number if, and only if, it belongs to this customer."""
+    return session.scalar(select(Order).where(Order.customer_id == customer_id, Order.number == number)
+                          .options(selectinload(Order.items)))

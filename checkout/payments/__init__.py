@@ -1,0 +1,1 @@
+"""Payment providers behind one interface: manual (always), Stripe and Telegram invoices when configured."""

@@ -1,0 +1,109 @@
+"""The configuration we write for the Rasa engine (it runs in its own environment; we never import it)."""
+import pytest
+import yaml
+
+from checkout.settings import Settings
+from cli.rasa_engine import (
+    endpoints_config,
+    lock_store_config,
+    rasa_environment,
+    rasa_run_command,
+    tracker_store_config,
+    write_endpoints,
+)
+
+
+def test_tracker_store_sqlite_creates_the_directory(tmp_path):
+    path = tmp_path / "var" / "rasa.db"
+    assert tracker_store_config(f"sqlite:///{path}") == {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    assert path.parent.is_dir()
+    assert not path.exists()  # Rasa creates the file itself
+
+
+def test_tracker_store_postgresql_in_pieces():
+    assert tracker_store_config("postgresql://shop:s3cret@db.internal:5433/shopdb") == {
+        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "db": "shopdb",
+        "port": 5433, "username": "shop", "password": "s3cret",
+    }
+
+
+def test_tracker_store_postgresql_minimal():
+    assert tracker_store_config("postgresql:///shopdb") == {
+        "type": "SQL", "dialect": "postgresql", "url": "localhost", "db": "shopdb",
+    }
+
+
+def test_tracker_store_postgresql_password_is_decoded():
+    config = tracker_store_config("postgresql://shop:p%40ss%3Aword@127.0.0.1/shopdb")
+    assert config["password"] == "p@ss:word"
+    assert config["url"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg", "postgresql+psycopg2"])
+def test_tracker_store_accepts_the_urls_database_url_accepts(scheme):
+    # DATABASE_URL moves the tracker too, and operators write postgres:// (Heroku style) or name a driver.
+    config = tracker_store_config(f"{scheme}://u:pw@h:5432/d")
+    assert config == {"type": "SQL", "dialect": "postgresql", "url": "h", "db": "d",
+                      "port": 5432, "username": "u", "password": "pw"}
+
+
+def test_tracker_store_refuses_other_engines():
+    with pytest.raises(ValueError, match="mysql"):
+        tracker_store_config("mysql://u:p@h/d")
+
+
+def test_lock_store_in_memory_without_redis():
+    assert lock_store_config("") == {"type": "in_memory"}
+
+
+def test_lock_store_redis_with_password_port_and_db():
+    assert lock_store_config("redis://:pw@host:6380/2") == {
+        "type": "redis", "url": "host", "port": 6380, "db": 2, "password": "pw",
+    }
+
+
+def test_lock_store_redis_defaults():
+    assert lock_store_config("redis://localhost") == {"type": "redis", "url": "localhost", "port": 6379, "db": 0}
+
+
+def test_lock_store_redis_password_is_decoded():
+    assert lock_store_config("redis://:p%40ss@host:6380/2")["password"] == "p@ss"
+
+
+def test_endpoints_config_follows_the_settings(tmp_path):
+    settings = Settings(action_server_host="10.0.0.5", action_server_port=6055,
+                        rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}", redis_url="redis://r:6379/1")
+    config = endpoints_config(settings)
+    assert config["action_endpoint"] == {"url": "http://10.0.0.5:6055/webhook"}
+    assert config["tracker_store"]["db"] == str(tmp_path / "rasa.db")
+    assert config["lock_store"] == {"type": "redis", "url": "r", "port": 6379, "db": 1}
+
+
+def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
+    settings = Settings(rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop", redis_url="")
+    path = write_endpoints(settings, tmp_path / "nested" / "endpoints.yml")
+    assert path == tmp_path / "nested" / "endpoints.yml"
+    text = path.read_text()
+    assert text.startswith("#")
+    data = yaml.safe_load(text)
+    assert list(data) == ["action_endpoint", "tracker_store", "lock_store"]
+    assert data["action_endpoint"]["url"] == "http://127.0.0.1:5055/webhook"
+    assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "db": "shop",
+                                     "port": 5432, "username": "shop", "password": "pw"}
+    assert data["lock_store"] == {"type": "in_memory"}
+
+
+def test_rasa_environment_switches_off_telemetry():
+    env = rasa_environment({"PATH": "/usr/bin", "RASA_TELEMETRY_ENABLED": "true"})
+    assert env["PATH"] == "/usr/bin"
+    assert env["RASA_TELEMETRY_ENABLED"] == "false"
+
+
+def test_rasa_run_command_uses_the_settings(tmp_path):
+    settings = Settings(rasa_host="127.0.0.2", rasa_port=5099)
+    command = rasa_run_command(settings, tmp_path / "m.tar.gz", tmp_path / "endpoints.yml")
+    assert command[1] == "run"
+    assert command[command.index("--model") + 1] == str(tmp_path / "m.tar.gz")
+    assert command[command.index("--endpoints") + 1] == str(tmp_path / "endpoints.yml")
+    assert command[command.index("--interface") + 1] == "127.0.0.2"
+    assert command[command.index("--port") + 1] == "5099"

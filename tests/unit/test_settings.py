@@ -1,0 +1,127 @@
+"""Settings: one place reads the environment and the .env file; the environment wins."""
+import pytest
+
+from checkout.settings import Settings, load_settings
+
+
+@pytest.fixture
+def env_file(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text(
+        "# a comment\n"
+        "SHOP_NAME='Dot Env Shop'\n"
+        "SHOP_CURRENCY=USD\n"
+        "WEB_PORT=9000\n"
+        "TELEGRAM_BOT_TOKEN=\n"
+    )
+    return path
+
+
+def test_defaults_without_env_file_or_environment(tmp_path):
+    settings = load_settings(environ={}, env_file=tmp_path / "missing.env")
+    assert settings == Settings()
+    assert (settings.rasa_port, settings.action_server_port, settings.web_port) == (5005, 5055, 8000)
+    assert settings.shop_currency == "EUR"
+
+
+def test_env_file_is_read(env_file):
+    settings = load_settings(environ={}, env_file=env_file)
+    assert settings.shop_name == "Dot Env Shop"
+    assert settings.shop_currency == "USD"
+    assert settings.web_port == 9000
+    assert settings.telegram_bot_token == ""
+
+
+def test_environment_overrides_env_file(env_file):
+    settings = load_settings(environ={"SHOP_NAME": "From Env", "WEB_PORT": "8100"}, env_file=env_file)
+    assert settings.shop_name == "From Env"
+    assert settings.web_port == 8100
+    assert settings.shop_currency == "USD"  # not overridden: still the file's
+
+
+def test_empty_environment_value_means_unset(tmp_path):
+    settings = load_settings(environ={"SHOP_NAME": "", "RASA_PORT": ""}, env_file=tmp_path / "missing.env")
+    assert settings.shop_name == Settings().shop_name
+    assert settings.rasa_port == 5005
+
+
+def test_ports_are_ints(tmp_path):
+    settings = load_settings(environ={"RASA_PORT": "6005", "ACTION_SERVER_PORT": "6055", "WEB_PORT": "6000"},
+                             env_file=tmp_path / "missing.env")
+    assert (settings.rasa_port, settings.action_server_port, settings.web_port) == (6005, 6055, 6000)
+    assert all(isinstance(p, int) for p in (settings.rasa_port, settings.action_server_port, settings.web_port))
+    assert settings.rasa_url == "http://127.0.0.1:6005"
+    assert settings.action_server_url == "http://127.0.0.1:6055/webhook"
+    assert settings.web_url == "http://127.0.0.1:6000"
+
+
+def test_a_port_that_is_not_a_number_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        load_settings(environ={"WEB_PORT": "eighty"}, env_file=tmp_path / "missing.env")
+
+
+def test_unknown_variables_are_ignored(tmp_path):
+    assert load_settings(environ={"PATH": "/bin", "HOME": "/x"}, env_file=tmp_path / "missing.env") == Settings()
+
+
+def test_database_url_also_moves_the_rasa_tracker(tmp_path):
+    url = "postgresql://shop:secret@db.internal:5433/shop"
+    settings = load_settings(environ={"DATABASE_URL": url}, env_file=tmp_path / "missing.env")
+    assert settings.database_url == url
+    assert settings.rasa_tracker_url == url
+
+
+def test_database_url_from_env_file_also_moves_the_rasa_tracker(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text("DATABASE_URL=postgresql://u@h/db\n")
+    assert load_settings(environ={}, env_file=path).rasa_tracker_url == "postgresql://u@h/db"
+
+
+def test_explicit_rasa_tracker_url_wins(tmp_path):
+    settings = load_settings(
+        environ={"DATABASE_URL": "postgresql://u@h/shop", "RASA_TRACKER_URL": "sqlite:////tmp/rasa.db"},
+        env_file=tmp_path / "missing.env",
+    )
+    assert settings.database_url == "postgresql://u@h/shop"
+    assert settings.rasa_tracker_url == "sqlite:////tmp/rasa.db"
+
+
+def test_rasa_tracker_url_from_env_file_wins_over_environment_database_url(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text("RASA_TRACKER_URL=sqlite:////tmp/rasa.db\n")
+    settings = load_settings(environ={"DATABASE_URL": "postgresql://u@h/shop"}, env_file=path)
+    assert settings.rasa_tracker_url == "sqlite:////tmp/rasa.db"
+
+
+def test_as_environment_round_trips(tmp_path):
+    settings = Settings(database_url="postgresql://u:p@h:5433/shop", rasa_tracker_url="sqlite:////tmp/r.db",
+                        shop_name="Round Trip", web_port=8123, redis_url="redis://localhost:6379/1",
+                        telegram_bot_token="123:abc")
+    environment = settings.as_environment()
+    assert environment["WEB_PORT"] == "8123"
+    assert environment["DATABASE_URL"] == "postgresql://u:p@h:5433/shop"
+    assert all(isinstance(v, str) for v in environment.values())
+    assert load_settings(environ=environment, env_file=tmp_path / "missing.env") == settings
+
+
+def test_as_environment_names_the_documented_variables():
+    environment = Settings().as_environment()
+    for name in ("DATABASE_URL", "SHOP_NAME", "SHOP_CURRENCY", "SHOP_PAYMENT_INSTRUCTIONS", "TELEGRAM_BOT_TOKEN",
+                 "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET",
+                 "TELEGRAM_PAYMENT_PROVIDER_TOKEN", "TELEGRAM_SELLER_CHAT_ID", "STRIPE_SECRET_KEY",
+                 "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "REDIS_URL"):
+        assert name in environment
+
+
+def test_replace_keeps_the_rest():
+    settings = Settings(shop_name="A").replace(web_port=1234)
+    assert (settings.shop_name, settings.web_port) == ("A", 1234)
+
+
+def test_env_example_documents_every_setting():
+    from checkout.settings import PROJECT_ROOT
+
+    lines = (PROJECT_ROOT / ".env.example").read_text().splitlines()
+    documented = {line.lstrip("# ").split("=", 1)[0] for line in lines if "=" in line}
+    missing = set(Settings().as_environment()) - documented
+    assert not missing, f".env.example does not document {sorted(missing)}"
