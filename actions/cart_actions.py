@@ -108,7 +108,10 @@ class ActionStartCartLine(ShopAction):
 def _new_user_turn(tracker: Tracker) -> bool:
     """True when the form runs on a fresh shopper message, not on its activation by the start action
     (which already read that message: reading it again would repeat every complaint)."""
-    return tracker.latest_action_name == "action_listen"
+    # Rasa appends the form's own ActionExecuted before asking us to validate; the action before it
+    # is action_listen on a shopper's turn, and the start action on activation.
+    actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
+    return len(actions) >= 2 and actions[-2] == "action_listen"
 
 
 def _choice(value: str | None) -> str | None:

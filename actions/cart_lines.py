@@ -80,7 +80,7 @@ def check_size(product: Product, color: str | None, size: str) -> LineCheck:
         others = [variant_label(v.color, v.size) for v in active_variants(product) if in_stock(v)]
         return LineCheck(False, "utter_variant_out_of_stock",
                          dict(product=product.name, variant=variant_label(variant.color, variant.size),
-                              options=", ".join(others) or "-"))
+                              options="; ".join(others) or "-"))
     return LineCheck(True)
 
 

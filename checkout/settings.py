@@ -37,6 +37,9 @@ class Settings:
     shop_secret_key: str = ""
     # Rasa engine files: conversations (tracker store) live beside our tables by default.
     rasa_tracker_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa.db'}"
+    # Guards Rasa's HTTP API (used to hand conversations back from the seller); `shop run` keeps a
+    # generated one in var/ when this is unset.
+    rasa_api_token: str = ""
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_server_host: str = "127.0.0.1"

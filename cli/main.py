@@ -7,6 +7,7 @@ import click
 from checkout.settings import PROJECT_ROOT
 from cli.catalog_nlu import GENERATED_FILE, write_catalog_nlu
 from cli.context import AppContext, pass_app
+from cli.conversation_commands import handoff
 from cli.data_commands import catalog, customers, db, orders, seller
 from cli.run_command import run
 from cli.training import TrainingFailed, ensure_model
@@ -34,7 +35,7 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run):
+for command in (catalog, orders, customers, db, seller, run, handoff):
     shop.add_command(command)
 
 

@@ -77,9 +77,13 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
 
 
 def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[str]:
+    if not settings.rasa_api_token:
+        raise ValueError("Rasa's HTTP API needs a token (see cli.secrets.with_generated_secrets)")
     return [
         str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        # The HTTP API lets the seller hand a conversation back to the bot; it refuses calls without the token.
+        "--enable-api", "--auth-token", settings.rasa_api_token,
         "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
         # Our web app and gateway call Rasa server-side; no browser talks to it directly.
         "--cors", settings.web_url,

@@ -13,6 +13,7 @@ from cli.catalog_nlu import write_catalog_nlu
 from cli.context import AppContext, pass_app
 from cli.processes import ProcessSpec, Supervisor
 from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
+from cli.secrets import with_generated_secrets
 from cli.training import ensure_model
 
 DEMO_CATALOG = PROJECT_ROOT / "data" / "catalog" / "demo.csv"
@@ -55,8 +56,9 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
 def run(app: AppContext):
     """Set up what is missing, then start Rasa, the action server, the web app (and Telegram when configured)."""
     model = prepare(app)
-    endpoints = write_endpoints(app.settings, app.settings.var_dir / "endpoints.yml")
-    supervisor = Supervisor(process_specs(app.settings, model, endpoints), cwd=str(PROJECT_ROOT))
+    settings = with_generated_secrets(app.settings)
+    endpoints = write_endpoints(settings, settings.var_dir / "endpoints.yml")
+    supervisor = Supervisor(process_specs(settings, model, endpoints), cwd=str(PROJECT_ROOT))
     supervisor.start()
     try:
         supervisor.wait_ready(timeout=300)
@@ -64,7 +66,7 @@ def run(app: AppContext):
         supervisor.log("shop", f"could not start: {exc}")
         supervisor.stop()
         sys.exit(1)
-    s = app.settings
+    s = settings
     supervisor.log("shop", "ready:")
     supervisor.log("shop", f"  shop chat + seller dashboard  {s.web_url}/  ({s.web_url}/seller)")
     supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")

@@ -55,7 +55,7 @@ def stack(tmp_path_factory) -> Stack:
     settings = base.replace(
         database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
         rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
-        shop_secret_key="e2e-secret", shop_name="E2E Shop",
+        shop_secret_key="e2e-secret", shop_name="E2E Shop", rasa_api_token="e2e-rasa-token",
     )
     upgrade(settings.database_url)
     db = Database(settings.database_url)

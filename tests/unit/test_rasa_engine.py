@@ -100,10 +100,16 @@ def test_rasa_environment_switches_off_telemetry():
 
 
 def test_rasa_run_command_uses_the_settings(tmp_path):
-    settings = Settings(rasa_host="127.0.0.2", rasa_port=5099)
+    settings = Settings(rasa_host="127.0.0.2", rasa_port=5099, rasa_api_token="t0ken")
     command = rasa_run_command(settings, tmp_path / "m.tar.gz", tmp_path / "endpoints.yml")
     assert command[1] == "run"
+    assert command[command.index("--auth-token") + 1] == "t0ken"
     assert command[command.index("--model") + 1] == str(tmp_path / "m.tar.gz")
     assert command[command.index("--endpoints") + 1] == str(tmp_path / "endpoints.yml")
     assert command[command.index("--interface") + 1] == "127.0.0.2"
     assert command[command.index("--port") + 1] == "5099"
+
+
+def test_rasa_api_is_never_started_without_a_token(tmp_path):
+    with pytest.raises(ValueError):
+        rasa_run_command(Settings(), tmp_path / "m.tar.gz", tmp_path / "endpoints.yml")

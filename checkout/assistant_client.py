@@ -1,0 +1,50 @@
+"""Talking to the Rasa server over HTTP: the REST channel for shopper messages, the HTTP API for handoffs.
+
+Used by the web chat, the Telegram gateway and the CLI; none of them imports Rasa.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+
+# Longer messages are cut before they reach the NLU model: nobody types more in a chat, and the
+# model's cost grows with length.
+MAX_MESSAGE_CHARS = 2000
+
+
+class AssistantUnavailable(RuntimeError):
+    """Rasa did not answer in time or answered with an error."""
+
+
+@dataclass
+class AssistantClient:
+    base_url: str
+    api_token: str = ""
+    timeout: float = 10.0
+
+    def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
+        """One shopper message through the REST channel; returns the bot's messages in order."""
+        body = {"sender": sender_id, "message": (text or "")[:MAX_MESSAGE_CHARS], "metadata": metadata or {}}
+        try:
+            response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(str(exc)) from exc
+
+    def resume_conversation(self, sender_id: str) -> None:
+        """Lets the assistant answer again in a conversation it was paused in (after a human handoff)."""
+        self._append_event(sender_id, {"event": "resume"})
+
+    def pause_conversation(self, sender_id: str) -> None:
+        self._append_event(sender_id, {"event": "pause"})
+
+    def _append_event(self, sender_id: str, event: dict) -> None:
+        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+        try:
+            response = httpx.post(url, params={"token": self.api_token}, json=event, timeout=self.timeout)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise AssistantUnavailable(str(exc)) from exc

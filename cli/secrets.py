@@ -1,0 +1,23 @@
+"""Secrets the operator did not set are generated once and kept in var/ (mode 600), so a fresh
+install is safe by default and restarts keep sessions and tokens valid."""
+from __future__ import annotations
+
+import secrets
+
+from checkout.settings import Settings
+
+GENERATED = {"rasa_api_token": "rasa_api_token", "shop_secret_key": "secret_key"}
+
+
+def with_generated_secrets(settings: Settings) -> Settings:
+    changes = {}
+    for field, filename in GENERATED.items():
+        if getattr(settings, field):
+            continue
+        path = settings.var_dir / filename
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32))
+        changes[field] = path.read_text().strip()
+    return settings.replace(**changes) if changes else settings
