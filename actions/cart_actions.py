@@ -5,7 +5,7 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -39,7 +39,7 @@ class ActionStartCartLine(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         color, size, quantity = entity(tracker, "color"), entity(tracker, "size"), entity(tracker, "quantity")
-        with database().transaction() as session:
+        with database().reading() as session:
             products = list_products(session)
             named = entity(tracker, "product")
             resolution = resolve_product(products, named or latest_text(tracker), color, size)
@@ -55,31 +55,27 @@ class ActionStartCartLine(ShopAction):
                 extra = {k: v for k, v in (("color", color), ("size", size), ("quantity", quantity)) if v}
                 dispatcher.utter_message(response="utter_which_product", buttons=[
                     button(p.name, "add_to_cart", product=p.name, **extra) for p in resolution.candidates[:8]])
-                return reset_cart_slots()
+                return self._not_started()
             product = resolution.product
             if product is None and named:
                 dispatcher.utter_message(response="utter_product_not_found", query=named[:60],
                                          categories=", ".join(sorted({p.category for p in products if p.category})))
-                return reset_cart_slots()
+                return self._not_started()
             if product is not None and not any(in_stock(v) for v in active_variants(product)):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
-                return reset_cart_slots() + [SlotSet("last_product", product.name)]
+                return self._not_started() + [SlotSet("last_product", product.name)]
             slots = self._known_choices(dispatcher, product, color, size, quantity)
-            if product is not None and all(slots.get(s) for s in CART_SLOTS):
-                variant = find_variant(product, _choice(slots["cart_color"]), _choice(slots["cart_size"]))
-                customer = identify(session, shopper(tracker))
-                check = check_quantity(session, customer, variant, int(slots["cart_quantity"]))
-                if check.ok:
-                    add_line(session, dispatcher, customer, variant, int(slots["cart_quantity"]), settings().shop_currency)
-                    current_conversation(session, customer, shopper(tracker)).had_cart = True
-                    return reset_cart_slots() + [SlotSet("last_product", product.name)]
-                say(dispatcher, check)
-                slots["cart_quantity"] = None
-        events = [SlotSet(s, slots.get(s)) for s in CART_SLOTS]
+        # The form asks for whatever is still missing (nothing, when the shopper said it all) and the
+        # line is added when it completes. Any other form is left first: a shopper who adds an item
+        # mid-checkout is not asked for an address.
+        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_line_started", True)]
         if product is not None:
             events.append(SlotSet("last_product", product.name))
-        # Leaving any other form first: a shopper who adds an item mid-checkout is not asked for an address.
-        return [ActiveLoop(None)] + events + [FollowupAction("add_to_cart_form")]
+        return events
+
+    @staticmethod
+    def _not_started() -> list:
+        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_line_started", False)]
 
     @staticmethod
     def _known_choices(dispatcher, product, color, size, quantity) -> dict[str, Any]:
@@ -144,7 +140,7 @@ class ValidateAddToCartForm(FormValidationAction):
         if not _new_user_turn(tracker):
             return {}
         requested = tracker.get_slot("requested_slot") == slot
-        with database().transaction() as session:
+        with database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             options = options_of(product) if product else []
         for text in filter(None, (entity(tracker, entity_name), latest_text(tracker) if requested else None)):
@@ -170,7 +166,7 @@ class ValidateAddToCartForm(FormValidationAction):
         return await asyncio.to_thread(self._validate_product, value, dispatcher, tracker)
 
     def _validate_product(self, value, dispatcher, tracker) -> dict:
-        with database().transaction() as session:
+        with database().reading() as session:
             products = list_products(session)
             resolution = resolve_product(products, value)
             if resolution.ambiguous:
@@ -200,7 +196,7 @@ class ValidateAddToCartForm(FormValidationAction):
     def _validate_choice(self, slot: str, value, dispatcher, tracker) -> dict:
         if value == NO_CHOICE:
             return {slot: value}
-        with database().transaction() as session:
+        with database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             if product is None:
                 return {slot: None}
@@ -243,7 +239,7 @@ class ActionAskCartProduct(ShopAction):
     action_name = "action_ask_cart_product"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
+        with database().reading() as session:
             buttons = product_buttons(list_products(session), intent="inform")
         dispatcher.utter_message(response="utter_ask_cart_product", buttons=buttons)
         return []
@@ -253,7 +249,7 @@ class ActionAskCartColor(ShopAction):
     action_name = "action_ask_cart_color"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
+        with database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             colors = colors_of(product) if product else []
         dispatcher.utter_message(response="utter_ask_cart_color", options=", ".join(colors),
@@ -265,7 +261,7 @@ class ActionAskCartSize(ShopAction):
     action_name = "action_ask_cart_size"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
+        with database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             color = _choice(tracker.get_slot("cart_color"))
             sizes = sizes_of(product, color) if product else []

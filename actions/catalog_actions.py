@@ -47,7 +47,7 @@ class ActionBrowseCatalog(ShopAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         category = (entity(tracker, "category") or "").lower()
-        with database().transaction() as session:
+        with database().reading() as session:
             categories = list_categories(session)
             if not categories:
                 dispatcher.utter_message(response="utter_catalog_empty")
@@ -76,7 +76,7 @@ class ActionProductInfo(ShopAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         color, size = entity(tracker, "color"), entity(tracker, "size")
         query = entity(tracker, "product") or latest_text(tracker)
-        with database().transaction() as session:
+        with database().reading() as session:
             products = list_products(session)
             resolution = resolve_product(products, query, color, size)
             if resolution.product is None and not resolution.candidates and tracker.get_slot("last_product"):

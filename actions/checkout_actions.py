@@ -5,12 +5,12 @@ import asyncio
 import hashlib
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.cart_actions import cart_lines_text
-from actions.common import ShopAction, is_interruption, latest_intent, latest_text, shopper
+from actions.common import CONFIDENT, ShopAction, is_interruption, latest_intent, latest_text, shopper
 from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import current_conversation, identify
@@ -22,6 +22,7 @@ from checkout.payments.registry import available_providers
 
 DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
 SKIPPED = "-"  # slot value for "no email, thanks"
+NOT_A_NAME = {"affirm", "deny", "greet", "thank", "goodbye"}
 def cart_fingerprint(cart) -> str:
     """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
     lines = sorted((l.variant.sku, l.quantity, l.variant.price_minor) for l in cart.lines)
@@ -36,10 +37,11 @@ class ActionStartCheckout(ShopAction):
             customer = identify(session, shopper(tracker))
             if view_cart(session, customer, settings().shop_currency).is_empty:
                 dispatcher.utter_message(response="utter_cart_empty")
-                return [ActiveLoop(None)]
+                return [ActiveLoop(None), SlotSet("checkout_started", False)]
             returning = all((customer.name, customer.phone, customer.address))
+        # A returning customer is asked to confirm the saved details; a new one goes straight to the name.
         return ([ActiveLoop(None)] + [SlotSet(s, None) for s in DETAIL_SLOTS] + [SlotSet("pending_confirmation", None)]
-                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [FollowupAction("checkout_form")])
+                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [SlotSet("checkout_started", True)])
 
 
 class ActionAskUseSavedDetails(ShopAction):
@@ -98,6 +100,9 @@ class ValidateCheckoutForm(FormValidationAction):
                     "customer_address": c.address, "customer_email": c.email or None}
 
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT:
+            value = ""  # "yes", "hi", "thanks" are answers, not names
         return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
 
     async def validate_customer_phone(self, value, dispatcher, tracker, domain) -> dict:
@@ -126,14 +131,18 @@ class ActionOrderSummary(ShopAction):
     def act(self, dispatcher, tracker, domain):
         with database().transaction() as session:
             cart = view_cart(session, identify(session, shopper(tracker)), settings().shop_currency)
-            if cart.is_empty:
-                dispatcher.utter_message(response="utter_cart_empty")
-                return [SlotSet("pending_confirmation", None)]
-            dispatcher.utter_message(
-                response="utter_order_summary", lines=cart_lines_text(cart), total=cart.total.display(),
-                name=tracker.get_slot("customer_name"), phone=tracker.get_slot("customer_phone"),
-                address=tracker.get_slot("customer_address"))
-            return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
+            return show_summary(dispatcher, tracker, cart)
+
+
+def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> list:
+    if cart.is_empty:
+        dispatcher.utter_message(response="utter_cart_empty")
+        return [SlotSet("pending_confirmation", None)]
+    dispatcher.utter_message(
+        response="utter_order_summary", lines=cart_lines_text(cart), total=cart.total.display(),
+        name=tracker.get_slot("customer_name"), phone=tracker.get_slot("customer_phone"),
+        address=tracker.get_slot("customer_address"))
+    return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
 
 
 def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, expected_cart: str) -> list:
@@ -142,13 +151,16 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, ex
     details = DeliveryDetails(name=tracker.get_slot("customer_name") or "", phone=tracker.get_slot("customer_phone") or "",
                               address=tracker.get_slot("customer_address") or "",
                               email=None if email in (None, SKIPPED) else email)
+    if not (details.name and details.phone and details.address):
+        dispatcher.utter_message(response="utter_nothing_pending")
+        return []
     try:
         with database().transaction() as session:
             customer = identify(session, identity)
             cart = view_cart(session, customer, settings().shop_currency)
             if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
                 dispatcher.utter_message(response="utter_cart_changed_since_summary")
-                return [FollowupAction("action_order_summary")]
+                return show_summary(dispatcher, tracker, cart)
             order = place_order(session, customer, current_conversation(session, customer, identity), details,
                                 settings().shop_currency)
             number, total = order.number, cart.total.display()

@@ -22,6 +22,8 @@ COLOR_ALIASES = {"gray": "grey", "blk": "black", "wht": "white", "blue": "navy",
 def parse_quantity(text: str | None) -> int | None:
     """'2', 'two', 'x3', 'a couple' -> a whole number; None when the text holds no single clear number."""
     text = (text or "").strip().lower()
+    if re.search(r"(?<![\w])-\s*\d", text):
+        return None  # "-1" is not an amount anyone orders
     digits = re.findall(r"(?<![\d.,+])\d{1,4}(?![\d.,])", text)
     if len(digits) == 1:
         return int(digits[0])

@@ -53,5 +53,6 @@ class ActionStopForm(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         dispatcher.utter_message(response="utter_form_stopped")
-        return ([ActiveLoop(None), SlotSet("requested_slot", None)] + reset_cart_slots()
-                + [SlotSet(s, None) for s in DETAIL_SLOTS])
+        # A summary shown before is void too: a later "yes" must not order without delivery details.
+        return ([ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("pending_confirmation", None)]
+                + reset_cart_slots() + [SlotSet(s, None) for s in DETAIL_SLOTS])

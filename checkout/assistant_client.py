@@ -14,6 +14,15 @@ import httpx
 MAX_MESSAGE_CHARS = 2000
 
 
+def typed_text(text: object) -> str | None:
+    """What a shopper typed, made safe to forward: Rasa reads a leading "/" as an intent command
+    (that is how buttons work), so typed "/restart" must reach the NLU model as plain "restart"."""
+    if not isinstance(text, str):
+        return None
+    stripped = text.lstrip()
+    return stripped.lstrip("/") if stripped.startswith("/") else text
+
+
 class AssistantUnavailable(RuntimeError):
     """Rasa did not answer in time or answered with an error."""
 

@@ -6,8 +6,10 @@ import click
 
 from checkout.settings import PROJECT_ROOT
 from cli.catalog_nlu import GENERATED_FILE, write_catalog_nlu
+from cli.chat_command import chat
 from cli.context import AppContext, pass_app
 from cli.conversation_commands import handoff
+from cli.nlu_commands import nlu
 from cli.data_commands import catalog, customers, db, orders, seller
 from cli.run_command import run
 from cli.training import TrainingFailed, ensure_model
@@ -35,7 +37,7 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff):
+for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu):
     shop.add_command(command)
 
 

@@ -15,6 +15,7 @@ from cli.rasa_engine import rasa_environment, rasa_train_command
 
 MODELS_DIR = PROJECT_ROOT / "models"
 KEEP_MODELS = 3
+KEEP_CACHED_MODELS = 10  # each is ~40 MB
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -54,12 +55,13 @@ def ensure_model(cache_dir: Path, force: bool = False, echo=print) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(model, cached.with_suffix(".partial"))
     cached.with_suffix(".partial").replace(cached)  # atomic: a parallel clone never reads half a model
-    _prune(MODELS_DIR, keep=model)
+    _prune(MODELS_DIR, keep=model, count=KEEP_MODELS)
+    _prune(cache_dir, keep=cached, count=KEEP_CACHED_MODELS)
     return model
 
 
-def _prune(directory: Path, keep: Path) -> None:
+def _prune(directory: Path, keep: Path, count: int) -> None:
     models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in models[KEEP_MODELS:]:
+    for old in models[count:]:
         if old != keep:
             old.unlink(missing_ok=True)

@@ -1,7 +1,10 @@
 """The web app: shopper chat page, seller dashboard, JSON API and payment webhooks (Flask)."""
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from checkout.db.database import Database
 from checkout.settings import Settings, load_settings
@@ -12,11 +15,28 @@ def create_app(config: dict | None = None) -> Flask:
     config = dict(config or {})
     settings: Settings = config.pop("SETTINGS", None) or load_settings()
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.shop_secret_key or None, SETTINGS=settings)
+    app.config.update(
+        SECRET_KEY=settings.shop_secret_key or None,
+        SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # The chat page may stay open for hours; its token then lives as long as the session cookie.
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        if not app.testing:
+            raise RuntimeError(
+                "SHOP_SECRET_KEY is not set: the web app signs its session cookies with it. "
+                "Set it in the environment or .env, or start the app with `shop run`, which generates one."
+            )
+        app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
     app.extensions["database"] = Database(settings.database_url)
+    CSRFProtect(app)
 
-    from web import health
+    from web import chat, health, security
 
+    security.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(chat.bp)
     return app

@@ -12,6 +12,8 @@ from checkout.db.models import Conversation, Customer, utcnow
 
 # A conversation ends after this much silence; the next message starts a new one (same as Rasa's session).
 CONVERSATION_TIMEOUT = timedelta(minutes=60)
+# last_seen is refreshed at most this often, so answering a question is not a database write each time.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 PROFILE_FIELDS = ("name", "username", "language")
 
 
@@ -50,10 +52,18 @@ def identify(session: Session, identity: ShopperIdentity) -> Customer:
             customer = _find(session, identity)
     if customer.forgotten_at is None:
         for key in PROFILE_FIELDS:
-            if identity.profile.get(key):
+            # The channel's display name fills an empty name only: a name given at checkout wins.
+            if identity.profile.get(key) and (key != "name" or not customer.name):
                 setattr(customer, key, identity.profile[key])
-    customer.last_seen = utcnow()
+    now = utcnow()
+    if customer.last_seen is None or now - customer.last_seen > LAST_SEEN_RESOLUTION:
+        customer.last_seen = now
     return customer
+
+
+def find_customer(session: Session, identity: ShopperIdentity) -> Customer | None:
+    """The customer for this identity if they exist (for questions that must not create records)."""
+    return _find(session, identity)
 
 
 def _find(session: Session, identity: ShopperIdentity) -> Customer | None:

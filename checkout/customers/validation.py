@@ -30,8 +30,13 @@ def clean_phone(text: str) -> str | None:
 
 
 def clean_address(text: str) -> str | None:
+    """At least a street and a place: two words, or (as Chinese and Japanese addresses are written,
+    without spaces) a number among the letters."""
     address = " ".join((text or "").split())
-    if len(address) < 10 or len(address) > 300 or len(address.split()) < 2 or not any(c.isalpha() for c in address):
+    letters = sum(c.isalpha() for c in address)
+    if not 8 <= len(address) <= 300 or letters < 2:
+        return None
+    if len(address.split()) < 2 and not any(c.isdigit() for c in address):
         return None
     return address
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
@@ -17,19 +18,18 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, begin: str = "BEGIN IMMEDIATE") -> Engine:
     url = sqlalchemy_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; take the write lock up front so two
-        # processes reserving the same stock serialise instead of failing on upgrade.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # pysqlite's own transaction handling defers BEGIN; writers take the write lock up front so two
+        # processes reserving the same stock serialise instead of failing on lock upgrade. Readers use
+        # a plain BEGIN: in WAL mode they never wait for writers.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -44,16 +44,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 class Database:
-    """One engine and its session factory; `transaction()` is the unit of work services take."""
+    """One engine and its session factory; `transaction()` is the unit of work services take,
+    `reading()` the same for work that only reads (on SQLite it then takes no write lock)."""
 
     def __init__(self, url: str):
         self.url = sqlalchemy_url(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if make_url(self.url).get_backend_name() == "sqlite":
+            self._read_engine = make_engine(url, begin="BEGIN")
+            self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        else:
+            self._read_engine, self._read_sessions = None, self._sessions
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        session = self._sessions()
+        with self._unit(self._sessions) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._unit(self._read_sessions) as session:
+            yield session
+
+    @staticmethod
+    @contextmanager
+    def _unit(factory) -> Iterator[Session]:
+        session = factory()
         try:
             yield session
             session.commit()
@@ -65,3 +82,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()

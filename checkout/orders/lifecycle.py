@@ -12,7 +12,7 @@ from checkout.errors import InvalidTransition
 ALLOWED_FROM = {
     "paid": ("awaiting_payment",),
     "fulfilled": ("paid",),
-    "cancelled": ("awaiting_payment", "paid"),
+    "cancelled": ("awaiting_payment",),  # a paid order is refunded, not cancelled
     "expired": ("awaiting_payment",),
     "refunded": ("paid", "fulfilled"),
 }
@@ -22,7 +22,9 @@ RELEASES_STOCK = ("cancelled", "expired")
 
 def change_status(session: Session, order: Order, new_status: str, actor: str, details: dict | None = None) -> Order:
     """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it)."""
-    allowed = ALLOWED_FROM[new_status]
+    allowed = ALLOWED_FROM.get(new_status)
+    if not allowed:
+        raise InvalidTransition(order.number, order.status, new_status)
     values = {"status": new_status, "updated_at": utcnow()}
     if new_status == "paid":
         values["paid_at"] = utcnow()

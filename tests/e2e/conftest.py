@@ -49,7 +49,13 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
+def model() -> Path:
+    """The trained model for the current data (trained once, then taken from the cache)."""
+    return ensure_model(load_settings(environ={}).model_cache_path)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, model) -> Stack:
     tmp = tmp_path_factory.mktemp("stack")
     base = load_settings(environ={}, env_file=tmp / "no.env")
     settings = base.replace(
@@ -61,7 +67,6 @@ def stack(tmp_path_factory) -> Stack:
     db = Database(settings.database_url)
     with db.transaction() as session:
         assert import_catalog(session, DEMO_CATALOG.read_bytes(), settings.shop_currency).ok
-    model = ensure_model(settings.model_cache_path)
     endpoints = write_endpoints(settings, tmp / "endpoints.yml")
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "e2e-stack.log"

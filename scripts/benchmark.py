@@ -1,0 +1,143 @@
+"""Latency and throughput of full purchases over the REST channel, next to the floor of the same server.
+
+Starts its own stack (Rasa, action server, web app) on free loopback ports with a fresh SQLite database
+and the demo catalog (stock raised so that shoppers never run out), then for each N drives N concurrent
+simulated shoppers through full purchases. The floor is a turn that runs no custom action: a greeting.
+
+    .venv/bin/python scripts/benchmark.py --shoppers 1 20 --purchases 5
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from checkout.catalog.importer import import_catalog  # noqa: E402
+from checkout.db.database import Database  # noqa: E402
+from checkout.db.migrate import upgrade  # noqa: E402
+from checkout.settings import PROJECT_ROOT, load_settings  # noqa: E402
+from cli.processes import Supervisor  # noqa: E402
+from cli.rasa_engine import write_endpoints  # noqa: E402
+from cli.run_command import DEMO_CATALOG, process_specs  # noqa: E402
+from cli.training import ensure_model  # noqa: E402
+
+GREETING = "hi"
+PURCHASE = [  # (message, what a correct reply contains)
+    ("do you have the black hoodie in M", "Heavyweight Hoodie"),
+    ("i'll take 1", "Added 1"),
+    ("checkout", "full name"),
+    ("Marie Dupont", "phone"),
+    ("+33 6 12 34 56 78", "address"),
+    ("12 rue de la République, 69002 Lyon, France", "email"),
+    ("/deny", "Shall I place the order?"),
+    ("/affirm", "is placed"),
+]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+class Run:
+    def __init__(self) -> None:
+        self.floor: list[float] = []
+        self.checkout: list[float] = []
+        self.errors: list[str] = []
+
+    async def turn(self, client: httpx.AsyncClient, url: str, sender: str, text: str, expect: str, bucket: list) -> None:
+        started = time.perf_counter()
+        try:
+            response = await client.post(url, json={"sender": sender, "message": text})
+            reply = " ".join(m.get("text") or "" for m in response.json())
+            if response.status_code != 200 or expect not in reply:
+                self.errors.append(f"{text!r}: {response.status_code} {reply[:120]!r}")
+        except (httpx.HTTPError, ValueError) as exc:
+            self.errors.append(f"{text!r}: {exc!r}")
+        bucket.append(time.perf_counter() - started)
+
+    async def shopper(self, client: httpx.AsyncClient, url: str, purchases: int) -> None:
+        for _ in range(purchases):
+            sender = "bench-" + uuid.uuid4().hex[:12]
+            await self.turn(client, url, sender, GREETING, "Welcome", self.floor)
+            for text, expect in PURCHASE:
+                await self.turn(client, url, sender, text, expect, self.checkout)
+
+
+async def drive(url: str, shoppers: int, purchases: int) -> tuple[Run, float]:
+    run = Run()
+    limits = httpx.Limits(max_connections=shoppers + 5)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(run.shopper(client, url, purchases) for _ in range(shoppers)))
+        elapsed = time.perf_counter() - started
+    return run, elapsed
+
+
+def report(n: int, run: Run, elapsed: float) -> None:
+    turns = len(run.floor) + len(run.checkout)
+    ms = lambda v: f"{v * 1000:7.1f}"  # noqa: E731
+    print(f"\nN={n}: {turns} turns in {elapsed:.1f}s = {turns / elapsed:.1f} turns/s, errors: {len(run.errors)}")
+    print(f"  {'':18} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'turns':>6}")
+    for name, values in (("floor (greeting)", run.floor), ("checkout turns", run.checkout)):
+        print(f"  {name:18} {ms(statistics.median(values))} {ms(percentile(values, 95))} {ms(percentile(values, 99))} {len(values):6d}")
+    print(f"  checkout p95 / floor p95 = {percentile(run.checkout, 95) / percentile(run.floor, 95):.2f}")
+    for error in run.errors[:5]:
+        print("  error:", error)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shoppers", type=int, nargs="+", default=[1, 20], help="concurrent shoppers, one run each")
+    parser.add_argument("--purchases", type=int, default=5, help="full purchases per shopper")
+    parser.add_argument("--warmup", type=int, default=2, help="purchases before measuring (model warm-up)")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    settings = load_settings(environ={}, env_file=tmp / "none").replace(
+        database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
+        rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
+        shop_secret_key="bench", rasa_api_token="bench")
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    catalog = DEMO_CATALOG.read_text().replace(",10,hoodies,", ",1000000,hoodies,")
+    with db.transaction() as session:
+        assert import_catalog(session, catalog.encode(), settings.shop_currency).ok
+    model = ensure_model(settings.model_cache_path)
+    log = (tmp / "stack.log").open("w")
+    supervisor = Supervisor(process_specs(settings, model, write_endpoints(settings, tmp / "endpoints.yml")),
+                            out=log, cwd=str(PROJECT_ROOT))
+    supervisor.start()
+    try:
+        supervisor.wait_ready(timeout=300)
+        url = f"{settings.rasa_url}/webhooks/rest/webhook"
+        asyncio.run(drive(url, 1, args.warmup))
+        print(f"Stack log: {tmp / 'stack.log'}")
+        for n in args.shoppers:
+            run, elapsed = asyncio.run(drive(url, n, args.purchases))
+            report(n, run, elapsed)
+    finally:
+        supervisor.stop()
+        log.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The shopper web chat: the page, and the one endpoint it posts messages to.
+
+The browser only ever talks to this app; we forward to Rasa's REST channel, so Rasa stays on
+loopback and the conversation id lives in our signed session cookie where a page script cannot
+read or forge it (another shopper's id would show their cart and orders).
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, render_template, request, session
+
+from checkout.assistant_client import AssistantClient, AssistantUnavailable, typed_text
+
+bp = Blueprint("chat", __name__)
+
+SENDER_KEY = "chat_sender_id"
+UNREACHABLE = "The assistant is not reachable right now, please try again in a minute."
+
+
+def sender_id() -> str:
+    """This browser's conversation id, created on first visit and kept for the session cookie's life."""
+    if SENDER_KEY not in session:
+        session[SENDER_KEY] = "web-" + secrets.token_urlsafe(18)
+        # Permanent, so a shopper who comes back tomorrow finds the same cart and orders.
+        session.permanent = True
+    return session[SENDER_KEY]
+
+
+@bp.get("/")
+def page():
+    sender_id()
+    return render_template("chat.html", shop_name=current_app.config["SETTINGS"].shop_name)
+
+
+@bp.post("/chat/messages")
+def post_message():
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    payload = body.get("payload")
+    # Button presses carry Rasa's "/intent{...}" payloads; typed text never acts as one.
+    text = payload if isinstance(payload, str) and payload.startswith("/") else typed_text(body.get("text"))
+    if not isinstance(text, str) or not text.strip():
+        return {"error": "Please write a message first."}, 400
+    sender = sender_id()
+    client = AssistantClient(current_app.config["SETTINGS"].rasa_url)
+    try:
+        replies = client.send(sender, text, {"channel": "web", "user_id": sender})
+    except AssistantUnavailable as exc:
+        current_app.logger.warning("assistant unavailable for %s: %s", sender, exc)
+        return {"error": UNREACHABLE}, 503
+    messages = [m for m in replies if isinstance(m, dict)] if isinstance(replies, list) else []
+    return {"messages": messages}
