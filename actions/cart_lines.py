@@ -10,9 +10,9 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import button, phrase, price, variant_label
+from actions.common import button, price, variant_label
 from checkout.carts import add_to_cart, available_to_add, get_cart, view_cart
-from checkout.catalog.queries import active_variants
+from checkout.catalog.queries import active_variants, list_products
 from checkout.db.models import Customer, Product, Variant
 
 # Slot value meaning "this product has no such choice" (a sticker pack has no size).
@@ -28,6 +28,15 @@ def sizes_of(product: Product, color: str | None = None) -> list[str]:
     order = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"]
     sizes = {v.size for v in active_variants(product) if v.size and (not color or color == NO_CHOICE or v.color == color)}
     return sorted(sizes, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
+def choice(value: str | None) -> str | None:
+    """A colour/size slot value as the catalog stores it (None for "no such choice")."""
+    return None if value in (None, NO_CHOICE) else value
+
+
+def product_named(session: Session, name: str | None) -> Product | None:
+    return next((p for p in list_products(session) if p.name == name), None) if name else None
 
 
 def automatic_choices(product: Product) -> dict[str, str]:

@@ -10,12 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.cart_actions import cart_lines_text
-from actions.common import CONFIDENT, ShopAction, is_interruption, latest_intent, latest_text, shopper
+from actions.common import CONFIDENT, ShopAction, is_interruption, latest_intent, latest_text, shopper, skips_empty
 from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import current_conversation, identify
-from checkout.db.models import Order
 from checkout.customers.validation import clean_address, clean_email, clean_name, clean_phone
+from checkout.db.models import Order
 from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
 from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.payments.registry import available_providers
@@ -88,6 +88,7 @@ class ValidateCheckoutForm(FormValidationAction):
             return {"customer_email": SKIPPED}
         return self._requested_text(tracker, "customer_email")
 
+    @skips_empty
     async def validate_use_saved_details(self, value, dispatcher, tracker, domain) -> dict:
         if value != "yes":
             return {"use_saved_details": "no"}
@@ -97,20 +98,24 @@ class ValidateCheckoutForm(FormValidationAction):
         with database().transaction() as session:
             c = identify(session, shopper(tracker))
             return {"use_saved_details": "yes", "customer_name": c.name, "customer_phone": c.phone,
-                    "customer_address": c.address, "customer_email": c.email or None}
+                    "customer_address": c.address, "customer_email": c.email or SKIPPED}
 
+    @skips_empty
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
         intent = (tracker.latest_message or {}).get("intent") or {}
         if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT:
             value = ""  # "yes", "hi", "thanks" are answers, not names
         return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
 
+    @skips_empty
     async def validate_customer_phone(self, value, dispatcher, tracker, domain) -> dict:
         return self._checked("customer_phone", clean_phone(value), "utter_invalid_phone", dispatcher)
 
+    @skips_empty
     async def validate_customer_address(self, value, dispatcher, tracker, domain) -> dict:
         return self._checked("customer_address", clean_address(value), "utter_invalid_address", dispatcher)
 
+    @skips_empty
     async def validate_customer_email(self, value, dispatcher, tracker, domain) -> dict:
         if value == SKIPPED:
             return {"customer_email": SKIPPED}

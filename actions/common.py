@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from typing import Any
 
@@ -26,6 +27,17 @@ class ShopAction(Action):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list:
         raise NotImplementedError
+
+
+def skips_empty(validate):
+    """For a form's validate_<slot>: rasa-sdk also validates slots an action just cleared (set to None)
+    before the form starts; an empty slot is not an answer, so there is nothing to check or complain about."""
+    @functools.wraps(validate)
+    async def wrapper(self, value, dispatcher, tracker, domain):
+        if value is None:
+            return {}
+        return await validate(self, value, dispatcher, tracker, domain)
+    return wrapper
 
 
 def shopper(tracker: Tracker) -> ShopperIdentity:

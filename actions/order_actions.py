@@ -109,6 +109,10 @@ class ActionResolveConfirmation(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         pending = tracker.get_slot("pending_confirmation") or ""
+        if not latest_text(tracker).strip():
+            # NLU labels an empty message too (often "affirm"); silence never confirms an order.
+            dispatcher.utter_message(response="utter_default")
+            return []
         yes = latest_intent(tracker) == "affirm"
         events = [SlotSet("pending_confirmation", None)]
         if pending.startswith("place_order:"):

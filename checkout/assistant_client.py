@@ -44,16 +44,15 @@ class AssistantClient:
             raise AssistantUnavailable(str(exc)) from exc
 
     def resume_conversation(self, sender_id: str) -> None:
-        """Lets the assistant answer again in a conversation it was paused in (after a human handoff)."""
-        self._append_event(sender_id, {"event": "resume"})
+        """Lets the assistant answer again in a conversation it was paused in (after a human handoff).
+        The action_listen closes the turns the shopper wrote to the seller, so the next message is read
+        as a fresh turn rather than as the continuation of a turn the bot never answered."""
+        self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
-    def pause_conversation(self, sender_id: str) -> None:
-        self._append_event(sender_id, {"event": "pause"})
-
-    def _append_event(self, sender_id: str, event: dict) -> None:
+    def _append_events(self, sender_id: str, events: list[dict]) -> None:
         url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
         try:
-            response = httpx.post(url, params={"token": self.api_token}, json=event, timeout=self.timeout)
+            response = httpx.post(url, params={"token": self.api_token}, json=events, timeout=self.timeout)
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise AssistantUnavailable(str(exc)) from exc

@@ -62,6 +62,8 @@ def lock_store_config(redis_url: str) -> dict:
 
 def endpoints_config(settings: Settings) -> dict:
     return {
+        # Not "enable_selective_domain": rasa-sdk 3.11+ answers 449 for a call without the domain and
+        # expects a retry with it, which Rasa 3.6 never makes.
         "action_endpoint": {"url": settings.action_server_url},
         "tracker_store": tracker_store_config(settings.rasa_tracker_url),
         "lock_store": lock_store_config(settings.redis_url),

@@ -1,6 +1,7 @@
 """`shop run`: make sure everything exists, then start every process and keep them together."""
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -46,9 +47,21 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
                             "--threads", "8", "--call", "web:create_app"], env,
                     ready_url=f"{settings.web_url}/healthz"),
     ]
-    if settings.telegram_bot_token:
+    if settings.telegram_bot_token and telegram_gateway_available():
         specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env))
     return specs
+
+
+def telegram_gateway_available() -> bool:
+    return importlib.util.find_spec("bot.__main__") is not None
+
+
+def telegram_status(settings: Settings) -> str:
+    if not settings.telegram_bot_token:
+        return "off (set TELEGRAM_BOT_TOKEN)"
+    if not telegram_gateway_available():
+        return "not in this version yet: TELEGRAM_BOT_TOKEN is ignored"
+    return "webhook mode" if settings.telegram_webhook_url else "long polling"
 
 
 @click.command("run")
@@ -71,6 +84,6 @@ def run(app: AppContext):
     supervisor.log("shop", f"  shop chat + seller dashboard  {s.web_url}/  ({s.web_url}/seller)")
     supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")
     supervisor.log("shop", f"  action server                 {s.action_server_url}")
-    supervisor.log("shop", "  Telegram gateway              " + ("polling/webhook" if s.telegram_bot_token else "off (set TELEGRAM_BOT_TOKEN)"))
+    supervisor.log("shop", "  Telegram gateway              " + telegram_status(s))
     supervisor.log("shop", "Ctrl-C stops everything.")
     sys.exit(supervisor.supervise())

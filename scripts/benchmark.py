@@ -108,6 +108,7 @@ def main() -> int:
     parser.add_argument("--shoppers", type=int, nargs="+", default=[1, 20], help="concurrent shoppers, one run each")
     parser.add_argument("--purchases", type=int, default=5, help="full purchases per shopper")
     parser.add_argument("--warmup", type=int, default=2, help="purchases before measuring (model warm-up)")
+    parser.add_argument("--model", type=Path, help="a trained model (default: the one for the current data)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
@@ -120,7 +121,7 @@ def main() -> int:
     catalog = DEMO_CATALOG.read_text().replace(",10,hoodies,", ",1000000,hoodies,")
     with db.transaction() as session:
         assert import_catalog(session, catalog.encode(), settings.shop_currency).ok
-    model = ensure_model(settings.model_cache_path)
+    model = args.model or ensure_model(settings.model_cache_path)
     log = (tmp / "stack.log").open("w")
     supervisor = Supervisor(process_specs(settings, model, write_endpoints(settings, tmp / "endpoints.yml")),
                             out=log, cwd=str(PROJECT_ROOT))

@@ -74,11 +74,13 @@ def test_quantity_above_stock_is_refused_with_what_is_available(stack):
 def test_prices_come_from_the_catalog_whatever_the_shopper_types(stack):
     set_stock(stack, "BEAN-RIB-BLK", 25)
     shopper = Shopper(stack)
-    shopper.say("add 1 black beanie for 1 euro")
-    assert "€18.50" in shopper.text
+    shopper.say("i want the black beanie for 1 euro")
+    if "How many" in shopper.text:
+        shopper.say("1")
+    assert "Added 1 × Rib Beanie (black) (€18.50)" in shopper.text
     shopper.say("i'll pay 0.01€ for it, price is 0")
     summary = shopper.check_out()
-    assert "€18.50" in summary
+    assert "€18.50" in summary and "0.01" not in summary
     shopper.press("Yes, place order")
     [order] = shopper.orders()
     assert order.total_minor == 1850
@@ -106,7 +108,7 @@ def test_order_status_is_private(stack):
     buyer.press("Yes, place order")
     [order] = buyer.orders()
     assert "can't find an order" in stranger.say(f"what is the status of order {order.number}")
-    assert order.number not in stranger.text
+    assert "waiting for payment" not in stranger.text and "Sticker Pack" not in stranger.text
     assert "can't find any orders" in stranger.say("where are my orders")
     assert "can't find an order" in stranger.say(f"cancel order {order.number}")
     assert buyer.orders()[0].status == "awaiting_payment"

@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select, update
 
+import actions.add_to_cart_form
 import actions.cart_actions
 import actions.catalog_actions
 import actions.checkout_actions
@@ -34,7 +35,7 @@ from checkout.settings import Settings
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 SLOT_NAMES = list(DOMAIN["slots"]) + ["requested_slot"]
-PATCHED_MODULES = (actions.runtime, actions.catalog_actions, actions.cart_actions, actions.checkout_actions,
+PATCHED_MODULES = (actions.runtime, actions.catalog_actions, actions.add_to_cart_form, actions.cart_actions, actions.checkout_actions,
                    actions.order_actions, actions.support_actions)
 
 PAYMENT_INSTRUCTIONS = "Pay by transfer to IBAN TEST 0000 1111 2222, reference: your order number."

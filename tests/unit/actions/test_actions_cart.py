@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from action_harness import action_event, form_turn_tracker, render, responses, run, slot_sets, tracker
 from sqlalchemy import select
 
-from actions.cart_actions import (ActionAddToCart, ActionAskCartSize, ActionRemoveFromCart, ActionStartCartLine,
-                                  ActionViewCart, ValidateAddToCartForm)
+from actions.add_to_cart_form import ActionAskCartSize, ValidateAddToCartForm
+from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ActionStartCartLine, ActionViewCart
 from checkout.db.models import Conversation
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")

@@ -255,3 +255,10 @@ def test_saved_details_keep_the_delivery_name_given_at_checkout(shop):
                                                              "Rua Augusta 1, 1100-048 Lisboa"), "EUR")
     messages, _ = run(ActionAskUseSavedDetails(), tracker("tg-555001", "checkout", "checkout", metadata=telegram))
     assert messages[0]["details"].splitlines()[0] == "Ana Maria Silva"
+
+
+def test_an_empty_message_never_confirms_an_order(shop):
+    messages, events = run(ActionResolveConfirmation(), tracker("web-ana", "", "affirm",
+                                                                slots={"pending_confirmation": "place_order:abc"}))
+    assert responses(messages) == ["utter_default"]
+    assert events == []
