@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart_lines import (
     LineCheck,
@@ -76,17 +77,24 @@ class ActionStartCartLine(ShopAction):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
                 return self._not_started() + [SlotSet("last_product", product.name)]
             slots = self._known_choices(dispatcher, product, color, size, quantity)
-        # The form asks for whatever is still missing (nothing, when the shopper said it all) and the
-        # line is added when it completes. Any other form is left first: a shopper who adds an item
-        # mid-checkout is not asked for an address.
-        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_line_started", True)]
+        if product is not None and all(slots.get(s) for s in CART_SLOTS):
+            # Everything said at once ("2 black hoodies in M"): added now, no question asked.
+            check = add_chosen_line(dispatcher, shopper(tracker), slots)
+            if check.ok:
+                return self._not_started() + [SlotSet("last_product", product.name)]
+            say(dispatcher, check)
+            slots["cart_quantity"] = None
+        # The form asks for whatever is still missing; the line is added when it completes. Any other
+        # form is left first: a shopper who adds an item mid-checkout is not asked for an address.
+        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_form_needed", True)]
         if product is not None:
             events.append(SlotSet("last_product", product.name))
         return events
 
     @staticmethod
     def _not_started() -> list:
-        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_line_started", False)]
+        """No form follows: the line was added at once, or cannot be added (the reply says why)."""
+        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_form_needed", False)]
 
     @staticmethod
     def _known_choices(dispatcher, product, color, size, quantity) -> dict[str, Any]:
@@ -112,28 +120,31 @@ class ActionStartCartLine(ShopAction):
         return slots
 
 
+def add_chosen_line(dispatcher: CollectingDispatcher, identity, values: dict) -> LineCheck:
+    """Adds the line the cart slots describe, after checking it against the stock at this moment."""
+    with database().transaction() as session:
+        product = product_named(session, values.get("cart_product"))
+        variant = product and find_variant(product, choice(values.get("cart_color")), choice(values.get("cart_size")))
+        if variant is None:
+            return LineCheck(False, "utter_default", {})
+        customer = identify(session, identity)
+        check = check_quantity(session, customer, variant, parse_quantity(values.get("cart_quantity") or "") or 0)
+        if not check.ok:
+            return check
+        add_line(session, dispatcher, customer, variant, int(values["cart_quantity"]), settings().shop_currency)
+        current_conversation(session, customer, identity).had_cart = True
+    return LineCheck(True)
+
+
 class ActionAddToCart(ShopAction):
-    """Runs when the form has every choice: adds the line, or says why it cannot."""
+    """Runs when the add_to_cart form has every choice: adds the line, or says why it cannot."""
 
     action_name = "action_add_to_cart"
 
     def act(self, dispatcher, tracker, domain):
-        identity = shopper(tracker)
-        with database().transaction() as session:
-            product = product_named(session, tracker.get_slot("cart_product"))
-            variant = product and find_variant(product, choice(tracker.get_slot("cart_color")),
-                                               choice(tracker.get_slot("cart_size")))
-            quantity = parse_quantity(tracker.get_slot("cart_quantity") or "") or 0
-            if variant is None:
-                dispatcher.utter_message(response="utter_default")
-                return reset_cart_slots()
-            customer = identify(session, identity)
-            check: LineCheck = check_quantity(session, customer, variant, quantity)
-            if not check.ok:
-                say(dispatcher, check)
-                return reset_cart_slots()
-            add_line(session, dispatcher, customer, variant, quantity, settings().shop_currency)
-            current_conversation(session, customer, identity).had_cart = True
+        check = add_chosen_line(dispatcher, shopper(tracker), {s: tracker.get_slot(s) for s in CART_SLOTS})
+        if not check.ok:
+            say(dispatcher, check)
         return reset_cart_slots()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import button, price, variant_label
 from checkout.carts import add_to_cart, available_to_add, get_cart, view_cart
-from checkout.catalog.queries import active_variants, list_products
+from checkout.catalog.queries import active_variants, find_product
 from checkout.db.models import Customer, Product, Variant
 
 # Slot value meaning "this product has no such choice" (a sticker pack has no size).
@@ -36,7 +36,7 @@ def choice(value: str | None) -> str | None:
 
 
 def product_named(session: Session, name: str | None) -> Product | None:
-    return next((p for p in list_products(session) if p.name == name), None) if name else None
+    return find_product(session, name) if name else None
 
 
 def automatic_choices(product: Product) -> dict[str, str]:

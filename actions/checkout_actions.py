@@ -37,11 +37,11 @@ class ActionStartCheckout(ShopAction):
             customer = identify(session, shopper(tracker))
             if view_cart(session, customer, settings().shop_currency).is_empty:
                 dispatcher.utter_message(response="utter_cart_empty")
-                return [ActiveLoop(None), SlotSet("checkout_started", False)]
+                return [ActiveLoop(None), SlotSet("checkout_form_needed", False)]
             returning = all((customer.name, customer.phone, customer.address))
         # A returning customer is asked to confirm the saved details; a new one goes straight to the name.
         return ([ActiveLoop(None)] + [SlotSet(s, None) for s in DETAIL_SLOTS] + [SlotSet("pending_confirmation", None)]
-                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [SlotSet("checkout_started", True)])
+                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [SlotSet("checkout_form_needed", True)])
 
 
 class ActionAskUseSavedDetails(ShopAction):

@@ -6,6 +6,7 @@ start it as a process.
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -70,9 +71,19 @@ def endpoints_config(settings: Settings) -> dict:
     }
 
 
+def use_wal_for_sqlite_tracker(url: str) -> None:
+    """WAL journal mode is a property of the SQLite file, so setting it once here makes Rasa's own
+    connections use it: readers stop blocking the writer that saves each turn."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        with sqlite3.connect(parsed.database) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+
+
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """Rasa's endpoints file for these settings (the root endpoints.yml is the documented default)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    use_wal_for_sqlite_tracker(settings.rasa_tracker_url)
     path.write_text("# Written by `shop run` from the settings; edit .env, not this file.\n"
                     + yaml.safe_dump(endpoints_config(settings), sort_keys=False))
     return path

@@ -38,5 +38,11 @@ def list_products(session: Session, category: str | None = None) -> list[Product
     return list(session.scalars(query))
 
 
+def find_product(session: Session, name: str) -> Product | None:
+    """The active product with exactly this name (as the actions keep it in slots)."""
+    return session.scalar(select(Product).where(Product.name == name, Product.active.is_(True))
+                          .options(selectinload(Product.variants)))
+
+
 def active_variants(product: Product) -> list[Variant]:
     return [v for v in product.variants if v.active]

@@ -31,7 +31,7 @@ def test_checkout_with_an_empty_cart(shop):
     messages, events = run(ActionStartCheckout(), tracker(text="checkout", intent="checkout"))
     assert responses(messages) == ["utter_cart_empty"]
     assert events[0] == {"event": "active_loop", "name": None, "timestamp": None}
-    assert slot_sets(events).get("checkout_started") is not True
+    assert slot_sets(events).get("checkout_form_needed") is not True
 
 
 def test_a_new_customer_goes_straight_to_the_name(shop):
@@ -43,7 +43,7 @@ def test_a_new_customer_goes_straight_to_the_name(shop):
     assert slots["use_saved_details"] == "no"  # nothing saved to offer
     assert all(slots[s] is None for s in DETAIL_SLOTS[1:])  # details of an earlier checkout are asked again
     assert slots["pending_confirmation"] is None
-    assert slots["checkout_started"] is True
+    assert slots["checkout_form_needed"] is True
 
 
 def test_a_returning_customer_is_offered_the_saved_details(shop):
@@ -53,7 +53,7 @@ def test_a_returning_customer_is_offered_the_saved_details(shop):
     messages, events = run(ActionStartCheckout(), tracker(text="checkout", intent="checkout"))
     slots = slot_sets(events)
     assert slots["use_saved_details"] is None  # so the form asks it
-    assert slots["checkout_started"] is True
+    assert slots["checkout_form_needed"] is True
     messages, _ = run(ActionAskUseSavedDetails(), tracker(slots={"requested_slot": "use_saved_details"}))
     assert responses(messages) == ["utter_ask_use_saved_details"]
     assert messages[0]["details"] == "Ana Silva\n+351912345678\nRua Augusta 1, 1100-048 Lisboa\nana@example.com"
