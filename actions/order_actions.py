@@ -30,6 +30,15 @@ def order_line(domain, order) -> str:
             f" — {price(order.total_minor, order.currency)}")
 
 
+def own_order(session, dispatcher, customer, number: str):
+    """The order with this number only if it is this shopper's: a number typed by someone else finds
+    nothing (and is told so, without saying whether it exists)."""
+    order = customer_order(session, customer.id, number)
+    if order is None:
+        dispatcher.utter_message(response="utter_order_not_found", number=number)
+    return order
+
+
 class ActionOrderStatus(ShopAction):
     action_name = "action_order_status"
 
@@ -38,10 +47,8 @@ class ActionOrderStatus(ShopAction):
         with database().transaction() as session:
             customer = identify(session, shopper(tracker))
             if number:
-                # Only the shopper's own order: a number typed by someone else finds nothing.
-                order = customer_order(session, customer.id, number)
+                order = own_order(session, dispatcher, customer, number)
                 if order is None:
-                    dispatcher.utter_message(response="utter_order_not_found", number=number)
                     return []
                 items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
                 dispatcher.utter_message(response="utter_order_status_one", number=order.number,
@@ -67,9 +74,8 @@ class ActionCancelOrder(ShopAction):
         with database().transaction() as session:
             customer = identify(session, shopper(tracker))
             if number:
-                order = customer_order(session, customer.id, number)
+                order = own_order(session, dispatcher, customer, number)
                 if order is None:
-                    dispatcher.utter_message(response="utter_order_not_found", number=number)
                     return []
             else:
                 mine = customer_orders(session, customer.id, SHOWN_ORDERS)
@@ -89,9 +95,8 @@ class ActionCancelOrder(ShopAction):
 def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
     with database().transaction() as session:
         customer = identify(session, shopper(tracker))
-        order = customer_order(session, customer.id, number)
+        order = own_order(session, dispatcher, customer, number)
         if order is None:
-            dispatcher.utter_message(response="utter_order_not_found", number=number)
             return
         try:
             change_status(session, order, "cancelled", actor=f"shopper:{customer.id}", details={"via": "chat"})

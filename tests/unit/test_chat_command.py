@@ -1,17 +1,13 @@
 """`shop chat` against a fake Rasa REST channel on loopback: replies, numbered buttons, leaving, Rasa down."""
 from __future__ import annotations
 
-import json
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from click.testing import CliRunner
 
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
+from tests.fake_rasa import FakeRasa, closed_port
 
 REPLY = [
     {"text": "We sell hoodies and caps.\nWhich would you like to see?",
@@ -22,42 +18,9 @@ REPLY = [
 ]
 
 
-class FakeRasa:
-    """Records each REST-channel body and answers every message with REPLY."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                fake.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                data = json.dumps(REPLY).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def messages(self) -> list[str]:
-        return [body["message"] for body in self.received]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def rasa():
-    fake = FakeRasa()
+    fake = FakeRasa(lambda body: REPLY)
     yield fake
     fake.close()
 
@@ -119,9 +82,6 @@ def test_end_of_input_leaves_cleanly(rasa):
 
 
 def test_rasa_down_is_a_clear_message_and_exit_1():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    result = chat(port, "hi\n")
+    result = chat(closed_port(), "hi\n")
     assert result.exit_code == 1
     assert "not reachable" in result.stderr and "shop run" in result.stderr

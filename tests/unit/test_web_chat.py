@@ -1,68 +1,34 @@
 """The shopper web chat: page, CSRF, forwarding to Rasa's REST channel (a fake one on loopback), headers."""
 from __future__ import annotations
 
-import json
 import re
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from checkout.db.migrate import upgrade
 from checkout.settings import Settings
+from tests.fake_rasa import FakeRasa, closed_port
 from web import create_app
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 IMAGE_URL = "https://images.example/hoodie.png"
 
 
-class FakeRasa:
-    """Rasa's REST channel on a free loopback port: records each body, echoes it with buttons and an image."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        self.reply_text = None
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.received.append(body)
-                data = json.dumps([
-                    {"recipient_id": body["sender"], "text": fake.reply_text or f"echo: {body['message'][:20]}\nline 2",
-                     "buttons": [{"title": "Hoodies", "payload": "/browse_catalog"},
-                                 {"title": "Pay", "type": "web_url", "url": "https://pay.example/x"}]},
-                    {"recipient_id": body["sender"], "image": IMAGE_URL},
-                ]).encode()
-                self.send_response(200 if self.path == "/webhooks/rest/webhook" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def echo(fake: FakeRasa, body: dict) -> list[dict]:
+    """Echoes the message back with buttons and an image, or says fake.reply_text when a test sets it."""
+    return [
+        {"recipient_id": body["sender"], "text": fake.reply_text or f"echo: {body['message'][:20]}\nline 2",
+         "buttons": [{"title": "Hoodies", "payload": "/browse_catalog"},
+                     {"title": "Pay", "type": "web_url", "url": "https://pay.example/x"}]},
+        {"recipient_id": body["sender"], "image": IMAGE_URL},
+    ]
 
 
 @pytest.fixture
 def rasa():
-    fake = FakeRasa()
+    fake = FakeRasa(lambda body: echo(fake, body))
+    fake.reply_text = None
     yield fake
     fake.close()
 

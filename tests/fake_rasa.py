@@ -1,0 +1,50 @@
+"""Rasa's REST channel faked on a free loopback port, for testing our gateways without a model."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+
+class FakeRasa:
+    """Records each REST-channel body and answers with `reply(body)`; other paths get 404."""
+
+    def __init__(self, reply: Callable[[dict], list[dict]]):
+        self.received: list[dict] = []
+        self.reply = reply
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                fake.received.append(body)
+                data = json.dumps(fake.reply(body)).encode()
+                self.send_response(200 if self.path == "/webhooks/rest/webhook" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def messages(self) -> list[str]:
+        return [body["message"] for body in self.received]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (Rasa down)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
