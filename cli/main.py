@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from checkout.db.migrate import upgrade
 from checkout.settings import PROJECT_ROOT
 from cli.catalog_nlu import GENERATED_FILE, write_catalog_nlu
 from cli.chat_command import chat
@@ -27,6 +28,7 @@ def shop(ctx: click.Context):
 @pass_app
 def train(app: AppContext, force: bool):
     """Write the catalog's words into data/, then train the Rasa model (skipped when nothing changed)."""
+    upgrade(app.settings.database_url)  # a fresh install has no tables yet to read the catalog from
     with app.db.transaction() as session:
         if write_catalog_nlu(session):
             click.echo(f"Updated {GENERATED_FILE.relative_to(PROJECT_ROOT)} from the catalog.")

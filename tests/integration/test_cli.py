@@ -309,3 +309,16 @@ def test_help_works_everywhere(path, tmp_path):
     assert result.stdout.startswith("Usage: ")
     assert "db" not in app.__dict__
     assert not (tmp_path / "never").exists()
+
+
+def test_train_on_a_fresh_install_migrates_first_and_keeps_the_catalog_words(tmp_path, monkeypatch):
+    """`shop train` before anything else: no tables yet, so it migrates, finds no catalog, and keeps the
+    committed catalog NLU file (no model is trained here: ensure_model is replaced)."""
+    import cli.main
+
+    trained = []
+    monkeypatch.setattr(cli.main, "ensure_model", lambda *a, **k: trained.append(True) or tmp_path / "m.tar.gz")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = CliRunner().invoke(shop, ["train"], obj=AppContext(settings))
+    assert result.exit_code == 0, result.output
+    assert trained == [True]
