@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
+DATE = re.compile(r"\b(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\b")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
 
@@ -17,6 +18,8 @@ def clean_name(text: str) -> str | None:
 
 def clean_phone(text: str) -> str | None:
     """'+33 6 12 34 56 78', '0049 151 2345678', '(212) 555-0182' -> digits with an optional leading +."""
+    if DATE.search(text or ""):
+        return None  # "2026-11-22" has the digits of a phone number but is a date
     match = re.search(r"\+?[\d\s\-.()/]{7,25}", text or "")
     if not match:
         return None

@@ -303,3 +303,8 @@ def test_emails_are_accepted_and_lowercased(text, expected):
                                   "@example.com", "", None, "a" * 65 + "@example.com"])
 def test_implausible_emails_are_rejected(text):
     assert clean_email(text) is None
+
+
+@pytest.mark.parametrize("text", ["2026-11-22", "22/11/2026", "on 2026.11.22 pls"])
+def test_a_date_is_not_a_phone_number(text):
+    assert clean_phone(text) is None
