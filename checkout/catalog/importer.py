@@ -42,10 +42,9 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
     # A changed product name, category or description changes how each of its SKUs is listed.
     products_before = {key: (p.name, p.category, p.description) for key, p in products.items()}
     file_skus = {row.sku.casefold() for row in rows}
-    # Variants whose SKU left the file, by their place in a product: a new SKU in the same place is the
-    # same variant renamed (the database allows one variant per product, colour and size).
+    # Variants whose SKU left the file, by their place in a product: a new SKU in the same place is taken
+    # as the same variant renamed, so carts holding it keep it instead of pointing at a retired row.
     leaving = {(v.product_id, v.color, v.size): v for key, v in variants.items() if key not in file_skus}
-    seen_skus: set[str] = set()
     for row in rows:
         product = products.get(row.product_key)
         if product is None:
@@ -59,7 +58,6 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
             variant = leaving.pop((product.id, row.color, row.size), None)
             if variant is not None:
                 variants[row.sku.casefold()] = variants.pop(variant.sku.casefold())
-        seen_skus.add(row.sku.casefold())
         if variant is None:
             session.add(Variant(product=product, **_variant_fields(row)))
             result.created += 1
@@ -75,7 +73,7 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
         else:
             result.updated += 1
     for key, variant in variants.items():
-        if key not in seen_skus and variant.active:
+        if key not in file_skus and variant.active:
             variant.active = False
             result.deactivated += 1
     session.flush()
