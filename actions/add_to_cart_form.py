@@ -22,7 +22,7 @@ from actions.cart_lines import (
     say,
     sizes_of,
 )
-from actions.catalog_actions import product_buttons
+from actions.catalog_actions import categories_text, product_buttons
 from actions.common import (
     ShopAction,
     button,
@@ -113,7 +113,7 @@ class ValidateAddToCartForm(FormValidationAction):
             product = resolution.product
             if product is None:
                 dispatcher.utter_message(response="utter_product_not_found", query=str(value)[:60],
-                                         categories=", ".join(sorted({p.category for p in products if p.category})))
+                                         categories=categories_text(session))
                 return {"cart_product": None}
             if not any(in_stock(v) for v in active_variants(product)):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)

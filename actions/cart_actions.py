@@ -21,6 +21,7 @@ from actions.cart_lines import (
     say,
     sizes_of,
 )
+from actions.catalog_actions import categories_text
 from actions.common import (
     ShopAction,
     button,
@@ -71,7 +72,7 @@ class ActionStartCartLine(ShopAction):
             product = resolution.product
             if product is None and named:
                 dispatcher.utter_message(response="utter_product_not_found", query=named[:60],
-                                         categories=", ".join(sorted({p.category for p in products if p.category})))
+                                         categories=categories_text(session))
                 return self._not_started()
             if product is not None and not any(in_stock(v) for v in active_variants(product)):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)

@@ -179,6 +179,8 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, ex
     except CheckoutError as exc:
         dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
         return []
+    # The payment attempt is its own transaction: providers that call out (Stripe) must not hold the
+    # order's transaction open, and the order stands even if starting a payment fails.
     with database().transaction() as session:
         order = session.scalar(select(Order).where(Order.number == number))
         provider = available_providers(settings(), identity.channel)[0]

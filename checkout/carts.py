@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Cart, CartItem, Customer, Variant
 from checkout.errors import NotEnoughStock, ProductUnavailable
-from checkout.money import Money
+from checkout.money import Money, zero
 
 MAX_LINE_QUANTITY = 50  # more than a chat order plausibly wants; larger orders go through the seller
 
@@ -34,7 +34,7 @@ class CartView:
 
     @property
     def total(self) -> Money:
-        total = Money(0, self.currency)
+        total = zero(self.currency)
         for line in self.lines:
             total = total + line.line_total
         return total

@@ -61,11 +61,6 @@ def identify(session: Session, identity: ShopperIdentity) -> Customer:
     return customer
 
 
-def find_customer(session: Session, identity: ShopperIdentity) -> Customer | None:
-    """The customer for this identity if they exist (for questions that must not create records)."""
-    return _find(session, identity)
-
-
 def _find(session: Session, identity: ShopperIdentity) -> Customer | None:
     return session.scalar(select(Customer).where(
         Customer.channel == identity.channel, Customer.channel_user_id == identity.channel_user_id))
