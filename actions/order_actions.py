@@ -99,7 +99,8 @@ def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
         if order is None:
             return
         try:
-            change_status(session, order, "cancelled", actor=f"shopper:{customer.id}", details={"via": "chat"})
+            change_status(session, order, "cancelled", actor=f"shopper:{customer.id}", details={"via": "chat"},
+                          notify_shopper=False)  # the reply in the chat says so
         except InvalidTransition:
             dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
                                      status=phrase(domain, "phrase_status_" + order.status))

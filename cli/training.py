@@ -5,6 +5,7 @@ are kept in models/ and in a per-user cache, so a fresh clone with unchanged dat
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -44,15 +45,22 @@ def ensure_model(cache_dir: Path, force: bool = False, echo=print) -> Path:
         echo(f"Model {model.name} is up to date.")
         return model
     MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    if not force and cached.exists():
-        shutil.copyfile(cached, model)
-        echo(f"Model {model.name} restored from {cache_dir}.")
-        return model
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One training at a time per cache: a second clone or test run waits, then finds the model cached.
+    with (cache_dir / ".training.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and cached.exists():
+            shutil.copyfile(cached, model)
+            echo(f"Model {model.name} restored from {cache_dir}.")
+            return model
+        return _train(fingerprint, model, cached, cache_dir, echo)
+
+
+def _train(fingerprint: str, model: Path, cached: Path, cache_dir: Path, echo) -> Path:
     echo(f"Training model {fingerprint} (a few minutes on 2 cores)...")
     result = subprocess.run(rasa_train_command(MODELS_DIR, fingerprint), env=rasa_environment(), cwd=PROJECT_ROOT)
     if result.returncode != 0 or not model.exists():
         raise TrainingFailed(f"rasa train exited with {result.returncode}")
-    cache_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(model, cached.with_suffix(".partial"))
     cached.with_suffix(".partial").replace(cached)  # atomic: a parallel clone never reads half a model
     _prune(MODELS_DIR, keep=model, count=KEEP_MODELS)

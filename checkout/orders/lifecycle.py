@@ -5,8 +5,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.audit import record_audit
-from checkout.db.models import Order, OrderItem, Variant, utcnow
+from checkout.db.models import Conversation, Order, OrderItem, Variant, utcnow
 from checkout.errors import InvalidTransition
+from checkout.notifications import queue_order_update
 
 # status -> the statuses it may come from
 ALLOWED_FROM = {
@@ -20,8 +21,11 @@ ALLOWED_FROM = {
 RELEASES_STOCK = ("cancelled", "expired")
 
 
-def change_status(session: Session, order: Order, new_status: str, actor: str, details: dict | None = None) -> Order:
-    """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it)."""
+def change_status(session: Session, order: Order, new_status: str, actor: str, details: dict | None = None,
+                  notify_shopper: bool = True) -> Order:
+    """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it).
+
+    The shopper is told in their chat (through the outbox) unless they caused the change in the chat itself."""
     allowed = ALLOWED_FROM.get(new_status)
     if not allowed:
         raise InvalidTransition(order.number, order.status, new_status)
@@ -37,7 +41,12 @@ def change_status(session: Session, order: Order, new_status: str, actor: str, d
         raise InvalidTransition(order.number, order.status, new_status)
     if new_status in RELEASES_STOCK:
         release_stock(session, order)
+    if new_status == "paid" and order.conversation_id is not None:
+        session.execute(update(Conversation).where(Conversation.id == order.conversation_id)
+                        .values(had_paid_order=True).execution_options(synchronize_session=False))
     record_audit(session, actor, f"order.{new_status}", "order", order.number, details)
+    if notify_shopper:
+        queue_order_update(session, order, new_status)
     return order
 
 

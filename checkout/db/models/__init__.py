@@ -4,8 +4,10 @@ from .base import Base, utcnow
 from .catalog import Product, Variant
 from .customers import Conversation, Customer, Message
 from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem, Payment, ProcessedEvent
+from .outbox import OUTBOX_STATUSES, OutboxMessage
+from .records import ApiToken, ConsumerPosition, ForgottenSender
 
 __all__ = [
-    "AuditLog", "Base", "Cart", "CartItem", "Conversation", "Customer", "Message", "ORDER_STATUSES",
+    "ApiToken", "AuditLog", "Base", "ConsumerPosition", "ForgottenSender", "OUTBOX_STATUSES", "OutboxMessage", "Cart", "CartItem", "Conversation", "Customer", "Message", "ORDER_STATUSES",
     "Order", "OrderItem", "Payment", "ProcessedEvent", "Product", "SellerUser", "Variant", "utcnow",
 ]

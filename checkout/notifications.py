@@ -1,0 +1,100 @@
+"""Queue messages for shoppers and the seller outside a conversation turn; gateways deliver them.
+
+The queue is the `outbox_messages` table: a row is written in the transaction that makes the change it
+announces, and a channel's gateway claims pending rows, sends them and marks them sent.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from checkout.db.models import Conversation, Customer, Order, OutboxMessage, utcnow
+
+SELLER_CHANNEL = "telegram_seller"  # the seller's own Telegram chat (TELEGRAM_SELLER_CHAT_ID)
+MAX_ATTEMPTS = 5
+
+ORDER_UPDATES = {
+    "paid": "Payment received for order {number}, thank you! We are preparing it now.",
+    "fulfilled": "Your order {number} is on its way.",
+    "cancelled": "Your order {number} has been cancelled. Nothing will be charged for it.",
+    "expired": "Order {number} expired before it was paid, so we released the items. Just write if you still want them.",
+    "refunded": "Order {number} has been refunded.",
+}
+
+
+def latest_sender(session: Session, customer: Customer) -> str:
+    """Where to reach the customer: the chat of their latest conversation (their channel id otherwise)."""
+    sender = session.scalar(select(Conversation.sender_id).where(Conversation.customer_id == customer.id)
+                            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(1))
+    return sender or customer.channel_user_id
+
+
+def queue_for_customer(session: Session, customer: Customer, kind: str, text: str, *, order: Order | None = None,
+                       dedupe_key: str | None = None, buttons: list | None = None) -> OutboxMessage | None:
+    """Queues a message to the customer's chat. Returns None when the same dedupe_key was queued before."""
+    recipient = order.sender_id if order is not None else latest_sender(session, customer)
+    return _queue(session, OutboxMessage(
+        channel=order.channel if order is not None else customer.channel, recipient=recipient,
+        customer_id=customer.id, order_id=order.id if order is not None else None, kind=kind, text=text,
+        buttons=buttons, dedupe_key=dedupe_key))
+
+
+def queue_order_update(session: Session, order: Order, status: str) -> OutboxMessage | None:
+    """Tells the shopper their order changed status; once per order and status."""
+    template = ORDER_UPDATES.get(status)
+    if template is None:
+        return None
+    text = template.format(number=order.number)
+    if status == "fulfilled" and order.fulfilment_note:
+        text += f"\n{order.fulfilment_note}"
+    customer = session.get(Customer, order.customer_id)
+    return queue_for_customer(session, customer, f"order_{status}", text, order=order,
+                              dedupe_key=f"order:{order.id}:{status}")
+
+
+def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None) -> OutboxMessage | None:
+    """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set."""
+    return _queue(session, OutboxMessage(channel=SELLER_CHANNEL, recipient="seller", kind=kind, text=text,
+                                         dedupe_key=dedupe_key))
+
+
+def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
+    if message.dedupe_key and session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key)) is not None:
+        return None
+    try:
+        with session.begin_nested():
+            session.add(message)
+    except IntegrityError:  # queued by a concurrent transaction a moment ago
+        return None
+    return message
+
+
+def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) -> list[OutboxMessage]:
+    """Pending messages for these channels, each claimed by one conditional update so two gateways never
+    both send it. A claimed message not marked sent or failed stays 'sending' (see release_stale_claims)."""
+    candidates = session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.channel.in_(channels), OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit))
+    claimed = []
+    for message_id in list(candidates):
+        won = session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                          OutboxMessage.status == "pending")
+                              .values(status="sending", attempts=OutboxMessage.attempts + 1)
+                              .execution_options(synchronize_session=False)).rowcount
+        if won == 1:
+            claimed.append(session.get(OutboxMessage, message_id, populate_existing=True))
+    return claimed
+
+
+def mark_sent(session: Session, message_id: int, channel_message_id: str | None = None) -> None:
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                    .values(status="sent", sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
+                    .execution_options(synchronize_session=False))
+
+
+def mark_failed(session: Session, message_id: int, error: str) -> None:
+    """Back to pending for another try, or failed for good after MAX_ATTEMPTS."""
+    message = session.get(OutboxMessage, message_id, populate_existing=True)
+    message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
+    message.last_error = error[:500]
