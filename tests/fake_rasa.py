@@ -2,26 +2,47 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+from urllib.parse import parse_qs, unquote, urlsplit
 
 
 class FakeRasa:
-    """Records each REST-channel body and answers with `reply(body)`; other paths get 404."""
+    """Records each REST-channel body and answers with `reply(body)`; other paths get 404.
 
-    def __init__(self, reply: Callable[[dict], list[dict]]):
+    With `api_token`, it also takes Rasa's HTTP API call that appends tracker events
+    (POST /conversations/<sender>/tracker/events?token=...), recorded in `appended` as (sender, events)."""
+
+    def __init__(self, reply: Callable[[dict], list[dict]], api_token: str | None = None):
         self.received: list[dict] = []
+        self.appended: list[tuple[str, list]] = []
         self.reply = reply
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                url = urlsplit(self.path)
+                match = re.fullmatch(r"/conversations/([^/]+)/tracker/events", url.path)
+                if api_token is not None and match:
+                    ok = parse_qs(url.query).get("token") == [api_token]
+                    if ok:
+                        fake.appended.append((unquote(match.group(1)), body))
+                    return self._answer(200 if ok else 401, {} if ok else {"error": "not authorized"})
                 fake.received.append(body)
                 data = json.dumps(fake.reply(body)).encode()
                 self.send_response(200 if self.path == "/webhooks/rest/webhook" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _answer(self, status: int, payload) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()

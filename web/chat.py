@@ -11,6 +11,7 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable, typed_text
+from checkout.chat_delivery import has_undelivered, poll
 
 bp = Blueprint("chat", __name__)
 
@@ -50,4 +51,23 @@ def post_message():
         current_app.logger.warning("assistant unavailable for %s: %s", sender, exc)
         return {"error": UNREACHABLE}, 503
     messages = [m for m in replies if isinstance(m, dict)] if isinstance(replies, list) else []
+    return {"messages": messages}
+
+
+@bp.get("/chat/updates")
+def updates():
+    """Messages queued for this browser's chat outside a turn (order updates, seller replies).
+    `after` acknowledges what the page already shows; see checkout.chat_delivery."""
+    sender = session.get(SENDER_KEY)
+    after = request.args.get("after", "0")
+    after = int(after) if after.isdigit() else 0
+    db = current_app.extensions["database"]
+    if not sender:
+        return {"messages": []}
+    with db.reading() as read:
+        if not has_undelivered(read, sender):  # the common case: no write for an idle poll
+            return {"messages": []}
+    with db.transaction() as write:
+        waiting = poll(write, sender, after)
+        messages = [{"id": m.id, "text": m.text, "buttons": m.buttons or []} for m in waiting]
     return {"messages": messages}

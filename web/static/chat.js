@@ -14,8 +14,10 @@
   };
   var URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/g;
 
-  var log, form, input, sendButton, endpoint, csrfToken;
+  var POLL_MS = 4000;
+  var log, form, input, sendButton, endpoint, updatesUrl, csrfToken;
   var busy = false;
+  var lastUpdateId = 0;  // the highest outbox message shown; the next poll acknowledges it
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -198,12 +200,30 @@
     }
   }
 
+  /* Messages sent outside a turn (order paid, shipped, the seller's replies) arrive by polling. */
+  function pollUpdates() {
+    if (document.hidden) return;
+    fetch(updatesUrl + "?after=" + lastUpdateId, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
+      .then(function (data) {
+        var messages = data && Array.isArray(data.messages) ? data.messages : [];
+        messages.forEach(function (m) {
+          if (typeof m.id !== "number" || m.id <= lastUpdateId) return;  // shown already
+          lastUpdateId = m.id;
+          renderBotMessage(m);
+        });
+        if (messages.length) scrollToEnd();
+      })
+      .catch(function () { /* offline for a moment: the next poll asks again */ });
+  }
+
   function start() {
     log = document.getElementById("chat-log");
     form = document.getElementById("chat-form");
     input = document.getElementById("chat-input");
     sendButton = document.getElementById("chat-send");
     endpoint = form.getAttribute("data-endpoint");
+    updatesUrl = form.getAttribute("data-updates");
     var meta = document.querySelector('meta[name="csrf-token"]');
     csrfToken = meta ? meta.getAttribute("content") : "";
 
@@ -220,6 +240,10 @@
     input.addEventListener("input", fitInput);
 
     renderBotMessage(GREETING);
+    if (updatesUrl) {
+      pollUpdates();
+      window.setInterval(pollUpdates, POLL_MS);
+    }
   }
 
   if (document.readyState === "loading") {

@@ -1,5 +1,5 @@
 """All tables; importing this package registers them on `Base.metadata`."""
-from .admin import AuditLog, SellerUser
+from .admin import AuditLog, LoginAttempt, SellerUser
 from .base import Base, utcnow
 from .catalog import Product, Variant
 from .customers import Conversation, Customer, Message
@@ -8,6 +8,6 @@ from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .records import ApiToken, ConsumerPosition, ForgottenSender
 
 __all__ = [
-    "ApiToken", "AuditLog", "Base", "ConsumerPosition", "ForgottenSender", "OUTBOX_STATUSES", "OutboxMessage", "Cart", "CartItem", "Conversation", "Customer", "Message", "ORDER_STATUSES",
+    "ApiToken", "AuditLog", "Base", "ConsumerPosition", "ForgottenSender", "LoginAttempt", "OUTBOX_STATUSES", "OutboxMessage", "Cart", "CartItem", "Conversation", "Customer", "Message", "ORDER_STATUSES",
     "Order", "OrderItem", "Payment", "ProcessedEvent", "Product", "SellerUser", "Variant", "utcnow",
 ]

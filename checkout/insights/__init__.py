@@ -1,0 +1,1 @@
+"""What the seller's insights page shows: sales over time, top products, the funnel, what the bot missed."""

@@ -1,0 +1,60 @@
+"""What a seller does to an order from the dashboard: mark paid, mark fulfilled, cancel.
+
+Each goes through change_status (one conditional update, audit-logged, shopper told via the outbox).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from checkout.db.models import Order, Payment, utcnow
+from checkout.errors import CheckoutError
+from checkout.orders.lifecycle import change_status
+
+MAX_NOTE = 500
+
+
+class OrderNotFound(CheckoutError):
+    pass
+
+
+def order_by_number(session: Session, number: str) -> Order:
+    order = session.scalar(select(Order).where(Order.number == (number or "").strip().upper()))
+    if order is None:
+        raise OrderNotFound(f"there is no order {number!r}")
+    return order
+
+
+def mark_paid(session: Session, number: str, actor: str, reference: str | None = None) -> Order:
+    """For manual payments (bank transfer, cash): the seller saw the money arrive."""
+    order = order_by_number(session, number)
+    reference = (reference or "").strip()[:255] or None
+    change_status(session, order, "paid", actor, {"reference": reference} if reference else None)
+    # The pending manual attempt is the one that got paid; provider payments are settled by their webhooks.
+    values = {"status": "paid", "updated_at": utcnow()}
+    if reference:
+        values["reference"] = reference
+    session.execute(update(Payment).where(Payment.order_id == order.id, Payment.method == "manual",
+                                          Payment.status == "pending")
+                    .values(**values).execution_options(synchronize_session=False))
+    return order
+
+
+def mark_fulfilled(session: Session, number: str, actor: str, note: str | None = None) -> Order:
+    """Shipped or handed over; the note (a tracking number...) goes to the shopper with the notice."""
+    order = order_by_number(session, number)
+    note = (note or "").strip()[:MAX_NOTE] or None
+    if note and order.status == "paid":
+        # Before the status change, which queues the notice that carries the note. If the change is
+        # refused the caller's transaction rolls back and the note goes with it.
+        order.fulfilment_note = note
+        session.flush()
+    change_status(session, order, "fulfilled", actor, {"note": note} if note else None)
+    return order
+
+
+def cancel(session: Session, number: str, actor: str) -> Order:
+    """An unpaid order the seller will not ship; its reserved stock goes back to the shelf."""
+    order = order_by_number(session, number)
+    change_status(session, order, "cancelled", actor)
+    return order

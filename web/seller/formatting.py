@@ -1,0 +1,30 @@
+"""Template filters for the dashboard: money and moments as sellers read them."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from checkout.money import Money
+from web.seller import bp
+
+
+@bp.app_template_filter("money")
+def money(minor: int | None, currency: str) -> str:
+    return "" if minor is None else Money(int(minor), currency).display()
+
+
+@bp.app_template_filter("major")
+def major(minor: int, currency: str) -> str:
+    """The amount as a seller types it back into a form: '24.90'."""
+    return Money(int(minor), currency).major_string()
+
+
+@bp.app_template_filter("moment")
+def moment(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("percent")
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"

@@ -1,0 +1,64 @@
+"""Conversations handed to the seller: read, reply in the shopper's channel, hand back to the assistant."""
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from checkout.assistant_client import AssistantClient, AssistantUnavailable
+from checkout.customers.transcripts import is_handed_over, transcript
+from checkout.handoff import open_handoffs, release_handoff
+from checkout.seller_replies import ReplyRefused, reply_to_conversation
+from web.seller import actor, bp, database, settings
+
+
+@bp.get("/inbox")
+def inbox():
+    with database().reading() as session:
+        waiting = [transcript(session, c.id) for c in open_handoffs(session)]
+    return render_template("seller/inbox.html", waiting=waiting)
+
+
+@bp.get("/conversations/<int:conversation_id>")
+def conversation(conversation_id: int):
+    with database().reading() as session:
+        found = transcript(session, conversation_id)
+    if found is None:
+        abort(404)
+    return render_template("seller/conversation.html", t=found, handed_over=is_handed_over(found.conversation),
+                           form_token=secrets.token_urlsafe(16))
+
+
+@bp.post("/conversations/<int:conversation_id>/reply")
+def reply(conversation_id: int):
+    try:
+        with database().transaction() as session:
+            found = transcript(session, conversation_id)
+            if found is None:
+                abort(404)
+            sent = reply_to_conversation(session, found.conversation, request.form.get("text", ""), actor(),
+                                         request.form.get("form_token", ""))
+    except ReplyRefused as exc:
+        flash(f"Not sent: {exc}.", "error")
+    else:
+        flash("Reply sent to the shopper's chat." if sent else "That reply was already sent.")
+    return redirect(url_for("seller.conversation", conversation_id=conversation_id))
+
+
+@bp.post("/conversations/<int:conversation_id>/release")
+def release(conversation_id: int):
+    """Rasa first: if it cannot be told, the conversation stays with the seller rather than going silent."""
+    with database().reading() as session:
+        found = transcript(session, conversation_id)
+    if found is None:
+        abort(404)
+    s = settings()
+    try:
+        AssistantClient(s.rasa_url, s.rasa_api_token).resume_conversation(found.conversation.sender_id)
+    except AssistantUnavailable:
+        flash("The assistant is not reachable, so the conversation stays with you. Try again in a minute.", "error")
+        return redirect(url_for("seller.conversation", conversation_id=conversation_id))
+    with database().transaction() as session:
+        release_handoff(session, found.conversation.sender_id, actor())
+    flash("The assistant answers this shopper again.")
+    return redirect(url_for("seller.inbox"))

@@ -1,0 +1,83 @@
+"""Orders: the list, the detail page with its conversation, the seller's actions, the CSV export."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from checkout.customers.transcripts import order_transcripts
+from checkout.db.models import ORDER_STATUSES, AuditLog, Order
+from checkout.errors import CheckoutError
+from checkout.orders import seller_actions
+from checkout.orders.export import orders_to_csv
+from checkout.orders.search import all_matching, known_channels, search_orders
+from checkout.orders.proof_listing import proofs_for_order
+from web.seller import actor, bp, database
+from web.seller.filters import filter_args, order_filters, parse_page
+
+ACTIONS = {
+    "paid": (lambda s, n, a, f: seller_actions.mark_paid(s, n, a, f.get("reference")), "Order {} is marked paid."),
+    "fulfilled": (lambda s, n, a, f: seller_actions.mark_fulfilled(s, n, a, f.get("note")),
+                  "Order {} is marked fulfilled."),
+    "cancel": (lambda s, n, a, f: seller_actions.cancel(s, n, a), "Order {} is cancelled; its stock is back."),
+}
+
+
+@bp.get("/orders")
+def orders():
+    filters, problems = order_filters(request.args)
+    for problem in problems:
+        flash(problem, "error")
+    with database().reading() as session:
+        page = search_orders(session, filters, parse_page(request.args.get("page")))
+        channels = known_channels(session)
+    return render_template("seller/orders.html", page=page, filters=filters, args=filter_args(filters),
+                           statuses=ORDER_STATUSES, channels=channels)
+
+
+@bp.get("/orders/export.csv")
+def orders_export():
+    filters, problems = order_filters(request.args)
+    if problems:
+        flash(" ".join(problems), "error")
+        return redirect(url_for("seller.orders", **request.args))
+    with database().reading() as session:
+        body = orders_to_csv(all_matching(session, filters))
+    name = "orders" + "".join(f"-{v}" for v in (filters.since, filters.until, filters.status) if v)
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@bp.get("/orders/<number>")
+def order_detail(number: str):
+    with database().reading() as session:
+        order = session.scalar(select(Order).where(Order.number == number.upper())
+                               .options(selectinload(Order.items), selectinload(Order.payments),
+                                        selectinload(Order.customer)))
+        if order is None:
+            abort(404)
+        transcripts = order_transcripts(session, order)
+        proofs = proofs_for_order(session, order.id)
+        history = list(session.scalars(select(AuditLog).where(AuditLog.entity_type == "order",
+                                                              AuditLog.entity_id == order.number)
+                                       .order_by(AuditLog.created_at, AuditLog.id)))
+    return render_template("seller/order.html", order=order, transcripts=transcripts, proofs=proofs,
+                           history=history)
+
+
+@bp.post("/orders/<number>/<action>")
+def order_action(number: str, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    apply, done = ACTIONS[action]
+    try:
+        with database().transaction() as session:
+            order = apply(session, number, actor(), request.form)
+            number = order.number
+    except seller_actions.OrderNotFound:
+        abort(404)
+    except CheckoutError as exc:  # e.g. someone else changed it a moment ago
+        flash(f"Nothing changed: {exc}.", "error")
+    else:
+        flash(done.format(number) + " The shopper is told in their chat.")
+    return redirect(url_for("seller.order_detail", number=number.upper()))
