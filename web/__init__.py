@@ -34,10 +34,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["database"] = Database(settings.database_url)
     CSRFProtect(app)
 
-    from web import chat, health, security, seller
+    from web import api, chat, health, security, seller
 
     security.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(seller.bp)
     return app
