@@ -16,7 +16,21 @@ run: envs
 test: envs
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-envs: $(VENV)/.installed $(RASA_VENV)/.installed
+envs: $(VENV)/.installed $(RASA_VENV)/.installed chromium
+
+# The browser tests drive Debian's chromium; never a browser downloaded by Playwright. Installed from
+# Debian packages when missing; without apt (or root) the browser tests skip and say why.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing Debian's chromium for the browser tests (apt-get install -y chromium)..."; \
+	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } \
+	    || echo "apt-get could not install chromium: the browser tests will be skipped."; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
+	  sudo apt-get install -y chromium >/dev/null || echo "could not install chromium: the browser tests will be skipped."; \
+	else \
+	  echo "No apt-get here: install chromium from your system's packages; until then the browser tests are skipped."; \
+	fi
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \

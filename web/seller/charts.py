@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 8, 12, 36  # room for the value axis and the date labels
-MAX_X_LABELS = 8
+WIDTH, HEIGHT = 480, 220
+LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 36  # room for the value axis and the date labels
+MAX_X_LABELS = 5
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Chart:
     width: int = WIDTH
     height: int = HEIGHT
     baseline: float = HEIGHT - BOTTOM
+    left: int = LEFT
 
 
 def nice_max(value: float) -> float:
@@ -65,7 +66,9 @@ def bar_chart(title: str, labels: list[str], values: list[float], fmt, line: boo
             points.append(f"{x + slot / 2:.1f},{TOP + plot_h - height:.1f}")
     ticks = [Tick(round(TOP + plot_h * (1 - f), 1), fmt(top * f)) for f in (0, 0.5, 1)]
     every = max(1, -(-len(labels) // MAX_X_LABELS))
-    x_labels = [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels) if i % every == 0]
+    # Counted from the end, so the current day or week is always labelled.
+    x_labels = [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels)
+                if (len(labels) - 1 - i) % every == 0]
     return Chart(title, bars, ticks, x_labels, " ".join(points))
 
 
