@@ -27,7 +27,7 @@ chromium:
 	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } \
 	    || echo "apt-get could not install chromium: the browser tests will be skipped."; \
 	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	  sudo apt-get install -y chromium >/dev/null || echo "could not install chromium: the browser tests will be skipped."; \
+	  sudo -n apt-get install -y chromium >/dev/null || echo "could not install chromium: the browser tests will be skipped."; \
 	else \
 	  echo "No apt-get here: install chromium from your system's packages; until then the browser tests are skipped."; \
 	fi

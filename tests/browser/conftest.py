@@ -46,8 +46,16 @@ class Watched:
 
 @pytest.fixture(params=[pytest.param(PHONE, id="phone"), pytest.param(DESKTOP, id="desktop")])
 def watched(request, browser):
+    """A fresh browser context per test, once with a phone's screen and once with a desktop's."""
     context = browser.new_context(**request.param)
     watched = Watched(context)
     watched.size = request.node.callspec.id
     yield watched
+    context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    yield Watched(context)
     context.close()

@@ -10,8 +10,8 @@ from checkout.db.models import ORDER_STATUSES, AuditLog, Order
 from checkout.errors import CheckoutError
 from checkout.orders import seller_actions
 from checkout.orders.export import orders_to_csv
-from checkout.orders.search import all_matching, known_channels, search_orders
 from checkout.orders.proof_listing import proofs_for_order
+from checkout.orders.search import all_matching, known_channels, search_orders
 from web.seller import actor, bp, database
 from web.seller.filters import filter_args, order_filters, parse_page
 
