@@ -146,3 +146,32 @@ def test_the_orders_page_links_the_export_with_its_filters(seller, shop):
     html = seller.get("/seller/orders?status=paid&from=2026-03-01").get_data(as_text=True)
     assert 'href="/seller/orders/export.csv?status=paid&amp;from=2026-03-01"' in html
     assert '<option value="paid" selected>' in html and 'value="2026-03-01"' in html
+
+
+def test_proofs_of_payment_are_shown_when_the_version_has_them(app, seller, shop, monkeypatch):
+    """Another part of the system adds a `payment_proofs` table; the page shows whatever columns it has."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table
+
+    from checkout.orders import proof_listing
+
+    assert "Proofs of payment" not in seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+    metadata = MetaData()
+    Table("orders", metadata, Column("id", Integer, primary_key=True))
+    proofs = Table("payment_proofs", metadata, Column("id", Integer, primary_key=True),
+                   Column("order_id", ForeignKey("orders.id")), Column("caption", String(200)),
+                   Column("created_at", DateTime(timezone=True)))
+    db = app.extensions["database"]
+    proofs.create(db.engine)
+    try:
+        monkeypatch.setattr(proof_listing, "Base", SimpleNamespace(metadata=metadata))
+        html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+        assert "Proofs of payment" in html and "The shopper sent no proof of payment." in html
+        with db.engine.begin() as conn:
+            conn.execute(proofs.insert().values(order_id=shop["order"], caption="<b>paid</b> via transfer",
+                                                created_at=at("2026-11-22 10:00")))
+        html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+        assert "&lt;b&gt;paid&lt;/b&gt; via transfer" in html and "<dt>caption</dt>" in html
+    finally:
+        proofs.drop(db.engine)
