@@ -16,16 +16,19 @@ pytestmark = pytest.mark.e2e
 
 EMAIL, PASSWORD = "browser-seller@example.com", "correct horse battery"
 XSS = "<script>alert(1)</script>"
+# Names take no digits, and a script tag as a name reads to the NLU model as something else than a name;
+# markup that would render bold/italic shows, as text, that nothing typed is ever read as HTML.
+XSS_NAME = "<b>Marie</b> <i>Dupont</i>"
 
 
 def place_order(stack) -> tuple[Shopper, str]:
-    """A shopper whose chat profile name and address are HTML buys a hoodie through the REST channel."""
+    """A shopper whose name and address are HTML buys a hoodie through the REST channel."""
     set_stock(stack, "HOOD-HVY-BLK-M", 50)
     shopper = Shopper(stack, "browser")
     shopper.last = stack.say("hey do u have the black hoodie in M??", sender=shopper.sender,
                              metadata={"user_id": shopper.sender, "first_name": XSS})
     assert "Added 1 × Heavyweight Hoodie (black, M)" in shopper.say("ok I'll take 1")
-    shopper.check_out(address=f"12 rue {XSS}, 69002 Lyon")
+    shopper.check_out(name=XSS_NAME, address=f"12 rue {XSS}, 69002 Lyon")
     shopper.press("Yes, place order")
     shopper.say(XSS)
     [order] = shopper.orders()
@@ -64,7 +67,9 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
     page.click(f"a:has-text('{number}')")
     page.wait_for_url(f"{base}/seller/orders/{number}")
     assert page.locator(".badge.status-awaiting_payment").is_visible()
-    assert page.locator("dd.pre").first.inner_text() == f"12 rue {XSS}, 69002 Lyon"  # shown as text, not run
+    # Shown as text, never run (an alert() would show up as a dialog in watched.problems).
+    assert page.locator("dd.pre").first.inner_text() == f"12 rue {XSS}, 69002 Lyon"
+    assert page.locator("dl.facts a").first.inner_text() == XSS_NAME
 
     page.click("summary:has-text('Transcript')")
     transcript = page.locator(".transcript")
@@ -92,6 +97,8 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
         page.click(f"nav a:has-text('{name.capitalize()}')")
         page.wait_for_url(f"{base}/seller/{name}")
         watched.shot(f"{watched.size}-{name}")
+        if name == "customers":
+            assert page.get_by_role("link", name=XSS_NAME).first.is_visible()
     if watched.size == "phone":  # nothing wider than the screen: no sideways scrolling on a phone
         for name in ("orders", "customers", "insights", "catalog", f"orders/{number}"):
             page.goto(f"{base}/seller/{name}")
