@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from checkout.customers.export import SPENDING_STATUSES
 from checkout.customers.segments import Purchases, best_spend_threshold, segment
 from checkout.db.models import Customer, Order, utcnow
+from checkout.orders.export import parse_utc
 from checkout.orders.search import Page
 
 SORTS = {
@@ -78,5 +79,5 @@ def as_datetime(value) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        return parse_utc(value)
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

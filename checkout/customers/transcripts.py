@@ -37,10 +37,5 @@ def order_transcripts(session: Session, order: Order) -> list[Transcript]:
     return [t for t in (transcript(session, i) for i in ids) if t]
 
 
-def customer_conversations(session: Session, customer_id: int) -> list[Conversation]:
-    return list(session.scalars(select(Conversation).where(Conversation.customer_id == customer_id)
-                                .order_by(Conversation.started_at.desc(), Conversation.id.desc())))
-
-
 def is_handed_over(conversation: Conversation) -> bool:
     return conversation.handoff_requested_at is not None and conversation.handoff_released_at is None

@@ -6,10 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from checkout.db.models import AuditLog, LoginAttempt, utcnow
-from checkout.seller_login import MAX_FAILURES_PER_EMAIL
+from checkout.seller_login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
 from checkout.sellers import add_seller
 from tests.integration.dashboard_fixtures import (  # noqa: F401
     EMAIL,
@@ -130,6 +130,14 @@ def test_failed_logins_are_rate_limited_per_email_even_with_the_right_password(a
     with app.extensions["database"].transaction() as session:
         session.execute(update(LoginAttempt).values(attempted_at=utcnow() - timedelta(minutes=16)))
     assert log_in(app.test_client()).status_code == 302
+
+
+def test_failed_logins_are_rate_limited_per_address_across_emails(app):
+    for i in range(MAX_FAILURES_PER_ADDRESS):
+        assert log_in(app.test_client(), f"guess{i}@example.com", "wrong password!").status_code == 401
+    assert log_in(app.test_client()).status_code == 429
+    with app.extensions["database"].reading() as session:
+        assert session.scalar(select(func.count()).select_from(LoginAttempt)) == MAX_FAILURES_PER_ADDRESS
 
 
 def test_logout_ends_the_session(seller):

@@ -1,7 +1,7 @@
 """The seller dashboard under /seller: one blueprint; every page but the login needs a logged-in seller."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
 from checkout.db.models import utcnow
 from checkout.seller_login import current_seller
@@ -42,12 +42,10 @@ def actor() -> str:
 
 
 def database():
-    from flask import current_app
     return current_app.extensions["database"]
 
 
 def settings():
-    from flask import current_app
     return current_app.config["SETTINGS"]
 
 

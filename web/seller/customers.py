@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from checkout.customers.directory import SORTS, customer_rows, list_customers
 from checkout.customers.segments import SEGMENTS
-from checkout.customers.transcripts import customer_conversations
 from checkout.db.models import Order
+from checkout.records.transcripts import customer_conversations
 from web.seller import bp, database, settings
 from web.seller.filters import parse_page
 
@@ -38,6 +38,6 @@ def customer_detail(customer_id: int):
             abort(404)
         orders = list(session.scalars(select(Order).where(Order.customer_id == customer_id)
                                       .order_by(Order.created_at.desc(), Order.id.desc())))
-        conversations = customer_conversations(session, customer_id)
+        conversations = list(reversed(customer_conversations(session, customer_id)))  # newest first
     return render_template("seller/customer.html", row=rows[0], orders=orders, conversations=conversations,
                            segments=SEGMENTS, currency=currency)
