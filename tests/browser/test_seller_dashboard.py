@@ -2,7 +2,6 @@
 the conversation that produced it, marks it paid and fulfils it; on a phone and on a desktop screen."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
@@ -35,17 +34,11 @@ def place_order(stack) -> tuple[Shopper, str]:
     return shopper, order.number
 
 
-def wait_for_transcript(stack, sender: str, timeout: float = 30) -> None:
+def wait_for_transcript(stack, sender: str) -> None:
     """The records consumer turns Rasa's events into messages a moment after each turn."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with stack.db.reading() as session:
-            texts = list(session.scalars(select(Message.text).join(Conversation)
-                                         .where(Conversation.sender_id == sender, Message.direction == "in")))
-        if XSS in texts:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"the records consumer did not record the conversation: {texts}")
+    stack.wait_until(lambda session: XSS in session.scalars(
+        select(Message.text).join(Conversation).where(Conversation.sender_id == sender, Message.direction == "in")
+    ).all(), what="the shopper's messages")
 
 
 def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_it(stack, watched):
