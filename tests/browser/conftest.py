@@ -15,7 +15,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps its own asyncio loop in this thread while it
+# runs, and tests collected after these (rasa-sdk actions) need to run their own loop.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): `make chromium` installs it with "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from checkout.db.models import Conversation, Message, OutboxMessage
@@ -59,25 +60,25 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
     page.click("button:has-text('Show')")
     page.click(f"a:has-text('{number}')")
     page.wait_for_url(f"{base}/seller/orders/{number}")
-    assert page.locator(".badge.status-awaiting_payment").is_visible()
+    expect(page.locator("h1 .badge.status-awaiting_payment")).to_be_visible()
     # Shown as text, never run (an alert() would show up as a dialog in watched.problems).
-    assert page.locator("dd.pre").first.inner_text() == f"12 rue {XSS}, 69002 Lyon"
-    assert page.locator("dl.facts a").first.inner_text() == XSS_NAME
+    expect(page.locator("dd.pre").first).to_have_text(f"12 rue {XSS}, 69002 Lyon")
+    expect(page.locator("dl.facts a").first).to_have_text(XSS_NAME)
 
     page.click("summary:has-text('Transcript')")
     transcript = page.locator(".transcript")
-    assert transcript.get_by_text("hey do u have the black hoodie in M??").is_visible()
-    assert transcript.get_by_text(XSS, exact=True).is_visible()
+    expect(transcript.get_by_text("hey do u have the black hoodie in M??")).to_be_visible()
+    expect(transcript.get_by_text(XSS, exact=True)).to_be_visible()
     watched.shot(f"{watched.size}-order-transcript")
 
     page.fill("input[name=reference]", "bank transfer 2026-11-22")
     page.click("button:has-text('Mark paid')")
-    assert page.get_by_text(f"Order {number} is marked paid.").is_visible()
-    assert page.locator("h1 .badge.status-paid").is_visible()
+    expect(page.get_by_text(f"Order {number} is marked paid.")).to_be_visible()
+    expect(page.locator("h1 .badge.status-paid")).to_be_visible()
     page.fill("textarea[name=note]", "DHL tracking 00340434")
     page.click("button:has-text('Mark fulfilled')")
-    assert page.get_by_text(f"Order {number} is marked fulfilled.").is_visible()
-    assert page.locator("h1 .badge.status-fulfilled").is_visible()
+    expect(page.get_by_text(f"Order {number} is marked fulfilled.")).to_be_visible()
+    expect(page.locator("h1 .badge.status-fulfilled")).to_be_visible()
     watched.shot(f"{watched.size}-order-fulfilled")
 
     with stack.db.reading() as session:
@@ -91,7 +92,7 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
         page.wait_for_url(f"{base}/seller/{name}")
         watched.shot(f"{watched.size}-{name}")
         if name == "customers":
-            assert page.get_by_role("link", name=XSS_NAME).first.is_visible()
+            expect(page.get_by_role("link", name=XSS_NAME).first).to_be_visible()
     if watched.size == "phone":  # nothing wider than the screen: no sideways scrolling on a phone
         for name in ("orders", "customers", "insights", "catalog", f"orders/{number}"):
             page.goto(f"{base}/seller/{name}")
