@@ -36,23 +36,36 @@ class CustomerRow:
     segment: str | None
 
 
-def customer_rows(session: Session, currency: str, customer_id: int | None = None) -> list[CustomerRow]:
-    paid = Order.status.in_(SPENDING_STATUSES) & (Order.currency == currency)
+def _paid(currency: str):
+    return Order.status.in_(SPENDING_STATUSES) & (Order.currency == currency)
+
+
+def spend_threshold(session: Session, currency: str) -> int:
+    """The spend that makes a best customer, from every paying customer's total (one light query)."""
+    spends = session.scalars(select(func.sum(Order.total_minor)).where(_paid(currency)).group_by(Order.customer_id))
+    return best_spend_threshold([int(s) for s in spends])
+
+
+def customer_rows(session: Session, currency: str, customer_id: int | None = None,
+                  top_spenders: int | None = None) -> list[CustomerRow]:
+    """Every customer with their figures and segment; or one customer; or the `top_spenders` by spend."""
+    paid = _paid(currency)
+    spent = func.coalesce(func.sum(Order.total_minor).filter(paid), 0)
     query = (
-        select(Customer, func.count(Order.id), func.coalesce(func.sum(Order.total_minor).filter(paid), 0),
-               func.max(Order.created_at), func.count(Order.id).filter(paid),
+        select(Customer, func.count(Order.id), spent, func.max(Order.created_at), func.count(Order.id).filter(paid),
                func.min(Order.created_at).filter(paid), func.max(Order.created_at).filter(paid))
         .outerjoin(Order, Order.customer_id == Customer.id).group_by(Customer.id)
     )
-    rows = session.execute(query).all()
-    threshold = best_spend_threshold([int(r[2]) for r in rows])
+    if customer_id is not None:
+        query = query.where(Customer.id == customer_id)
+    if top_spenders is not None:
+        query = query.order_by(spent.desc(), Customer.id).limit(top_spenders)
+    threshold = spend_threshold(session, currency)
     now = utcnow()
     result = []
-    for customer, count, spent, last_order, paid_count, first_paid, last_paid in rows:
-        if customer_id is not None and customer.id != customer_id:
-            continue
-        purchases = Purchases(paid_count, int(spent), as_datetime(first_paid), as_datetime(last_paid))
-        result.append(CustomerRow(customer, count, int(spent), as_datetime(last_order),
+    for customer, count, spent_minor, last_order, paid_count, first_paid, last_paid in session.execute(query):
+        purchases = Purchases(paid_count, int(spent_minor), as_datetime(first_paid), as_datetime(last_paid))
+        result.append(CustomerRow(customer, count, int(spent_minor), as_datetime(last_order),
                                   segment(purchases, now, threshold)))
     return result
 

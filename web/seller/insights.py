@@ -25,7 +25,7 @@ def insights():
         daily = sales_series(session, day_buckets, currency)
         weekly = sales_series(session, week_buckets, currency)
         products = top_products(session, week_buckets[0].start, currency)
-        best = sorted(customer_rows(session, currency), key=lambda r: r.spent_minor, reverse=True)[:8]
+        best = customer_rows(session, currency, top_spenders=8)
         steps = funnel(session, since).steps()
         missed = understanding(session, week_buckets)
     money = lambda minor: Money(int(minor), currency).display()  # noqa: E731
