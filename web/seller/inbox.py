@@ -6,7 +6,7 @@ import secrets
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
-from checkout.customers.transcripts import is_handed_over, transcript
+from checkout.records.transcripts import is_handed_over, transcript
 from checkout.handoff import open_handoffs, release_handoff
 from checkout.seller_replies import ReplyRefused, reply_to_conversation
 from web.seller import actor, bp, database, settings

@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from checkout.customers.transcripts import order_transcripts
+from checkout.records.transcripts import order_transcripts
 from checkout.db.models import ORDER_STATUSES, AuditLog, Order
 from checkout.errors import CheckoutError
 from checkout.orders import seller_actions
