@@ -27,6 +27,35 @@ class AssistantUnavailable(RuntimeError):
     """Rasa did not answer in time or answered with an error."""
 
 
+def rest_body(sender_id: str, text: str, metadata: dict | None) -> dict:
+    return {"sender": sender_id, "message": (text or "")[:MAX_MESSAGE_CHARS], "metadata": metadata or {}}
+
+
+def bot_messages(replies: object) -> list[dict]:
+    """Rasa's answer as a list of message dicts; anything else in it is dropped."""
+    return [m for m in replies if isinstance(m, dict)] if isinstance(replies, list) else []
+
+
+class AsyncAssistantClient:
+    """The REST channel for asyncio gateways (Telegram), with one connection pool for the process."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0):
+        self.base_url = base_url
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
+        try:
+            response = await self._http.post(f"{self.base_url}/webhooks/rest/webhook",
+                                             json=rest_body(sender_id, text, metadata))
+            response.raise_for_status()
+            return bot_messages(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
 @dataclass
 class AssistantClient:
     base_url: str
@@ -35,7 +64,7 @@ class AssistantClient:
 
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One shopper message through the REST channel; returns the bot's messages in order."""
-        body = {"sender": sender_id, "message": (text or "")[:MAX_MESSAGE_CHARS], "metadata": metadata or {}}
+        body = rest_body(sender_id, text, metadata)
         try:
             response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
             response.raise_for_status()

@@ -98,3 +98,11 @@ def mark_failed(session: Session, message_id: int, error: str) -> None:
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
     message.last_error = error[:500]
+
+
+def expire_pending(session: Session, channel: str, queued_before, reason: str) -> int:
+    """Marks pending messages queued before `queued_before` as failed: news too old to be worth sending (seller
+    alerts queued while no seller chat was configured), so configuring one later does not flood it."""
+    return session.execute(update(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.created_at < queued_before)
+        .values(status="failed", last_error=reason[:500]).execution_options(synchronize_session=False)).rowcount

@@ -52,6 +52,11 @@ class Settings:
     telegram_api_base_url: str = ""
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
+    # Webhook mode listens here (behind the reverse proxy that serves TELEGRAM_WEBHOOK_URL with TLS).
+    telegram_webhook_listen_host: str = "127.0.0.1"
+    telegram_webhook_listen_port: int = 8443
+    # How long a shopper waits for Rasa before the gateway apologises instead.
+    telegram_rasa_timeout_seconds: int = 6
     telegram_payment_provider_token: str = ""
     telegram_seller_chat_id: str = ""
     stripe_secret_key: str = ""

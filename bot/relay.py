@@ -1,0 +1,60 @@
+"""Forwarding a shopper's message to Rasa's REST channel and their answer back to the chat."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram import Bot, Chat, User
+
+from bot import texts
+from bot.gateway import CHANNEL, Gateway
+from bot.replies import send_rasa_messages
+from checkout.assistant_client import AssistantUnavailable
+from checkout.customers.identity import ShopperIdentity
+
+log = logging.getLogger(__name__)
+
+
+def shopper_metadata(user: User | None, message_id: int | str) -> dict:
+    """The REST metadata contract: who wrote, as Telegram knows them, so customer records get it."""
+    return {
+        "channel": CHANNEL,
+        "user_id": user.id if user else None,
+        "first_name": user.first_name if user else None,
+        "last_name": user.last_name if user else None,
+        "username": user.username if user else None,
+        "language_code": user.language_code if user else None,
+        "message_id": message_id,
+    }
+
+
+async def forward(bot: Bot, gw: Gateway, chat: Chat, user: User | None, text: str, message_id: int | str,
+                  sent_at: datetime | None = None) -> None:
+    """One turn: the text to Rasa, every reply back in order. When Rasa is down or too slow, an apology
+    instead, and the message is recorded so the seller still sees it."""
+    sender = str(chat.id)
+    metadata = shopper_metadata(user, message_id)
+    try:
+        # The client's own timeout covers each network phase; this one bounds the whole turn.
+        replies = await asyncio.wait_for(gw.assistant.send(sender, text, metadata),
+                                         timeout=gw.settings.telegram_rasa_timeout_seconds)
+    except (AssistantUnavailable, asyncio.TimeoutError) as exc:
+        log.warning("Rasa did not answer chat %s (message %s): %s", sender, message_id,
+                    str(exc) or type(exc).__name__)
+        await bot.send_message(chat.id, texts.ASSISTANT_UNAVAILABLE)
+        await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, message_id, sent_at)
+        return
+    await send_rasa_messages(bot, gw, chat.id, replies)
+
+
+def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, message_id, sent_at) -> None:
+    # Imported here until checkout/records lands on this branch from main.
+    from checkout.records.recorder import record_unanswered_message
+
+    identity = ShopperIdentity.from_rasa(sender, CHANNEL, metadata)
+    try:
+        with gw.db.transaction() as session:
+            record_unanswered_message(session, identity, text, str(message_id), sent_at)
+    except Exception:  # the shopper already has their apology; a record that failed is logged, not fatal
+        log.exception("could not record the unanswered message %s of chat %s", message_id, sender)
