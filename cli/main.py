@@ -11,7 +11,9 @@ from cli.chat_command import chat
 from cli.context import AppContext, pass_app
 from cli.conversation_commands import handoff
 from cli.nlu_commands import nlu
-from cli.data_commands import catalog, customers, db, orders, seller
+from cli.customer_commands import customers
+from cli.data_commands import catalog, db, orders, seller
+from cli.records_commands import api_token, records
 from cli.run_command import run
 from cli.training import TrainingFailed, ensure_model
 
@@ -39,7 +41,7 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu):
+for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token):
     shop.add_command(command)
 
 

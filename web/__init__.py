@@ -34,9 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["database"] = Database(settings.database_url)
     CSRFProtect(app)
 
-    from web import chat, health, security
+    from web import api, chat, health, security
 
     security.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
+    app.register_blueprint(api.bp)
     return app
