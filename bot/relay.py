@@ -12,6 +12,7 @@ from bot.gateway import CHANNEL, Gateway
 from bot.replies import send_rasa_messages
 from checkout.assistant_client import AssistantUnavailable
 from checkout.customers.identity import ShopperIdentity
+from checkout.records.recorder import record_unanswered_message
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,14 @@ async def forward(bot: Bot, gw: Gateway, chat: Chat, user: User | None, text: st
     except (AssistantUnavailable, asyncio.TimeoutError) as exc:
         log.warning("Rasa did not answer chat %s (message %s): %s", sender, message_id,
                     str(exc) or type(exc).__name__)
-        await bot.send_message(chat.id, texts.ASSISTANT_UNAVAILABLE)
+        # Recorded first: the record must not depend on Telegram accepting the apology.
         await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, message_id, sent_at)
+        await bot.send_message(chat.id, texts.ASSISTANT_UNAVAILABLE)
         return
     await send_rasa_messages(bot, gw, chat.id, replies)
 
 
 def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, message_id, sent_at) -> None:
-    # Imported here until checkout/records lands on this branch from main.
-    from checkout.records.recorder import record_unanswered_message
-
     identity = ShopperIdentity.from_rasa(sender, CHANNEL, metadata)
     try:
         with gw.db.transaction() as session:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import texts
-from checkout.db.models import Customer, Order, OutboxMessage, PaymentProof
+from checkout.db.models import Conversation, Customer, Message, Order, PaymentProof
 from checkout.orders.lifecycle import change_status
 from tests.fake_telegram import FakeTelegram
 from tests.tcp_proxy import TcpProxy
@@ -174,11 +174,19 @@ def test_rasa_stopped_mid_conversation(telegram):
     chat = new_chat(telegram)
     assert "Added 1 × Dad Cap (black)" in chat.say("add 1 black dad cap"), chat.text
     telegram.proxy.stop()
+    before = len(chat.delivered())
     try:
         started = time.monotonic()
-        assert chat.say("checkout") == texts.ASSISTANT_UNAVAILABLE
+        update = chat.send("checkout")
+        telegram.fake.wait_for(lambda: len(chat.delivered()) > before, 15, "the apology")
         assert time.monotonic() - started < 5
+        assert text_of(chat.delivered()[-1]) == texts.ASSISTANT_UNAVAILABLE
         assert telegram.gateway.processes["telegram"].poll() is None
+        with telegram.stack.db.reading() as session:  # what Rasa never heard is still on record
+            message = session.scalar(select(Message).join(Conversation).where(
+                Conversation.sender_id == str(chat.chat_id),
+                Message.channel_message_id == str(update["message"]["message_id"])))
+            assert message is not None and message.text == "checkout" and message.direction == "in"
     finally:
         telegram.proxy.start()
     assert "full name" in chat.say("checkout"), chat.text  # the conversation goes on where it was

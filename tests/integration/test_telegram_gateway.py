@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
-from checkout.db.models import Order, OutboxMessage, PaymentProof
+from checkout.db.models import Conversation, Message, OutboxMessage, PaymentProof
 from checkout.notifications import queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
@@ -167,8 +167,16 @@ def test_flood_limit_is_waited_out_and_the_message_sent_once(env, chat):
 def test_rasa_slow_or_failing_gets_an_apology_and_the_gateway_keeps_running(env, chat, trouble):
     env.script.delay, env.script.fail = (RASA_TIMEOUT + 2, False) if trouble == "slow" else (0, True)
     started = time.monotonic()
-    assert chat.say("anyone there?") == texts.ASSISTANT_UNAVAILABLE
+    update = chat.send("anyone there?")
+    env.fake.wait_for(lambda: chat.delivered(), 15, "the apology")
+    assert [text_of(c) for c in chat.delivered()] == [texts.ASSISTANT_UNAVAILABLE]
     assert time.monotonic() - started < RASA_TIMEOUT + 2
+    with env.db.reading() as session:  # the seller still sees what the shopper wrote
+        message = session.scalar(select(Message).join(Conversation).where(
+            Conversation.sender_id == str(chat.chat_id), Message.direction == "in"))
+        assert message.text == "anyone there?"
+        assert message.channel_message_id == str(update["message"]["message_id"])
+        assert message.conversation.customer.username == "marie_d"
     env.script.delay, env.script.fail = 0, False
     time.sleep(2.5 if trouble == "slow" else 0)  # let the fake finish the slow answer nobody waits for
     assert chat.say("and now?") == "echo: and now?"
