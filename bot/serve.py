@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import signal
 import sys
 
@@ -15,29 +14,14 @@ from bot.application import build_application
 from bot.logging_setup import configure_logging
 from bot.outbox import deliver_forever
 from bot.webhook import listen_path, start_webhook_server
-from checkout.settings import Settings, load_settings
+from checkout.settings import Settings, load_settings, telegram_configuration_error
 
 log = logging.getLogger("bot")
-
-# Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret.
-SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-def configuration_error(settings: Settings) -> str | None:
-    if not settings.telegram_bot_token:
-        return "TELEGRAM_BOT_TOKEN is not set"
-    if settings.telegram_webhook_url:
-        if not settings.telegram_webhook_secret:
-            return "webhook mode (TELEGRAM_WEBHOOK_URL) needs TELEGRAM_WEBHOOK_SECRET"
-        if not SECRET_FORMAT.fullmatch(settings.telegram_webhook_secret):
-            return "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
-    return None
-
 
 def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret])
-    problem = configuration_error(settings)
+    problem = telegram_configuration_error(settings)
     if problem:
         log.error("cannot start the Telegram gateway: %s", problem)
         sys.exit(2)
