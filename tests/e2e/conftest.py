@@ -60,6 +60,7 @@ def stack(tmp_path_factory, model) -> Stack:
     base = load_settings(environ={}, env_file=tmp / "no.env")
     settings = base.replace(
         database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
+        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}",
         rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
         shop_secret_key="e2e-secret", shop_name="E2E Shop", rasa_api_token="e2e-rasa-token",
     )
