@@ -19,7 +19,7 @@ class Gateway:
     assistant: AsyncAssistantClient
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Gateway":
+    def from_settings(cls, settings: Settings) -> Gateway:
         return cls(settings, Database(settings.database_url),
                    AsyncAssistantClient(settings.rasa_url, timeout=settings.telegram_rasa_timeout_seconds))
 

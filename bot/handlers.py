@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
                           TypeHandler, filters)
 
@@ -50,15 +51,20 @@ async def button_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if payload is None or update.effective_chat is None:
         await query.answer(texts.BUTTON_EXPIRED)
         return
-    await query.answer()
+    try:
+        await query.answer()
+    except TelegramError as exc:  # e.g. "query is too old" after a restart: the press still counts
+        log.info("button press %s not acknowledged: %s", query.id, exc)
     await forward(context.bot, gw, update.effective_chat, query.from_user, payload, f"callback:{query.id}")
 
 
 async def contact_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A shared contact answers the phone question: its number goes to Rasa as if typed."""
     message = update.effective_message
-    await forward(context.bot, gateway(context), update.effective_chat, update.effective_user,
-                  message.contact.phone_number, message.message_id, message.date)
+    phone = typed_text(message.contact.phone_number)  # client-made data: never a Rasa command either
+    if phone:
+        await forward(context.bot, gateway(context), update.effective_chat, update.effective_user, phone,
+                      message.message_id, message.date)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -40,7 +40,7 @@ async def forward(bot: Bot, gw: Gateway, chat: Chat, user: User | None, text: st
         # The client's own timeout covers each network phase; this one bounds the whole turn.
         replies = await asyncio.wait_for(gw.assistant.send(sender, text, metadata),
                                          timeout=gw.settings.telegram_rasa_timeout_seconds)
-    except (AssistantUnavailable, asyncio.TimeoutError) as exc:
+    except (TimeoutError, AssistantUnavailable) as exc:
         log.warning("Rasa did not answer chat %s (message %s): %s", sender, message_id,
                     str(exc) or type(exc).__name__)
         # Recorded first: the record must not depend on Telegram accepting the apology.

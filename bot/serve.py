@@ -73,7 +73,7 @@ async def _initialize(application: Application, stop: asyncio.Event) -> bool:
             log.warning("Telegram not reachable (%s); trying again in %.0f s", exc, delay)
             try:
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             delay = min(60.0, delay * 2)
     return False

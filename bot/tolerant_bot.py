@@ -28,6 +28,6 @@ class TolerantBot(ExtBot):
         try:
             Update.de_json(dict(raw), self)
             return raw
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong with it, the update is dropped
             log.warning("dropped malformed update %s (%s)", raw["update_id"], type(exc).__name__)
             return {"update_id": raw["update_id"]}

@@ -35,7 +35,7 @@ def webhook_app(application: Application, secret: str, path: str) -> web.Applica
             return web.Response(status=403, text="forbidden")
         try:
             update = Update.de_json(json.loads(await request.read()), application.bot)
-        except Exception as exc:  # not JSON, or not an update: refused, and the gateway goes on
+        except Exception as exc:  # noqa: BLE001 - not JSON, or not an update: refused, the gateway goes on
             log.warning("malformed webhook update refused: %s", exc)
             return web.Response(status=400, text="malformed update")
         if update is None:

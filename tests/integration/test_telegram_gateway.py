@@ -13,13 +13,13 @@ import pytest
 from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import select
 
+from bot import texts
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
 from checkout.db.models import Conversation, Message, OutboxMessage, PaymentProof
 from checkout.notifications import queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
-from bot import texts
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_chat import TelegramChat, buttons_of, start_gateway, stop_gateway, text_of
