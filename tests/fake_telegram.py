@@ -59,6 +59,7 @@ class FakeTelegram:
         with self._lock:
             update = {"update_id": next(self._update_ids), **update}
             self._updates.append(update)
+        self._loop.call_soon_threadsafe(self._wake.set)  # answers a waiting long poll at once
         return update
 
     def fail_next(self, method: str, error_code: int = 429, retry_after: int | None = 1,
@@ -100,6 +101,7 @@ class FakeTelegram:
     # --- the server -----------------------------------------------------------------------------------
     def _serve(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self._loop)
+        self._wake = asyncio.Event()
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
@@ -136,13 +138,17 @@ class FakeTelegram:
         offset, timeout = int(params.get("offset") or 0), min(float(params.get("timeout") or 0), 5)
         deadline = time.monotonic() + timeout
         while True:
+            self._wake.clear()  # before looking, so a push after the look still wakes the wait below
             with self._lock:
                 # Telegram forgets updates below the offset: the client confirmed them.
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
                 ready = list(self._updates[: int(params.get("limit") or 100)])
             if ready or time.monotonic() >= deadline:
                 return ready
-            await asyncio.sleep(0.05)
+            try:
+                await asyncio.wait_for(self._wake.wait(), max(0.01, min(0.5, deadline - time.monotonic())))
+            except asyncio.TimeoutError:
+                pass
 
     async def _file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]
