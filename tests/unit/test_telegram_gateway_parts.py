@@ -101,3 +101,16 @@ def test_the_webhook_listens_on_the_public_urls_path():
 def test_webhook_mode_never_runs_without_a_valid_secret(changes, problem):
     error = telegram_configuration_error(Settings(**{"telegram_bot_token": TOKEN, **changes}))
     assert (error is None) if problem is None else (problem in error)
+
+
+@pytest.mark.parametrize("webhook_url, ready_url", [("", None),
+                                                    ("https://shop.example/hook", "http://127.0.0.1:8443/healthz")])
+def test_shop_run_starts_the_gateway_only_with_a_token(tmp_path, webhook_url, ready_url):
+    from cli.run_command import process_specs
+
+    base = Settings(rasa_api_token="t", telegram_webhook_url=webhook_url, telegram_webhook_secret="s")
+    assert "telegram" not in [s.name for s in process_specs(base, tmp_path / "m.tar.gz", tmp_path / "e.yml")]
+    specs = process_specs(base.replace(telegram_bot_token=TOKEN), tmp_path / "m.tar.gz", tmp_path / "e.yml")
+    [gateway] = [s for s in specs if s.name == "telegram"]
+    assert gateway.command[-2:] == ["-m", "bot"] and gateway.ready_url == ready_url
+    assert gateway.env["TELEGRAM_BOT_TOKEN"] == TOKEN
