@@ -10,6 +10,8 @@ from checkout.db.database import Database
 from checkout.settings import Settings
 
 CHANNEL = "telegram"  # the REST metadata "channel", so customer records say where a shopper wrote
+# How long a reply from a slow Rasa is still awaited (and then delivered) after the shopper was told it is coming.
+LATE_REPLY_SECONDS = 60.0
 
 
 @dataclass
@@ -21,7 +23,7 @@ class Gateway:
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
         return cls(settings, Database(settings.database_url),
-                   AsyncAssistantClient(settings.rasa_url, timeout=settings.telegram_rasa_timeout_seconds))
+                   AsyncAssistantClient(settings.rasa_url, timeout=LATE_REPLY_SECONDS))
 
     async def close(self) -> None:
         await self.assistant.close()

@@ -32,17 +32,28 @@ def shopper_metadata(user: User | None, message_id: int | str) -> dict:
 
 async def forward(bot: Bot, gw: Gateway, chat: Chat, user: User | None, text: str, message_id: int | str,
                   sent_at: datetime | None = None) -> None:
-    """One turn: the text to Rasa, every reply back in order. When Rasa is down or too slow, an apology
-    instead, and the message is recorded so the seller still sees it."""
+    """One turn: the text to Rasa, every reply back in order.
+
+    Rasa down: an apology at once. Rasa slow: after TELEGRAM_RASA_TIMEOUT_SECONDS a note that the answer is
+    coming, and the answer when it comes (Rasa may be placing an order: its confirmation must not be lost).
+    Either way the message is recorded, so the seller sees it even if Rasa never does."""
     sender = str(chat.id)
     metadata = shopper_metadata(user, message_id)
+    turn = asyncio.ensure_future(gw.assistant.send(sender, text, metadata))
     try:
-        # The client's own timeout covers each network phase; this one bounds the whole turn.
-        replies = await asyncio.wait_for(gw.assistant.send(sender, text, metadata),
-                                         timeout=gw.settings.telegram_rasa_timeout_seconds)
-    except (TimeoutError, AssistantUnavailable) as exc:
-        log.warning("Rasa did not answer chat %s (message %s): %s", sender, message_id,
-                    str(exc) or type(exc).__name__)
+        replies = await asyncio.wait_for(asyncio.shield(turn), timeout=gw.settings.telegram_rasa_timeout_seconds)
+    except TimeoutError:
+        log.warning("Rasa is slow to answer chat %s (message %s)", sender, message_id)
+        await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, message_id, sent_at)
+        await bot.send_message(chat.id, texts.ASSISTANT_SLOW)
+        try:
+            replies = await turn  # bounded by the client's own timeout (LATE_REPLY_SECONDS)
+        except AssistantUnavailable as exc:
+            log.warning("Rasa never answered chat %s (message %s): %s", sender, message_id, exc)
+            await bot.send_message(chat.id, texts.ASSISTANT_UNAVAILABLE)
+            return
+    except AssistantUnavailable as exc:
+        log.warning("Rasa did not answer chat %s (message %s): %s", sender, message_id, exc)
         # Recorded first: the record must not depend on Telegram accepting the apology.
         await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, message_id, sent_at)
         await bot.send_message(chat.id, texts.ASSISTANT_UNAVAILABLE)
@@ -55,5 +66,5 @@ def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, mess
     try:
         with gw.db.transaction() as session:
             record_unanswered_message(session, identity, text, str(message_id), sent_at)
-    except Exception:  # the shopper already has their apology; a record that failed is logged, not fatal
+    except Exception:  # noqa: BLE001 - a failed record is logged; the shopper still gets their answer
         log.exception("could not record the unanswered message %s of chat %s", message_id, sender)

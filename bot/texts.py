@@ -5,6 +5,7 @@ work while Rasa is down or before a message reaches it.
 """
 
 ASSISTANT_UNAVAILABLE = ("Sorry, I can't answer right now. I've kept your message; please try again in a minute.")
+ASSISTANT_SLOW = "Sorry, this is taking longer than usual. I'll answer as soon as I can."
 TEXT_ONLY = "I can only read text messages. Please type what you're looking for."
 BUTTON_EXPIRED = "This button no longer works. Please type your message instead."
 PROOF_STORED = ("Thanks! I've added this to order {number} as your proof of payment. "

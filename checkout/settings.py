@@ -62,7 +62,7 @@ class Settings:
     # Webhook mode listens here (behind the reverse proxy that serves TELEGRAM_WEBHOOK_URL with TLS).
     telegram_webhook_listen_host: str = "127.0.0.1"
     telegram_webhook_listen_port: int = 8443
-    # How long a shopper waits for Rasa before the gateway apologises instead.
+    # How long a shopper waits for Rasa before the gateway tells them the answer is coming.
     telegram_rasa_timeout_seconds: int = 6
     telegram_payment_provider_token: str = ""
     telegram_seller_chat_id: str = ""
