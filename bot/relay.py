@@ -66,5 +66,5 @@ def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, mess
     try:
         with gw.db.transaction() as session:
             record_unanswered_message(session, identity, text, str(message_id), sent_at)
-    except Exception:  # noqa: BLE001 - a failed record is logged; the shopper still gets their answer
+    except Exception:  # a failed record is logged; the shopper still gets their answer
         log.exception("could not record the unanswered message %s of chat %s", message_id, sender)
