@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.cart_actions import cart_lines_text
-from actions.common import CONFIDENT, ShopAction, is_interruption, latest_intent, latest_text, shopper, skips_empty
+from actions.common import (CONFIDENT, SMALL_TALK, ShopAction, is_interruption, latest_intent, latest_text, shopper,
+                            skips_empty, sounds_like_small_talk)
 from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import current_conversation, identify
@@ -103,7 +104,8 @@ class ValidateCheckoutForm(FormValidationAction):
     @skips_empty
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
         intent = (tracker.latest_message or {}).get("intent") or {}
-        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT:
+        small_talk = intent.get("name") not in SMALL_TALK or sounds_like_small_talk(value)
+        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT and small_talk:
             value = ""  # "yes", "hi", "thanks" are answers, not names
         return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
 

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import httpx
 
+from checkout.records.redaction import redact_card_numbers
+
 # Longer messages are cut before they reach the NLU model: nobody types more in a chat, and the
 # model's cost grows with length.
 MAX_MESSAGE_CHARS = 2000
@@ -28,7 +30,9 @@ class AssistantUnavailable(RuntimeError):
 
 
 def rest_body(sender_id: str, text: str, metadata: dict | None) -> dict:
-    return {"sender": sender_id, "message": (text or "")[:MAX_MESSAGE_CHARS], "metadata": metadata or {}}
+    # A card number typed into the chat never reaches Rasa's tracker (nor, so, any record or log).
+    message = redact_card_numbers((text or "")[:MAX_MESSAGE_CHARS])
+    return {"sender": sender_id, "message": message, "metadata": metadata or {}}
 
 
 def bot_messages(replies: object) -> list[dict]:

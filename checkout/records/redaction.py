@@ -23,11 +23,22 @@ def redact_card_numbers(text: str | None) -> str | None:
     if not text:
         return text
 
-    def replace(match: re.Match) -> str:
-        digits = re.sub(r"\D", "", match.group())
-        return CARD_PLACEHOLDER if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group()
+    return _CARD_LIKE.sub(lambda match: _redact_groups(match.group()), text)
 
-    return _CARD_LIKE.sub(replace, text)
+
+def _redact_groups(candidate: str) -> str:
+    """The longest run of digit groups that is a card number, replaced: "4242 4242 4242 4242 12" (a card
+    number and the expiry month) is a card number and "12"."""
+    parts = re.split(r"([ -])", candidate)  # digit groups at even indexes, separators at odd ones
+    groups = parts[::2]
+    for length in range(len(groups), 0, -1):
+        for start in range(len(groups) - length + 1):
+            digits = "".join(groups[start:start + length])
+            if 13 <= len(digits) <= 19 and luhn_valid(digits):
+                before = "".join(parts[:2 * start])
+                after = "".join(parts[2 * (start + length) - 1:]) if start + length < len(groups) else ""
+                return before + CARD_PLACEHOLDER + after
+    return candidate
 
 
 def redact_mapping(value):

@@ -56,6 +56,15 @@ def test_card_numbers_are_removed_from_text_and_entities(number):
     assert event.entities == [{"entity": "quantity", "value": CARD_PLACEHOLDER}]
 
 
+@pytest.mark.parametrize(("text", "redacted"), [
+    ("4242 4242 4242 4242 12/29", "[card number removed] 12/29"),
+    ("qty 2 4242 4242 4242 4242 cvc 123", "qty 2 [card number removed] cvc 123"),
+    ("1 4242 4242 4242 4242 2", "1 [card number removed] 2"),
+])
+def test_only_the_card_number_goes_when_other_digits_touch_it(text, redacted):
+    assert redact_card_numbers(text) == redacted
+
+
 @pytest.mark.parametrize("text", ["+44 20 7946 0958", "call 0049 170 1234 5678", "order A7K2Q9 total 129.80",
                                   "1234567890123"])
 def test_phone_numbers_and_other_digits_stay(text):
