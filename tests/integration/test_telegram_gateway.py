@@ -288,3 +288,9 @@ def test_webhook_mode_processes_only_updates_with_the_right_secret(env, tmp_path
     finally:
         stop_gateway(gateway)
         fake.close()
+
+
+def test_a_card_number_never_reaches_rasa(env, chat):
+    reply = chat.say("my card is 4111 1111 1111 1111 ok?")
+    assert "4111" not in reply and "card number removed" in reply
+    assert all("4111" not in b["message"] for b in env.rasa.received)
