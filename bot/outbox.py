@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Bot
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.dedupe import forget_old_claims
 from bot.gateway import CHANNEL, Gateway
@@ -55,8 +55,14 @@ async def deliver_once(bot: Bot, gw: Gateway) -> bool:
     claimed = await asyncio.to_thread(_claim, gw)
     for index, (message_id, channel, recipient, text, buttons) in enumerate(claimed):
         chat_id = gw.settings.telegram_seller_chat_id if channel == SELLER_CHANNEL else recipient
+        if not (text or "").strip():  # erased when its customer was forgotten: nothing left to send
+            await asyncio.to_thread(_fail, gw, message_id, "nothing to send (text erased)", True)
+            continue
         try:
             sent = await send_outgoing(bot, gw, chat_id, _outgoing(text, buttons))
+        except Forbidden as exc:  # the shopper blocked the bot: no retry can reach them
+            await _failed(gw, message_id, channel, exc, permanent=True)
+            continue
         except BadRequest as exc:  # about this message or chat only (PTB counts it as a NetworkError)
             await _failed(gw, message_id, channel, exc)
             continue
@@ -72,9 +78,9 @@ async def deliver_once(bot: Bot, gw: Gateway) -> bool:
     return True
 
 
-async def _failed(gw: Gateway, message_id: int, channel: str, exc: Exception) -> None:
+async def _failed(gw: Gateway, message_id: int, channel: str, exc: Exception, permanent: bool = False) -> None:
     log.warning("outbox message %s to %s failed: %s", message_id, channel, exc)
-    await asyncio.to_thread(_fail, gw, message_id, str(exc))
+    await asyncio.to_thread(_fail, gw, message_id, str(exc), permanent)
 
 
 def _outgoing(text: str, buttons: list | None) -> list[Outgoing]:
@@ -94,9 +100,9 @@ def _sent(gw: Gateway, message_id: int, channel_message_id: str | None) -> None:
         mark_sent(session, message_id, channel_message_id)
 
 
-def _fail(gw: Gateway, message_id: int, error: str) -> None:
+def _fail(gw: Gateway, message_id: int, error: str, permanent: bool = False) -> None:
     with gw.db.transaction() as session:
-        mark_failed(session, message_id, error)
+        mark_failed(session, message_id, error, permanent)
 
 
 def _housekeeping(gw: Gateway) -> None:

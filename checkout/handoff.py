@@ -23,7 +23,8 @@ def request_handoff(session: Session, conversation: Conversation) -> None:
     queue_for_seller(session, "handoff", f"{who} ({conversation.channel}) asks for a person. Conversation: "
                      f"{conversation.sender_id}; "
                      f"hand it back with: shop handoff release {conversation.sender_id}",
-                     dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}")
+                     dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}",
+                     customer=customer)
 
 
 def open_handoffs(session: Session) -> list[Conversation]:

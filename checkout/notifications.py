@@ -53,10 +53,14 @@ def queue_order_update(session: Session, order: Order, status: str) -> OutboxMes
                               dedupe_key=f"order:{order.id}:{status}")
 
 
-def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None) -> OutboxMessage | None:
-    """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set."""
+def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None, *,
+                     customer: Customer | None = None, order: Order | None = None) -> OutboxMessage | None:
+    """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set.
+
+    `customer`/`order` say whom the alert is about, so forgetting that customer erases its text too."""
     return _queue(session, OutboxMessage(channel=SELLER_CHANNEL, recipient="seller", kind=kind, text=text,
-                                         dedupe_key=dedupe_key))
+                                         customer_id=customer.id if customer else None,
+                                         order_id=order.id if order else None, dedupe_key=dedupe_key))
 
 
 def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
@@ -93,10 +97,11 @@ def mark_sent(session: Session, message_id: int, channel_message_id: str | None 
                     .execution_options(synchronize_session=False))
 
 
-def mark_failed(session: Session, message_id: int, error: str) -> None:
-    """Back to pending for another try, or failed for good after MAX_ATTEMPTS."""
+def mark_failed(session: Session, message_id: int, error: str, permanent: bool = False) -> None:
+    """Back to pending for another try, or failed for good after MAX_ATTEMPTS (at once when `permanent`:
+    another try cannot succeed, e.g. the shopper blocked the bot or the text was erased)."""
     message = session.get(OutboxMessage, message_id, populate_existing=True)
-    message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
+    message.status = "failed" if permanent or message.attempts >= MAX_ATTEMPTS else "pending"
     message.last_error = error[:500]
 
 

@@ -70,7 +70,8 @@ def place_order(session: Session, customer: Customer, conversation: Conversation
         conversation.had_order = True
     clear_cart(session, customer)
     session.flush()
-    queue_for_seller(session, "new_order", new_order_alert(order), dedupe_key=f"seller:order:{order.id}")
+    queue_for_seller(session, "new_order", new_order_alert(order), dedupe_key=f"seller:order:{order.id}",
+                     customer=customer, order=order)
     return order
 
 

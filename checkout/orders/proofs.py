@@ -52,5 +52,5 @@ def attach_payment_proof(session: Session, order: Order, proof: ProofFile) -> Pa
     queue_for_seller(session, "payment_proof",
                      f"Proof of payment received for order {order.number} ({order.customer_name or 'shopper'}). "
                      "Check it in the dashboard before marking the order paid.",
-                     dedupe_key=f"seller:proof:{stored.id}")
+                     dedupe_key=f"seller:proof:{stored.id}", customer=order.customer, order=order)
     return stored

@@ -17,7 +17,7 @@ from bot import texts
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
 from checkout.db.models import Conversation, Message, OutboxMessage, PaymentProof
-from checkout.notifications import queue_for_seller
+from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
@@ -241,6 +241,23 @@ def test_order_updates_reach_the_shopper_and_alerts_reach_the_seller(env, chat):
         rows = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(
             [f"order:{order.id}:paid", f"test:{chat.chat_id}"]))).all()
         assert {r.status for r in rows} == {"sent"} and all(r.channel_message_id for r in rows)
+
+
+def test_a_blocked_chat_or_an_erased_text_fails_at_once_and_nothing_else_waits(env, chat):
+    env.fake.fail_next("sendMessage", 403, retry_after=None, description="Forbidden: bot was blocked by the user")
+    with env.db.transaction() as session:
+        customer = add_customer(session, str(chat.chat_id), "Blocker", channel="telegram")
+        blocked = queue_for_customer(session, customer, "test", "you blocked me", dedupe_key=f"b:{chat.chat_id}")
+        erased = queue_for_seller(session, "test", "", dedupe_key=f"e:{chat.chat_id}")
+        after = queue_for_seller(session, "test", f"after {chat.chat_id}", dedupe_key=f"a:{chat.chat_id}")
+    env.fake.wait_for(lambda: any(text_of(c) == f"after {chat.chat_id}" for c in env.fake.delivered(SELLER_CHAT)),
+                      15, "the next alert")
+    with env.db.reading() as session:
+        rows = {r.id: r for r in session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_([blocked.id, erased.id, after.id])))}
+    assert (rows[blocked.id].status, rows[blocked.id].attempts) == ("failed", 1)
+    assert "blocked" in rows[blocked.id].last_error
+    assert (rows[erased.id].status, rows[after.id].status) == ("failed", "sent")
 
 
 def test_malformed_updates_never_stop_the_gateway(env, chat):

@@ -63,6 +63,8 @@ def test_forgetting_a_customer_deletes_their_proofs(clean_db):
         forget_customer(session, session.merge(customer), "seller:test")
     with clean_db.reading() as session:
         assert session.scalars(select(PaymentProof)).all() == []
+        # the seller's alert about the proof named the customer: its text goes too
+        assert [r.text for r in seller_rows(session)] == [""]
 
 
 def test_button_payload_keys_are_short_stable_and_unforgeable(clean_db):
