@@ -29,6 +29,37 @@ class AssistantUnavailable(RuntimeError):
     """Rasa did not answer in time or answered with an error."""
 
 
+def rest_body(sender_id: str, text: str, metadata: dict | None) -> dict:
+    # A card number typed into the chat never reaches Rasa's tracker (nor, so, any record or log).
+    message = redact_card_numbers((text or "")[:MAX_MESSAGE_CHARS])
+    return {"sender": sender_id, "message": message, "metadata": metadata or {}}
+
+
+def bot_messages(replies: object) -> list[dict]:
+    """Rasa's answer as a list of message dicts; anything else in it is dropped."""
+    return [m for m in replies if isinstance(m, dict)] if isinstance(replies, list) else []
+
+
+class AsyncAssistantClient:
+    """The REST channel for asyncio gateways (Telegram), with one connection pool for the process."""
+
+    def __init__(self, base_url: str, timeout: float = 10.0):
+        self.base_url = base_url
+        self._http = httpx.AsyncClient(timeout=timeout)
+
+    async def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
+        try:
+            response = await self._http.post(f"{self.base_url}/webhooks/rest/webhook",
+                                             json=rest_body(sender_id, text, metadata))
+            response.raise_for_status()
+            return bot_messages(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+
 @dataclass
 class AssistantClient:
     base_url: str
@@ -37,9 +68,7 @@ class AssistantClient:
 
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One shopper message through the REST channel; returns the bot's messages in order."""
-        # A card number typed into the chat never reaches Rasa's tracker (nor, so, any record or log).
-        message = redact_card_numbers((text or "")[:MAX_MESSAGE_CHARS])
-        body = {"sender": sender_id, "message": message, "metadata": metadata or {}}
+        body = rest_body(sender_id, text, metadata)
         try:
             response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
             response.raise_for_status()

@@ -5,12 +5,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkout.audit import record_audit
-from checkout.db.models import Conversation, utcnow
+from checkout.db.models import Conversation, Customer, utcnow
+from checkout.notifications import queue_for_seller
 
 
 def request_handoff(session: Session, conversation: Conversation) -> None:
+    """Pauses the assistant in this conversation and alerts the seller (once per handoff: asking again
+    while the seller has not answered yet sends no second alert)."""
+    already_open = conversation.handoff_requested_at is not None and conversation.handoff_released_at is None
     conversation.handoff_requested_at = utcnow()
     conversation.handoff_released_at = None
+    if already_open:
+        return
+    session.flush()
+    customer = session.get(Customer, conversation.customer_id)
+    who = (customer.name or customer.username or "A shopper") if customer else "A shopper"
+    queue_for_seller(session, "handoff", f"{who} ({conversation.channel}) asks for a person. Conversation: "
+                     f"{conversation.sender_id}; "
+                     f"hand it back with: shop handoff release {conversation.sender_id}",
+                     dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}",
+                     customer=customer)
 
 
 def open_handoffs(session: Session) -> list[Conversation]:

@@ -53,10 +53,14 @@ def queue_order_update(session: Session, order: Order, status: str) -> OutboxMes
                               dedupe_key=f"order:{order.id}:{status}")
 
 
-def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None) -> OutboxMessage | None:
-    """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set."""
+def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None, *,
+                     customer: Customer | None = None, order: Order | None = None) -> OutboxMessage | None:
+    """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set.
+
+    `customer`/`order` say whom the alert is about, so forgetting that customer erases its text too."""
     return _queue(session, OutboxMessage(channel=SELLER_CHANNEL, recipient="seller", kind=kind, text=text,
-                                         dedupe_key=dedupe_key))
+                                         customer_id=customer.id if customer else None,
+                                         order_id=order.id if order else None, dedupe_key=dedupe_key))
 
 
 def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
@@ -73,7 +77,8 @@ def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
 
 def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) -> list[OutboxMessage]:
     """Pending messages for these channels, each claimed by one conditional update so two gateways never
-    both send it. A claimed message not marked sent or failed stays 'sending' (see release_stale_claims)."""
+    both send it. A message claimed by a gateway that died before marking it stays 'sending': whether it
+    reached the chat is unknown, and sending it again could double it."""
     candidates = session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.channel.in_(channels), OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit))
     claimed = []
@@ -93,8 +98,17 @@ def mark_sent(session: Session, message_id: int, channel_message_id: str | None 
                     .execution_options(synchronize_session=False))
 
 
-def mark_failed(session: Session, message_id: int, error: str) -> None:
-    """Back to pending for another try, or failed for good after MAX_ATTEMPTS."""
+def mark_failed(session: Session, message_id: int, error: str, permanent: bool = False) -> None:
+    """Back to pending for another try, or failed for good after MAX_ATTEMPTS (at once when `permanent`:
+    another try cannot succeed, e.g. the shopper blocked the bot or the text was erased)."""
     message = session.get(OutboxMessage, message_id, populate_existing=True)
-    message.status = "failed" if message.attempts >= MAX_ATTEMPTS else "pending"
+    message.status = "failed" if permanent or message.attempts >= MAX_ATTEMPTS else "pending"
     message.last_error = error[:500]
+
+
+def expire_pending(session: Session, channel: str, queued_before, reason: str) -> int:
+    """Marks pending messages queued before `queued_before` as failed: news too old to be worth sending (seller
+    alerts queued while no seller chat was configured), so configuring one later does not flood it."""
+    return session.execute(update(OutboxMessage).where(
+        OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.created_at < queued_before)
+        .values(status="failed", last_error=reason[:500]).execution_options(synchronize_session=False)).rowcount

@@ -6,6 +6,7 @@ build settings explicitly and processes started by `shop run` inherit one consis
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -58,6 +59,11 @@ class Settings:
     telegram_api_base_url: str = ""
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
+    # Webhook mode listens here (behind the reverse proxy that serves TELEGRAM_WEBHOOK_URL with TLS).
+    telegram_webhook_listen_host: str = "127.0.0.1"
+    telegram_webhook_listen_port: int = 8443
+    # How long a shopper waits for Rasa before the gateway tells them the answer is coming.
+    telegram_rasa_timeout_seconds: int = 6
     telegram_payment_provider_token: str = ""
     telegram_seller_chat_id: str = ""
     stripe_secret_key: str = ""
@@ -93,6 +99,22 @@ class Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Settings(**values)
+
+
+# Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret.
+TELEGRAM_SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def telegram_configuration_error(settings: Settings) -> str | None:
+    """Why the Telegram gateway cannot run with these settings, or None. Webhook mode never runs unguarded."""
+    if not settings.telegram_bot_token:
+        return "TELEGRAM_BOT_TOKEN is not set"
+    if settings.telegram_webhook_url:
+        if not settings.telegram_webhook_secret:
+            return "webhook mode (TELEGRAM_WEBHOOK_URL) needs TELEGRAM_WEBHOOK_SECRET"
+        if not TELEGRAM_SECRET_FORMAT.fullmatch(settings.telegram_webhook_secret):
+            return "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+    return None
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:

@@ -15,6 +15,7 @@ from cli.customer_commands import customers
 from cli.data_commands import catalog, db, orders, seller
 from cli.records_commands import api_token, records
 from cli.run_command import run
+from cli.telegram_commands import telegram
 from cli.training import TrainingFailed, ensure_model
 
 
@@ -41,7 +42,7 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token):
+for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token, telegram):
     shop.add_command(command)
 
 

@@ -49,7 +49,10 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
         ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
     ]
     if settings.telegram_bot_token and telegram_gateway_available():
-        specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env))
+        # In webhook mode the gateway serves a health check beside the webhook; polling has no address.
+        ready = (f"http://{settings.telegram_webhook_listen_host}:{settings.telegram_webhook_listen_port}/healthz"
+                 if settings.telegram_webhook_url else None)
+        specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env, ready_url=ready))
     return specs
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from checkout.audit import record_audit
 from checkout.customers.export import customer_stats_query, customer_to_dict
 from checkout.db.models import (Cart, CartItem, Conversation, Customer, ForgottenSender, Message, Order, OutboxMessage,
-                                Payment, utcnow)
+                                Payment, PaymentProof, utcnow)
 from checkout.orders.export import isoformat_utc, order_to_dict
 from checkout.records.recorder import sender_hash
 from checkout.records.transcripts import conversation_to_dict, customer_conversations, customer_messages, message_to_dict
@@ -75,6 +75,9 @@ def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetR
                     .execution_options(synchronize_session=False))
     session.execute(update(OutboxMessage).where(OutboxMessage.customer_id == customer.id)
                     .values(text="", recipient=placeholder, buttons=None).execution_options(synchronize_session=False))
+    # A proof of payment is a picture of the person's bank transfer: personal through and through.
+    session.execute(delete(PaymentProof).where(PaymentProof.customer_id == customer.id)
+                    .execution_options(synchronize_session=False))
     cart_ids = select(Cart.id).where(Cart.customer_id == customer.id).scalar_subquery()
     session.execute(delete(CartItem).where(CartItem.cart_id.in_(cart_ids)).execution_options(synchronize_session=False))
     session.execute(delete(Cart).where(Cart.customer_id == customer.id).execution_options(synchronize_session=False))

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from checkout.carts import clear_cart, view_cart
 from checkout.db.models import Conversation, Customer, Order, OrderItem, Variant
 from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.money import Money
+from checkout.notifications import queue_for_seller
 from checkout.orders.numbers import new_order_number
 
 
@@ -68,7 +70,19 @@ def place_order(session: Session, customer: Customer, conversation: Conversation
         conversation.had_order = True
     clear_cart(session, customer)
     session.flush()
+    queue_for_seller(session, "new_order", new_order_alert(order), dedupe_key=f"seller:order:{order.id}",
+                     customer=customer, order=order)
     return order
+
+
+def new_order_alert(order: Order) -> str:
+    """What the seller's chat is told about a new order: enough to act on without opening the dashboard."""
+    lines = [f"New order {order.number}: {Money(order.total_minor, order.currency).display()}, "
+             f"{order.customer_name} ({order.channel})"]
+    for item in order.items:
+        variant = ", ".join(p for p in (item.color, item.size) if p)
+        lines.append(f"{item.quantity} × {item.name}" + (f" ({variant})" if variant else ""))
+    return "\n".join(lines)
 
 
 def _unused_number(session: Session) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from checkout.db.models import AuditLog, Order, OrderItem, OutboxMessage, Payment, Variant
+from checkout.db.models import AuditLog, Order, OrderItem, OutboxMessage, Payment, PaymentProof, Variant
 from tests.integration.dashboard_fixtures import EMAIL, app, post_form, rasa, seller, shop  # noqa: F401
 from tests.integration.orm_builders import add_customer, add_order, at
 
@@ -148,30 +148,23 @@ def test_the_orders_page_links_the_export_with_its_filters(seller, shop):
     assert '<option value="paid" selected>' in html and 'value="2026-03-01"' in html
 
 
-def test_proofs_of_payment_are_shown_when_the_version_has_them(app, seller, shop, monkeypatch):
-    """Another part of the system adds a `payment_proofs` table; the page shows whatever columns it has."""
-    from types import SimpleNamespace
-
-    from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table
-
-    from checkout.orders import proof_listing
-
-    assert "Proofs of payment" not in seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
-    metadata = MetaData()
-    Table("orders", metadata, Column("id", Integer, primary_key=True))
-    proofs = Table("payment_proofs", metadata, Column("id", Integer, primary_key=True),
-                   Column("order_id", ForeignKey("orders.id")), Column("caption", String(200)),
-                   Column("created_at", DateTime(timezone=True)))
-    db = app.extensions["database"]
-    proofs.create(db.engine)
-    try:
-        monkeypatch.setattr(proof_listing, "Base", SimpleNamespace(metadata=metadata))
-        html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
-        assert "Proofs of payment" in html and "The shopper sent no proof of payment." in html
-        with db.engine.begin() as conn:
-            conn.execute(proofs.insert().values(order_id=shop["order"], caption="<b>paid</b> via transfer",
-                                                created_at=at("2026-11-22 10:00")))
-        html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
-        assert "&lt;b&gt;paid&lt;/b&gt; via transfer" in html and "<dt>caption</dt>" in html
-    finally:
-        proofs.drop(db.engine)
+def test_proofs_of_payment_are_shown_and_served_safely(app, seller, shop):
+    html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+    assert "The shopper sent no proof of payment." in html
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    with app.extensions["database"].transaction() as session:
+        for i, (mime, content) in enumerate([("image/png", png), ("text/html", b"<script>alert(1)</script>")]):
+            session.add(PaymentProof(order_id=shop["order"], customer_id=shop["marie"], channel="telegram",
+                                     file_id=f"f{i}", file_unique_id=f"u{i}", mime_type=mime, size_bytes=len(content),
+                                     content=content, caption="<b>paid</b> via transfer" if i == 0 else None))
+    html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+    assert "&lt;b&gt;paid&lt;/b&gt; via transfer" in html and "<b>paid" not in html
+    assert '<img src="/seller/orders/A7K2Q9/proofs/1"' in html and "Download (text/html" in html
+    image = seller.get("/seller/orders/A7K2Q9/proofs/1")
+    assert image.status_code == 200 and image.data == png and image.mimetype == "image/png"
+    assert image.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in image.headers["Content-Security-Policy"]
+    markup = seller.get("/seller/orders/A7K2Q9/proofs/2")
+    assert markup.mimetype == "application/octet-stream" and markup.headers["Content-Disposition"].startswith("attachment")
+    assert seller.get("/seller/orders/B8M3R4/proofs/1").status_code == 404  # only through its own order
+    logged_out = app.test_client().get("/seller/orders/A7K2Q9/proofs/1")
+    assert logged_out.status_code == 302 and "/seller/login" in logged_out.headers["Location"]

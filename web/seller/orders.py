@@ -10,7 +10,7 @@ from checkout.db.models import ORDER_STATUSES, AuditLog, Order
 from checkout.errors import CheckoutError
 from checkout.orders import seller_actions
 from checkout.orders.export import orders_to_csv
-from checkout.orders.proof_listing import proofs_for_order
+from checkout.orders.proofs import VIEWABLE_TYPES, order_proof, proofs_for_order
 from checkout.orders.search import all_matching, known_channels, search_orders
 from web.seller import actor, bp, database
 from web.seller.filters import filter_args, order_filters, parse_page
@@ -62,7 +62,23 @@ def order_detail(number: str):
                                                               AuditLog.entity_id == order.number)
                                        .order_by(AuditLog.created_at, AuditLog.id)))
     return render_template("seller/order.html", order=order, transcripts=transcripts, proofs=proofs,
-                           history=history)
+                           history=history, viewable_types=VIEWABLE_TYPES)
+
+
+@bp.get("/orders/<number>/proofs/<int:proof_id>")
+def order_proof_file(number: str, proof_id: int):
+    """A proof of payment as the shopper sent it. Shopper-supplied bytes: shown inline only for image and
+    PDF types, sandboxed and never sniffed into something else; any other type is a download."""
+    with database().reading() as session:
+        proof = order_proof(session, number, proof_id)
+        if proof is None:
+            abort(404)
+        content, mime_type = proof.content, proof.mime_type
+    viewable = mime_type in VIEWABLE_TYPES
+    disposition = "inline" if viewable else f'attachment; filename="proof-{proof_id}"'
+    return Response(content, mimetype=mime_type if viewable else "application/octet-stream", headers={
+        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox", "Cache-Control": "private, no-store"})
 
 
 @bp.post("/orders/<number>/<action>")

@@ -22,7 +22,7 @@ class OutboxMessage(Base):
     # Which gateway delivers it ("telegram", "rest", ...) and to whom there (the chat / Rasa sender id).
     channel: Mapped[str] = mapped_column(String(32), index=True)
     recipient: Mapped[str] = mapped_column(String(255))
-    # None for messages to the seller's own chat.
+    # The customer it is to (shopper messages) or about (seller alerts; None when about no one).
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # order_paid, order_fulfilled, seller_reply, seller_alert, ...

@@ -1,0 +1,1 @@
+"""Telegram gateway: python-telegram-bot between Telegram and Rasa's REST channel (`python -m bot`)."""

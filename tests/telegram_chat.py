@@ -1,0 +1,124 @@
+"""A Telegram user talking to our gateway through the fake Bot API, and the gateway process itself."""
+from __future__ import annotations
+
+import html
+import itertools
+import sys
+import time
+from pathlib import Path
+
+from checkout.settings import PROJECT_ROOT, Settings
+from cli.processes import ProcessSpec, Supervisor
+from tests.fake_telegram import FakeTelegram
+
+_message_ids = itertools.count(1)
+_callback_ids = itertools.count(1)
+SETTLE_SECONDS = 0.8  # the replies of one turn are sent back to back; this long a gap ends the turn
+
+
+def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env: str) -> Supervisor:
+    """`python -m bot` as `shop run` starts it, pointed at the fake Bot API; returns once it polls."""
+    environment = {**settings.as_environment(), "TELEGRAM_BOT_TOKEN": fake.token,
+                   "TELEGRAM_API_BASE_URL": fake.base_url, **env}
+    before = len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook"))
+    log = log_path.open("a")
+    supervisor = Supervisor([ProcessSpec("telegram", [sys.executable, "-m", "bot"], environment)], out=log,
+                            cwd=str(PROJECT_ROOT))
+    supervisor.log_file = log
+    supervisor.start()
+    fake.wait_for(lambda: len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook")) > before
+                  or supervisor.processes["telegram"].poll() is not None, 30, "the gateway to start")
+    assert supervisor.processes["telegram"].poll() is None, log_path.read_text()[-3000:]
+    return supervisor
+
+
+def stop_gateway(supervisor: Supervisor) -> None:
+    supervisor.stop()
+    supervisor.log_file.close()
+
+
+def text_of(call) -> str:
+    """What the shopper reads: the message text or photo caption, HTML entities decoded."""
+    return html.unescape(call.params.get("text") or call.params.get("caption") or "")
+
+
+def buttons_of(call) -> list[dict]:
+    markup = call.params.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+class TelegramChat:
+    def __init__(self, fake: FakeTelegram, user_id: int, first_name: str = "Marie", last_name: str | None = "Dupont",
+                 username: str | None = "marie_d", language_code: str | None = "fr"):
+        self.fake = fake
+        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
+                     **{k: v for k, v in (("last_name", last_name), ("username", username),
+                                          ("language_code", language_code)) if v}}
+        self.chat_id = user_id
+        self.last: list = []
+
+    # --- updates the shopper causes --------------------------------------------------------------------
+    def message_update(self, **content) -> dict:
+        return {"message": {"message_id": next(_message_ids), "date": int(time.time()), "from": self.user,
+                            "chat": {"id": self.chat_id, "type": "private", "first_name": self.user["first_name"]},
+                            **content}}
+
+    def send(self, text: str) -> dict:
+        return self.fake.push(self.message_update(text=text, **_command_entity(text)))
+
+    def say(self, text: str, timeout: float = 30) -> str:
+        return self._turn(lambda: self.send(text), timeout)
+
+    def press(self, title: str, timeout: float = 30) -> str:
+        button = next((b for b in self.buttons if b["text"] == title), None)
+        assert button is not None, f"no button {title!r} in {[b['text'] for b in self.buttons]}"
+        return self._turn(lambda: self.fake.push(self.callback_update(button["callback_data"])), timeout)
+
+    def callback_update(self, data: str) -> dict:
+        bot_message = {"message_id": 1, "date": int(time.time()), "chat": {"id": self.chat_id, "type": "private"},
+                       "text": "…"}
+        return {"callback_query": {"id": f"cb{next(_callback_ids)}", "from": self.user, "chat_instance": "ci",
+                                   "data": data, "message": bot_message}}
+
+    def send_photo(self, content: bytes, unique_id: str, caption: str | None = None, timeout: float = 30) -> str:
+        file_id = self.fake.add_file(content, unique_id)
+        photo = [{"file_id": "thumb-" + unique_id, "file_unique_id": "thumb-" + unique_id, "width": 90,
+                  "height": 90, "file_size": 900},
+                 {"file_id": file_id, "file_unique_id": unique_id, "width": 1280, "height": 960,
+                  "file_size": len(content)}]
+        return self._turn(lambda: self.fake.push(self.message_update(
+            photo=photo, **({"caption": caption} if caption else {}))), timeout)
+
+    def push(self, **content) -> str:
+        return self._turn(lambda: self.fake.push(self.message_update(**content)), 30)
+
+    # --- what the shopper reads ------------------------------------------------------------------------
+    def delivered(self) -> list:
+        return self.fake.delivered(self.chat_id)
+
+    def _turn(self, act, timeout: float) -> str:
+        before = len(self.delivered())
+        act()
+        self.fake.wait_for(lambda: len(self.delivered()) > before, timeout, "a reply")
+        count, quiet_since = len(self.delivered()), time.monotonic()
+        while time.monotonic() - quiet_since < SETTLE_SECONDS:
+            time.sleep(0.05)
+            if len(self.delivered()) != count:
+                count, quiet_since = len(self.delivered()), time.monotonic()
+        self.last = self.delivered()[before:]
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(text_of(c) for c in self.last)
+
+    @property
+    def buttons(self) -> list[dict]:
+        return [b for c in self.last for b in buttons_of(c)]
+
+
+def _command_entity(text: str) -> dict:
+    """Telegram marks a leading /command with an entity; PTB's CommandHandler looks for it."""
+    if text.startswith("/"):
+        return {"entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]}
+    return {}
