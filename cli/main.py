@@ -11,6 +11,7 @@ from cli.chat_command import chat
 from cli.context import AppContext, pass_app
 from cli.conversation_commands import handoff
 from cli.nlu_commands import nlu
+from cli.payment_commands import payments
 from cli.data_commands import catalog, customers, db, orders, seller
 from cli.run_command import run
 from cli.training import TrainingFailed, ensure_model
@@ -39,7 +40,7 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu):
+for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, payments):
     shop.add_command(command)
 
 
