@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from checkout.db.database import Database
 from checkout.db.models import Payment
-from checkout.payments.base import PaymentStep
 from checkout.payments.attempts import order_awaiting_payment
+from checkout.payments.base import PaymentStep
 
 
 class ManualProvider:

@@ -7,18 +7,16 @@ from datetime import timedelta
 
 import pytest
 from orm_builders import load_demo_catalog
+from payment_builders import payments, place
 from sqlalchemy import select, update
+from test_stock_concurrency import race
 
-from checkout.customers.identity import ShopperIdentity, identify
-from checkout.carts import add_to_cart
 from checkout.db.models import Order, Payment, Variant, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import change_status
-from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.payments.stripe_provider import StripeProvider
 from checkout.settings import Settings
 from tests.fake_stripe import API_KEY, FakeStripe
-from test_stock_concurrency import race
 
 
 @pytest.fixture
@@ -38,21 +36,6 @@ def stripe_settings(fake: FakeStripe, **changes) -> Settings:
     values = dict(stripe_secret_key=API_KEY, stripe_api_base=fake.url, shop_payment_methods="stripe,manual",
                   shop_public_url="https://shop.example.com", stripe_timeout_seconds=2, stripe_max_retries=2)
     return Settings(**{**values, **changes})
-
-
-def place(db, lines, email: str | None = "ana@example.com", sender: str = "web-ana") -> str:
-    with db.transaction() as session:
-        customer = identify(session, ShopperIdentity("rest", sender, sender))
-        for sku, quantity in lines:
-            add_to_cart(session, customer, session.scalar(select(Variant).where(Variant.sku == sku)), quantity)
-        details = DeliveryDetails("Ana Lima", "+33612345678", "1 rue du Test, 75001 Paris", email)
-        return place_order(session, customer, None, details, "EUR").number
-
-
-def payments(db, number: str) -> list[Payment]:
-    with db.reading() as session:
-        order = session.scalar(select(Order).where(Order.number == number))
-        return list(session.scalars(select(Payment).where(Payment.order_id == order.id).order_by(Payment.id)))
 
 
 def test_one_session_from_the_order_snapshot(shop, fake):
