@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import socket
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -54,22 +56,22 @@ def model() -> Path:
     return ensure_model(load_settings(environ={}).model_cache_path)
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory, model) -> Stack:
-    tmp = tmp_path_factory.mktemp("stack")
+@contextmanager
+def running_stack(tmp: Path, model: Path, log_name: str = "e2e-stack.log", **changes) -> Iterator[Stack]:
+    """The three processes on free ports over a fresh database with the demo catalog; `changes` are settings."""
     base = load_settings(environ={}, env_file=tmp / "no.env")
     settings = base.replace(
         database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
         rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
         shop_secret_key="e2e-secret", shop_name="E2E Shop", rasa_api_token="e2e-rasa-token",
-    )
+    ).replace(**changes)
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:
         assert import_catalog(session, DEMO_CATALOG.read_bytes(), settings.shop_currency).ok
     endpoints = write_endpoints(settings, tmp / "endpoints.yml")
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "e2e-stack.log"
+    log_path = ARTIFACTS / log_name
     log = log_path.open("w")
     supervisor = Supervisor(process_specs(settings, model, endpoints), out=log, cwd=str(PROJECT_ROOT))
     supervisor.start()
@@ -80,3 +82,9 @@ def stack(tmp_path_factory, model) -> Stack:
         supervisor.stop()
         log.close()
         db.dispose()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, model) -> Stack:
+    with running_stack(tmp_path_factory.mktemp("stack"), model) as running:
+        yield running
