@@ -16,7 +16,8 @@ from checkout.payments.registry import PROVIDERS, offered_methods, offered_provi
 
 
 def method_buttons(domain: dict, channel: str, number: str) -> list[dict]:
-    titles = {m: phrase(domain, f"phrase_pay_with_{m}") for m in PROVIDERS if f"phrase_pay_with_{m}" in domain["responses"]}
+    titles = {m: phrase(domain, f"phrase_pay_with_{m}") for m in PROVIDERS
+              if f"phrase_pay_with_{m}" in domain["responses"]}
     return payment_buttons(offered_methods(settings(), channel), number, titles)
 
 

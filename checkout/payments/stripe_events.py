@@ -70,7 +70,8 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
     session_id = checkout.get("id")
     if not isinstance(session_id, str) or not session_id:
         return None
-    order_id = session.scalar(select(Payment.order_id).where(Payment.method == PROVIDER, Payment.reference == session_id))
+    order_id = session.scalar(select(Payment.order_id)
+                              .where(Payment.method == PROVIDER, Payment.reference == session_id))
     if order_id is None:
         number = checkout.get("client_reference_id") or (checkout.get("metadata") or {}).get("order_number")
         order_id = session.scalar(select(Order.id).where(Order.number == str(number))) if number else None
@@ -101,8 +102,9 @@ def _settle(session: Session, order: Order, payment: Payment, checkout: dict, ca
     paid, currency = checkout.get("amount_total"), str(checkout.get("currency") or "").upper()
     if paid != order.total_minor or currency != order.currency:
         payment.status = "flagged"
-        _flag(session, order, f"Stripe session {payment.reference} was paid {_amount(paid, currency)}, but the order "
-                              f"total is {_amount(order.total_minor, order.currency)}: check it before shipping.", cause)
+        reason = (f"Stripe session {payment.reference} was paid {_amount(paid, currency)}, but the order total is "
+                  f"{_amount(order.total_minor, order.currency)}: check it before shipping.")
+        _flag(session, order, reason, cause)
         return "flagged"
     payment.status = "paid"
     payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}

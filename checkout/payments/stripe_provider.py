@@ -84,7 +84,8 @@ class StripeProvider:
         attempts = list(session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD)
                                         .order_by(Payment.id.desc())))
         for payment in attempts:
-            if payment.status == "pending" and payment.url and payment.expires_at and payment.expires_at > now + REUSE_MARGIN:
+            still_open = payment.expires_at is not None and payment.expires_at > now + REUSE_MARGIN
+            if payment.status == "pending" and payment.url and still_open:
                 return PaymentStep(METHOD, "", payment.url, payment.expires_at)
         for payment in attempts:
             if payment.status != "creating":

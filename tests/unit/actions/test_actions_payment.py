@@ -14,7 +14,7 @@ from action_harness import (
     tracker,
 )
 from sqlalchemy import select
-from test_actions_checkout import DETAILS, confirm, summary
+from test_actions_checkout import confirm, summary
 
 from actions.order_actions import ActionOrderStatus
 from actions.payment_actions import ActionStartPayment
@@ -60,14 +60,17 @@ def press(button: dict, sender="web-ana", channel="rest"):
                                              confidence=1.0, channel=channel))
 
 
+def choose(method: str, number: str) -> str:
+    return f'/choose_payment_method{{"payment_method": "{method}", "order_number": "{number}"}}'
+
+
 def test_with_several_methods_yes_asks_how_to_pay(card_shop, fake):
     placed = place(card_shop)
     number = card_shop.orders()[0].number
     assert "How would you like to pay?" in render(placed)
     assert placed["buttons"] == [
-        {"title": "Pay by card", "payload": f'/choose_payment_method{{"payment_method": "stripe", "order_number": "{number}"}}'},
-        {"title": "Bank transfer or cash on delivery",
-         "payload": f'/choose_payment_method{{"payment_method": "manual", "order_number": "{number}"}}'}]
+        {"title": "Pay by card", "payload": choose("stripe", number)},
+        {"title": "Bank transfer or cash on delivery", "payload": choose("manual", number)}]
     assert fake.requests == [] and card_shop.orders()[0].payments == []  # nothing started before the choice
 
 
@@ -137,7 +140,7 @@ def test_a_paid_or_cancelled_order_has_nothing_to_pay(card_shop, fake):
 def test_a_method_no_longer_offered_asks_again(card_shop, monkeypatch):
     placed = place(card_shop)
     number = card_shop.orders()[0].number
-    telegram = {"title": "x", "payload": f'/choose_payment_method{{"payment_method": "telegram", "order_number": "{number}"}}'}
+    telegram = {"title": "x", "payload": choose("telegram", number)}
     messages, _ = press(telegram)
     assert "How would you like to pay?" in render(messages[0]) and messages[0]["buttons"] == placed["buttons"]
     assert card_shop.count(Payment) == 0
