@@ -6,11 +6,12 @@ from rasa_sdk.events import SlotSet
 from actions.checkout_actions import place_confirmed_order
 from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper
 from actions.payment_actions import method_buttons
-from actions.runtime import database
+from actions.runtime import database, settings
 from checkout.customers.identity import identify
 from checkout.errors import InvalidTransition
 from checkout.orders.lifecycle import change_status, customer_order, customer_orders
 from checkout.orders.numbers import normalize_order_number
+from checkout.payments.registry import withdraw_payment_links
 
 SHOWN_ORDERS = 5
 
@@ -109,6 +110,7 @@ def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
             dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
                                      status=phrase(domain, "phrase_status_" + order.status))
             return
+    withdraw_payment_links(settings(), database(), number)
     dispatcher.utter_message(response="utter_order_cancelled", number=number)
 
 

@@ -146,6 +146,11 @@ class FakeStripe:
             session = self.sessions.get(path.rsplit("/", 1)[1])
             return (200, session) if session else (404, error("invalid_request_error", "No such checkout.session",
                                                                  code="resource_missing"))
+        if method == "POST" and re.fullmatch(r"/v1/checkout/sessions/[^/]+/expire", path):
+            session = self.sessions.get(path.split("/")[4])
+            if session is None or session["status"] != "open":
+                return 400 if session else 404, error("invalid_request_error", "Only open sessions can be expired.")
+            return 200, self.expire(session["id"])
         if method == "POST" and path == "/v1/checkout/sessions":
             key = headers.get("idempotency-key")
             with self._lock:

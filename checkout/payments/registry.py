@@ -48,3 +48,10 @@ def offered_provider(settings: Settings, channel: str, method: str) -> PaymentPr
     """The provider for `method` if it is offered to this shopper now (a button pressed long ago may name one
     the seller has since switched off)."""
     return PROVIDERS[method].build(settings) if method in offered_methods(settings, channel) else None
+
+
+def withdraw_payment_links(settings: Settings, db, order_number: str) -> None:
+    """After an order is cancelled: links that could still take money for it are closed (Stripe's sessions;
+    a Telegram invoice is refused at its pre-checkout query instead). Calls out: run it after the commit."""
+    if settings.stripe_secret_key:
+        _stripe(settings).withdraw_links(db, order_number)

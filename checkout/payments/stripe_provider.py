@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from checkout.db.database import Database
-from checkout.db.models import Payment, utcnow
+from checkout.db.models import Order, Payment, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
@@ -67,6 +67,24 @@ class StripeProvider:
             self._fail(db, reserved.payment_id, str(exc))
             raise PaymentUnavailable(METHOD, "Stripe refused the payment page") from exc
         return self._store(db, reserved.payment_id, checkout)
+
+    def withdraw_links(self, db: Database, order_number: str) -> int:
+        """Expires the order's open payment links at Stripe (the order was cancelled), so nobody pays an order
+        that will not ship. Best effort: a link Stripe could not expire now is paid into a flagged order at
+        worst, which the seller refunds. Returns how many links were expired."""
+        with db.reading() as session:
+            links = list(session.scalars(
+                select(Payment.reference).join(Order, Order.id == Payment.order_id)
+                .where(Order.number == order_number, Payment.method == METHOD,
+                       Payment.status == "pending", Payment.reference.is_not(None))))
+        expired = 0
+        for session_id in links:
+            try:
+                self.client.v1.checkout.sessions.expire(session_id)
+                expired += 1
+            except stripe.StripeError as exc:
+                log.warning("could not expire stripe session %s of order %s: %s", session_id, order_number, exc)
+        return expired
 
     def _reserve(self, db: Database, order_number: str) -> PaymentStep | Attempt:
         try:

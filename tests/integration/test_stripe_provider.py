@@ -188,3 +188,15 @@ def test_an_order_no_longer_awaiting_payment_asks_stripe_nothing(shop, fake):
     with pytest.raises(InvalidTransition):
         StripeProvider(stripe_settings(fake)).start_payment(shop, number)
     assert fake.requests == []
+
+
+def test_cancelling_withdraws_the_open_links(shop, fake):
+    number = place(shop, [("TEE-LOGO-BLK-S", 1)])
+    provider = StripeProvider(stripe_settings(fake))
+    step = provider.start_payment(shop, number)
+    session_id = step.url.rsplit("/", 1)[1]
+    assert provider.withdraw_links(shop, number) == 1
+    assert fake.sessions[session_id]["status"] == "expired"
+    assert fake.requests[-1].path == f"/v1/checkout/sessions/{session_id}/expire"
+    fake.fail_next(500, 500, 500)
+    assert provider.withdraw_links(shop, number) == 0  # Stripe refusing is logged, never raised

@@ -263,3 +263,23 @@ def test_the_webhook_needs_no_csrf_token_while_the_chat_still_does(app, deliver,
     number, event = paid_event(shop)
     assert deliver(event).status_code == 200
     assert count(shop, OutboxMessage) >= 1
+
+
+# --- the pages Stripe sends the shopper back to --------------------------------------------------------------------
+
+def test_the_return_pages_say_what_happens_next(shop, app, deliver):
+    client = app.test_client()
+    number = place(shop, [(SKU, 1)])
+    checkout = open_session(shop, number)
+    page = client.get(f"/payments/stripe/success?session_id={checkout['id']}").get_data(as_text=True)
+    assert "confirming the payment for order" in page and number in page
+    deliver(stripe_event("checkout.session.completed", completed(checkout)))
+    page = client.get(f"/payments/stripe/success?session_id={checkout['id']}").get_data(as_text=True)
+    assert "Payment received" in page and number in page
+    unknown = client.get("/payments/stripe/success?session_id=cs_test_unknown").get_data(as_text=True)
+    assert "We are confirming your payment." in unknown and "order <strong>" not in unknown
+    cancelled = client.get(f"/payments/stripe/cancel?order={number.lower()}")
+    assert cancelled.status_code == 200 and "Nothing was charged" in cancelled.get_data(as_text=True)
+    assert number in cancelled.get_data(as_text=True)
+    forged = client.get("/payments/stripe/cancel?order=<script>alert(1)</script>").get_data(as_text=True)
+    assert "<script>" not in forged and "Your order" not in forged

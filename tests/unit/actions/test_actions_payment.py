@@ -160,3 +160,13 @@ def test_the_status_of_an_unpaid_order_offers_the_ways_to_pay(card_shop):
     messages, _ = run(ActionOrderStatus(), tracker("web-ana", f"status of {number}", "order_status",
                                                    {"order_number": number}))
     assert [b["title"] for b in messages[0]["buttons"]] == ["Pay by card", "Bank transfer or cash on delivery"]
+
+
+def test_cancelling_in_chat_closes_the_open_stripe_link(card_shop, fake):
+    placed = place(card_shop)
+    press(placed["buttons"][0])
+    number = card_shop.orders()[0].number
+    messages, _ = confirm(f"cancel_order:{number}")
+    assert responses(messages) == ["utter_order_cancelled"]
+    (session,) = fake.sessions.values()
+    assert session["status"] == "expired"  # nobody can pay an order that will not ship
