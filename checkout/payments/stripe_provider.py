@@ -139,7 +139,7 @@ class StripeProvider:
             session.execute(update(Payment).where(Payment.id == payment_id)
                             .values(reference=checkout["id"], url=checkout["url"], expires_at=expires_at,
                                     updated_at=utcnow()).execution_options(synchronize_session=False))
-            payment = session.get(Payment, payment_id)
-            if payment.order.status != "awaiting_payment":  # cancelled while Stripe was answering
-                raise InvalidTransition(payment.order.number, payment.order.status, "paid")
+            order = session.get(Payment, payment_id).order
+        if order.status != "awaiting_payment":  # cancelled while Stripe was answering: the link is kept, not sent
+            raise InvalidTransition(order.number, order.status, "paid")
         return PaymentStep(METHOD, "", checkout["url"], expires_at)

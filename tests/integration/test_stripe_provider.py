@@ -2,6 +2,7 @@
 PostgreSQL: what Stripe is asked, idempotency, reuse, retries, timeouts and failures."""
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
@@ -200,3 +201,26 @@ def test_cancelling_withdraws_the_open_links(shop, fake):
     assert fake.requests[-1].path == f"/v1/checkout/sessions/{session_id}/expire"
     fake.fail_next(500, 500, 500)
     assert provider.withdraw_links(shop, number) == 0  # Stripe refusing is logged, never raised
+
+
+def test_an_order_cancelled_while_stripe_answers_keeps_the_link_but_does_not_send_it(shop, fake):
+    number = place(shop, [("TEE-LOGO-BLK-S", 1)])
+    fake.delay_next(1.0)
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(_attempt(StripeProvider(stripe_settings(fake)), shop,
+                                                                     number)))
+    worker.start()
+    time.sleep(0.5)  # the request is at Stripe now
+    with shop.transaction() as session:
+        change_status(session, session.scalar(select(Order).where(Order.number == number)), "cancelled", actor="test")
+    worker.join(timeout=10)
+    assert isinstance(outcome[0], InvalidTransition)
+    (payment,) = payments(shop, number)
+    assert payment.reference == next(iter(fake.sessions))  # known, so its webhooks find the order
+
+
+def _attempt(provider, db, number):
+    try:
+        return provider.start_payment(db, number)
+    except InvalidTransition as exc:
+        return exc
