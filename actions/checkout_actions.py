@@ -9,12 +9,27 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cart_actions import cart_lines_text
-from actions.common import CONFIDENT, ShopAction, is_interruption, latest_intent, latest_text, shopper, skips_empty
+from actions.common import (
+    CONFIDENT,
+    SMALL_TALK,
+    ShopAction,
+    is_interruption,
+    latest_intent,
+    latest_text,
+    shopper,
+    skips_empty,
+    sounds_like_small_talk,
+)
 from actions.payment_actions import how_to_pay
 from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import current_conversation, identify
-from checkout.customers.validation import clean_address, clean_email, clean_name, clean_phone
+from checkout.customers.validation import (
+    clean_address,
+    clean_email,
+    clean_name,
+    clean_phone,
+)
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
 from checkout.orders.placement import DeliveryDetails, place_order
 
@@ -101,7 +116,8 @@ class ValidateCheckoutForm(FormValidationAction):
     @skips_empty
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
         intent = (tracker.latest_message or {}).get("intent") or {}
-        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT:
+        small_talk = intent.get("name") not in SMALL_TALK or sounds_like_small_talk(value)
+        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT and small_talk:
             value = ""  # "yes", "hi", "thanks" are answers, not names
         return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -70,9 +71,25 @@ INTERRUPTIONS = {"product_info", "browse_catalog", "ask_shipping", "ask_payment_
 CONFIDENT = 0.8
 
 
+# Small talk the model may see in an unusual name ("Quintessa Marchbanks" scored as `thank`): in a form it
+# counts as small talk only when one of these words is there.
+SMALL_TALK = {"greet", "thank", "goodbye"}
+SMALL_TALK_WORDS = {
+    "hi", "hii", "hello", "hey", "heya", "hallo", "hola", "bonjour", "salut", "ciao", "yo", "morning", "evening",
+    "thanks", "thank", "thx", "ty", "tysm", "cheers", "merci", "gracias", "danke", "grazie", "obrigado", "obrigada",
+    "bye", "goodbye", "cya", "later", "adios", "tschüss", "night", "appreciate", "great", "awesome",
+}
+
+
+def sounds_like_small_talk(text: str) -> bool:
+    return any(word in SMALL_TALK_WORDS for word in re.findall(r"\w+", text.lower()))
+
+
 def is_interruption(tracker: Tracker) -> bool:
     intent = (tracker.latest_message or {}).get("intent") or {}
-    return intent.get("name") in INTERRUPTIONS and (intent.get("confidence") or 0) >= CONFIDENT
+    if intent.get("name") not in INTERRUPTIONS or (intent.get("confidence") or 0) < CONFIDENT:
+        return False
+    return intent["name"] not in SMALL_TALK or sounds_like_small_talk(latest_text(tracker))
 
 
 def payload(intent: str, **entities: str) -> str:

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import httpx
 
+from checkout.records.redaction import redact_card_numbers
+
 # Longer messages are cut before they reach the NLU model: nobody types more in a chat, and the
 # model's cost grows with length.
 MAX_MESSAGE_CHARS = 2000
@@ -35,7 +37,9 @@ class AssistantClient:
 
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One shopper message through the REST channel; returns the bot's messages in order."""
-        body = {"sender": sender_id, "message": (text or "")[:MAX_MESSAGE_CHARS], "metadata": metadata or {}}
+        # A card number typed into the chat never reaches Rasa's tracker (nor, so, any record or log).
+        message = redact_card_numbers((text or "")[:MAX_MESSAGE_CHARS])
+        body = {"sender": sender_id, "message": message, "metadata": metadata or {}}
         try:
             response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
             response.raise_for_status()

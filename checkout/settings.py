@@ -40,6 +40,12 @@ class Settings:
     # Guards Rasa's HTTP API (used to hand conversations back from the seller); `shop run` keeps a
     # generated one in var/ when this is unset.
     rasa_api_token: str = ""
+    # Where Rasa publishes every conversation event for the records consumer: its SQL event broker on this
+    # database (never the tracker store's: both use a table named `events`), or RabbitMQ when
+    # RASA_EVENT_BROKER_URL is an amqp:// URL.
+    rasa_events_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_events.db'}"
+    rasa_event_broker_url: str = ""
+    rasa_event_queue: str = "rasa_events"
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
     action_server_host: str = "127.0.0.1"

@@ -1,17 +1,15 @@
-"""`shop catalog|orders|customers|db|seller`: the seller's data in and out."""
+"""`shop catalog|orders|db|seller`: the seller's data in and out."""
 from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 
 import click
 
 from checkout.catalog.importer import export_catalog, import_catalog
-from checkout.customers.export import customers_to_csv, export_customers
 from checkout.db.migrate import upgrade
 from checkout.db.models import ORDER_STATUSES
-from checkout.orders.export import find_orders, order_to_dict, orders_to_csv
+from checkout.orders.export import find_orders, order_to_dict, orders_to_csv, parse_utc
 from checkout.sellers import SellerError, add_seller
 from cli.context import AppContext, pass_app
 
@@ -55,10 +53,9 @@ def _parse_date(_ctx, _param, value):
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_utc(value)
     except ValueError:
         raise click.BadParameter("use a date like 2026-11-01 or 2026-11-01T09:00")
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @click.group()
@@ -79,21 +76,6 @@ def orders_export(app: AppContext, fmt: str, status: str | None, since):
             click.echo(orders_to_csv(found), nl=False)
         else:
             click.echo(json.dumps([order_to_dict(o) for o in found], ensure_ascii=False, indent=2))
-
-
-@click.group()
-def customers():
-    """Export customer records."""
-
-
-@customers.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-@pass_app
-def customers_export(app: AppContext, fmt: str):
-    """Write every customer with order count, total spent and last order to stdout."""
-    with app.db.transaction() as session:
-        rows = export_customers(session, app.settings.shop_currency)
-    click.echo(customers_to_csv(rows) if fmt == "csv" else json.dumps(rows, ensure_ascii=False, indent=2), nl=fmt != "csv")
 
 
 @click.group()

@@ -30,15 +30,16 @@ def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def tracker_store_config(url: str) -> dict:
-    """Rasa's SQLTrackerStore wants the URL in pieces; it brings its own driver (psycopg2 for PostgreSQL)."""
+def sql_store_config(url: str) -> dict:
+    """Rasa's SQL tracker store and SQL event broker want the URL in pieces; Rasa brings its own driver
+    (psycopg2 for PostgreSQL)."""
     parsed = make_url(sqlalchemy_url(url))  # postgres:// as DATABASE_URL accepts it
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
     if backend != "postgresql":
-        raise ValueError(f"Rasa's tracker store supports sqlite and postgresql here, not {backend}")
+        raise ValueError(f"Rasa's SQL stores support sqlite and postgresql here, not {backend}")
     config = {"type": "SQL", "dialect": "postgresql", "url": parsed.host or "localhost", "db": parsed.database}
     if parsed.port:
         config["port"] = parsed.port
@@ -47,6 +48,28 @@ def tracker_store_config(url: str) -> dict:
     if parsed.password:
         config["password"] = parsed.password
     return config
+
+
+def event_broker_config(settings: Settings) -> dict:
+    """RabbitMQ when configured, otherwise Rasa's SQL event broker on its own database."""
+    if settings.rasa_event_broker_url:
+        parts = urlsplit(settings.rasa_event_broker_url)
+        if parts.scheme not in ("amqp", "amqps"):
+            raise ValueError("RASA_EVENT_BROKER_URL must be an amqp:// URL (RabbitMQ)")
+        return {"type": "pika", "url": parts.hostname or "localhost", "port": parts.port or 5672,
+                "username": unquote(parts.username or "guest"), "password": unquote(parts.password or "guest"),
+                "queues": [settings.rasa_event_queue]}
+    if _database_identity(settings.rasa_events_url) == _database_identity(settings.rasa_tracker_url):
+        raise ValueError("RASA_EVENTS_URL must not be the tracker store's database: Rasa's SQL event broker and "
+                         "tracker store both use a table named `events`")
+    return sql_store_config(settings.rasa_events_url)
+
+
+def _database_identity(url: str) -> tuple:
+    parsed = make_url(sqlalchemy_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return ("sqlite", str(Path(parsed.database or "").resolve()))
+    return (parsed.get_backend_name(), parsed.host or "localhost", parsed.port or 5432, parsed.database)
 
 
 def lock_store_config(redis_url: str) -> dict:
@@ -66,12 +89,13 @@ def endpoints_config(settings: Settings) -> dict:
         # Not "enable_selective_domain": rasa-sdk 3.11+ answers 449 for a call without the domain and
         # expects a retry with it, which Rasa 3.6 never makes.
         "action_endpoint": {"url": settings.action_server_url},
-        "tracker_store": tracker_store_config(settings.rasa_tracker_url),
+        "tracker_store": sql_store_config(settings.rasa_tracker_url),
+        "event_broker": event_broker_config(settings),
         "lock_store": lock_store_config(settings.redis_url),
     }
 
 
-def use_wal_for_sqlite_tracker(url: str) -> None:
+def use_wal_for_sqlite(url: str) -> None:
     """WAL journal mode is a property of the SQLite file, so setting it once here makes Rasa's own
     connections use it: readers stop blocking the writer that saves each turn."""
     parsed = make_url(url)
@@ -83,7 +107,9 @@ def use_wal_for_sqlite_tracker(url: str) -> None:
 def write_endpoints(settings: Settings, path: Path) -> Path:
     """Rasa's endpoints file for these settings (the root endpoints.yml is the documented default)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    use_wal_for_sqlite_tracker(settings.rasa_tracker_url)
+    use_wal_for_sqlite(settings.rasa_tracker_url)
+    if not settings.rasa_event_broker_url:
+        use_wal_for_sqlite(settings.rasa_events_url)
     path.write_text("# Written by `shop run` from the settings; edit .env, not this file.\n"
                     + yaml.safe_dump(endpoints_config(settings), sort_keys=False))
     return path

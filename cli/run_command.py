@@ -46,6 +46,7 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
         ProcessSpec("web", [python, "-m", "waitress", "--host", settings.web_host, "--port", str(settings.web_port),
                             "--threads", "8", "--call", "web:create_app"], env,
                     ready_url=f"{settings.web_url}/healthz"),
+        ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
     ]
     if settings.telegram_bot_token and telegram_gateway_available():
         specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env))

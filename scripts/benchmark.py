@@ -114,6 +114,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     settings = load_settings(environ={}, env_file=tmp / "none").replace(
         database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
+        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}",
         rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
         shop_secret_key="bench", rasa_api_token="bench")
     upgrade(settings.database_url)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -40,13 +40,16 @@ class ShopperIdentity:
                    {k: str(v)[:100] for k, v in profile.items() if v})
 
 
-def identify(session: Session, identity: ShopperIdentity) -> Customer:
-    """The customer for this identity, created on first contact; profile fields refreshed from the channel."""
+def identify(session: Session, identity: ShopperIdentity, at: datetime | None = None) -> Customer:
+    """The customer for this identity, created on first contact; profile fields refreshed from the channel.
+
+    `at` is when the shopper wrote (the records consumer replays events that may be minutes old)."""
     customer = _find(session, identity)
     if customer is None:
         try:
             with session.begin_nested():
-                customer = Customer(channel=identity.channel, channel_user_id=identity.channel_user_id)
+                customer = Customer(channel=identity.channel, channel_user_id=identity.channel_user_id,
+                                    first_seen=at or utcnow(), last_seen=at or utcnow())
                 session.add(customer)
         except IntegrityError:  # another process created it between our read and our insert
             customer = _find(session, identity)
@@ -55,9 +58,11 @@ def identify(session: Session, identity: ShopperIdentity) -> Customer:
             # The channel's display name fills an empty name only: a name given at checkout wins.
             if identity.profile.get(key) and (key != "name" or not customer.name):
                 setattr(customer, key, identity.profile[key])
-    now = utcnow()
+    now = at or utcnow()
     if customer.last_seen is None or now - customer.last_seen > LAST_SEEN_RESOLUTION:
         customer.last_seen = now
+    if customer.first_seen is None or now < customer.first_seen:
+        customer.first_seen = now
     return customer
 
 
@@ -66,23 +71,32 @@ def _find(session: Session, identity: ShopperIdentity) -> Customer | None:
         Customer.channel == identity.channel, Customer.channel_user_id == identity.channel_user_id))
 
 
-def current_conversation(session: Session, customer: Customer, identity: ShopperIdentity) -> Conversation:
-    """The customer's open conversation in this chat, or a new one after CONVERSATION_TIMEOUT of silence."""
-    now = utcnow()
+def current_conversation(session: Session, customer: Customer, identity: ShopperIdentity,
+                         at: datetime | None = None) -> Conversation:
+    """The customer's conversation in this chat at time `at` (now by default): the latest one, unless
+    CONVERSATION_TIMEOUT of silence passed, which starts a new one.
+
+    Actions call this while the shopper writes and the records consumer calls it for the same message a
+    moment later (or much later, catching up), so both must land on the same conversation."""
+    now = at or utcnow()
     conversation = session.scalar(
         select(Conversation)
         .where(Conversation.customer_id == customer.id, Conversation.sender_id == identity.sender_id,
-               Conversation.ended_at.is_(None))
-        .order_by(Conversation.id.desc())
+               Conversation.started_at <= now + CONVERSATION_TIMEOUT)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
         .limit(1)
     )
     if conversation is not None and now - conversation.last_message_at > CONVERSATION_TIMEOUT:
-        conversation.ended_at = conversation.last_message_at
+        if conversation.ended_at is None:
+            conversation.ended_at = conversation.last_message_at
         conversation = None
     if conversation is None:
         conversation = Conversation(customer=customer, sender_id=identity.sender_id, channel=identity.channel,
                                     started_at=now, last_message_at=now)
         session.add(conversation)
         session.flush()
-    conversation.last_message_at = now
+    if now > conversation.last_message_at:
+        conversation.last_message_at = now
+    if now < conversation.started_at:
+        conversation.started_at = now  # the action created it a moment after the message it answers
     return conversation

@@ -5,7 +5,7 @@ import csv
 import io
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Order
@@ -20,6 +20,13 @@ CSV_COLUMNS = (
 
 def isoformat_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_utc(value: str) -> datetime:
+    """A date or date-time filter as typed ('2026-11-01', '2026-11-01T09:00'); UTC unless it says otherwise.
+    Raises ValueError."""
+    moment = datetime.fromisoformat(value.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def order_to_dict(order: Order) -> dict:
@@ -51,16 +58,26 @@ def order_to_dict(order: Order) -> dict:
     }
 
 
-def find_orders(session: Session, status: str | None = None, since: datetime | None = None,
-                until: datetime | None = None, limit: int | None = None, offset: int = 0) -> list[Order]:
-    """Newest first; `since` and `until` bound created_at (inclusive, exclusive)."""
-    query = select(Order).options(selectinload(Order.items), selectinload(Order.payments))
+def _filtered(query, status: str | None, since: datetime | None, until: datetime | None):
     if status:
         query = query.where(Order.status == status)
     if since:
         query = query.where(Order.created_at >= since)
     if until:
         query = query.where(Order.created_at < until)
+    return query
+
+
+def count_orders(session: Session, status: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> int:
+    return session.scalar(_filtered(select(func.count(Order.id)), status, since, until))
+
+
+def find_orders(session: Session, status: str | None = None, since: datetime | None = None,
+                until: datetime | None = None, limit: int | None = None, offset: int = 0) -> list[Order]:
+    """Newest first; `since` and `until` bound created_at (inclusive, exclusive)."""
+    query = _filtered(select(Order).options(selectinload(Order.items), selectinload(Order.payments)),
+                      status, since, until)
     query = query.order_by(Order.created_at.desc(), Order.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)

@@ -5,36 +5,37 @@ import yaml
 from checkout.settings import Settings
 from cli.rasa_engine import (
     endpoints_config,
+    event_broker_config,
     lock_store_config,
     rasa_environment,
     rasa_run_command,
-    tracker_store_config,
+    sql_store_config,
     write_endpoints,
 )
 
 
 def test_tracker_store_sqlite_creates_the_directory(tmp_path):
     path = tmp_path / "var" / "rasa.db"
-    assert tracker_store_config(f"sqlite:///{path}") == {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    assert sql_store_config(f"sqlite:///{path}") == {"type": "SQL", "dialect": "sqlite", "db": str(path)}
     assert path.parent.is_dir()
     assert not path.exists()  # Rasa creates the file itself
 
 
 def test_tracker_store_postgresql_in_pieces():
-    assert tracker_store_config("postgresql://shop:s3cret@db.internal:5433/shopdb") == {
+    assert sql_store_config("postgresql://shop:s3cret@db.internal:5433/shopdb") == {
         "type": "SQL", "dialect": "postgresql", "url": "db.internal", "db": "shopdb",
         "port": 5433, "username": "shop", "password": "s3cret",
     }
 
 
 def test_tracker_store_postgresql_minimal():
-    assert tracker_store_config("postgresql:///shopdb") == {
+    assert sql_store_config("postgresql:///shopdb") == {
         "type": "SQL", "dialect": "postgresql", "url": "localhost", "db": "shopdb",
     }
 
 
 def test_tracker_store_postgresql_password_is_decoded():
-    config = tracker_store_config("postgresql://shop:p%40ss%3Aword@127.0.0.1/shopdb")
+    config = sql_store_config("postgresql://shop:p%40ss%3Aword@127.0.0.1/shopdb")
     assert config["password"] == "p@ss:word"
     assert config["url"] == "127.0.0.1"
 
@@ -42,14 +43,14 @@ def test_tracker_store_postgresql_password_is_decoded():
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg", "postgresql+psycopg2"])
 def test_tracker_store_accepts_the_urls_database_url_accepts(scheme):
     # DATABASE_URL moves the tracker too, and operators write postgres:// (Heroku style) or name a driver.
-    config = tracker_store_config(f"{scheme}://u:pw@h:5432/d")
+    config = sql_store_config(f"{scheme}://u:pw@h:5432/d")
     assert config == {"type": "SQL", "dialect": "postgresql", "url": "h", "db": "d",
                       "port": 5432, "username": "u", "password": "pw"}
 
 
 def test_tracker_store_refuses_other_engines():
     with pytest.raises(ValueError, match="mysql"):
-        tracker_store_config("mysql://u:p@h/d")
+        sql_store_config("mysql://u:p@h/d")
 
 
 def test_lock_store_in_memory_without_redis():
@@ -80,17 +81,37 @@ def test_endpoints_config_follows_the_settings(tmp_path):
 
 
 def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
-    settings = Settings(rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop", redis_url="")
+    settings = Settings(rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop", redis_url="",
+                        rasa_events_url=f"sqlite:///{tmp_path / 'events.db'}")
     path = write_endpoints(settings, tmp_path / "nested" / "endpoints.yml")
     assert path == tmp_path / "nested" / "endpoints.yml"
     text = path.read_text()
     assert text.startswith("#")
     data = yaml.safe_load(text)
-    assert list(data) == ["action_endpoint", "tracker_store", "lock_store"]
+    assert list(data) == ["action_endpoint", "tracker_store", "event_broker", "lock_store"]
     assert data["action_endpoint"]["url"] == "http://127.0.0.1:5055/webhook"
     assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "db": "shop",
                                      "port": 5432, "username": "shop", "password": "pw"}
     assert data["lock_store"] == {"type": "in_memory"}
+    assert data["event_broker"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "events.db")}
+
+
+def test_event_broker_is_rabbitmq_when_an_amqp_url_is_set():
+    settings = Settings(rasa_event_broker_url="amqp://shop:p%40ss@mq.internal:5673/%2F", rasa_event_queue="shop_events")
+    assert event_broker_config(settings) == {"type": "pika", "url": "mq.internal", "port": 5673, "username": "shop",
+                                             "password": "p@ss", "queues": ["shop_events"]}
+    with pytest.raises(ValueError, match="amqp"):
+        event_broker_config(Settings(rasa_event_broker_url="kafka://k:9092"))
+
+
+@pytest.mark.parametrize("events_url", ["postgresql://u:p@db:5432/shop", "postgres://other:x@db/shop"])
+def test_the_sql_event_broker_never_shares_the_tracker_stores_database(events_url):
+    # Both of Rasa's SQL stores use a table named `events`: sharing a database would mix them.
+    settings = Settings(rasa_tracker_url="postgresql://u:p@db:5432/shop", rasa_events_url=events_url)
+    with pytest.raises(ValueError, match="RASA_EVENTS_URL"):
+        event_broker_config(settings)
+    assert event_broker_config(settings.replace(rasa_events_url="postgresql://u:p@db:5432/shop_events"))["db"] \
+        == "shop_events"
 
 
 def test_rasa_environment_switches_off_telemetry():

@@ -111,6 +111,11 @@ def test_message_is_forwarded_with_sender_and_metadata(app, rasa):
     assert image["image"] == IMAGE_URL
 
 
+def test_a_card_number_typed_in_the_chat_never_reaches_rasa(app, rasa):
+    assert post(app.test_client(), {"text": "pay with 4242 4242 4242 4242 12/29 123"}).status_code == 200
+    assert rasa.received[0]["message"] == "pay with [card number removed] 12/29 123"
+
+
 def test_one_browser_keeps_its_sender_and_two_browsers_get_different_ones(app, rasa):
     first, second = app.test_client(), app.test_client()
     token = csrf_token(first)

@@ -1,6 +1,7 @@
 """Checkout in chat: the delivery-details form, the order summary, and placing the order on "yes"."""
 from __future__ import annotations
 
+import pytest
 from action_harness import PAYMENT_INSTRUCTIONS, form_turn_tracker, render, responses, run, slot_sets, tracker
 from sqlalchemy import select
 
@@ -102,6 +103,18 @@ def test_yes_is_not_a_name(shop):
     messages, events = answer("customer_name", "yes", intent="affirm")
     assert responses(messages) == ["utter_invalid_name"]
     assert slot_sets(events) == {"customer_name": None}
+
+
+@pytest.mark.parametrize("intent", ["thank", "greet", "goodbye"])
+def test_an_unusual_name_the_model_took_for_small_talk_is_still_a_name(shop, intent):
+    messages, events = answer("customer_name", "Quintessa Marchbanks", intent=intent, confidence=0.93)
+    assert messages == [] and slot_sets(events) == {"customer_name": "Quintessa Marchbanks"}
+
+
+@pytest.mark.parametrize(("text", "intent"), [("thanks!", "thank"), ("hello there", "greet"), ("ok bye", "goodbye")])
+def test_real_small_talk_in_the_name_question_is_not_a_name(shop, text, intent):
+    messages, events = answer("customer_name", text, intent=intent)
+    assert "customer_name" not in slot_sets(events) or slot_sets(events)["customer_name"] is None
 
 
 def test_a_bad_phone_is_asked_again_with_an_example(shop):

@@ -1,0 +1,95 @@
+"""A customer's right to see and to erase what we keep about them.
+
+Forgetting erases the person (name, username, phone, email, address, chat ids, message texts) and keeps
+the business facts: orders with their items and amounts, so the books still add up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from checkout.audit import record_audit
+from checkout.customers.export import customer_stats_query, customer_to_dict
+from checkout.db.models import (Cart, CartItem, Conversation, Customer, ForgottenSender, Message, Order, OutboxMessage,
+                                Payment, utcnow)
+from checkout.orders.export import isoformat_utc, order_to_dict
+from checkout.records.recorder import sender_hash
+from checkout.records.transcripts import conversation_to_dict, customer_conversations, customer_messages, message_to_dict
+
+
+def export_customer(session: Session, customer_id: int, currency: str) -> dict | None:
+    """Everything stored about one customer, as one JSON-ready object."""
+    row = session.execute(customer_stats_query(currency).where(Customer.id == customer_id)).first()
+    if row is None:
+        return None
+    orders = session.scalars(select(Order).where(Order.customer_id == customer_id)
+                             .options(selectinload(Order.items), selectinload(Order.payments))
+                             .order_by(Order.created_at, Order.id))
+    cart = session.scalar(select(Cart).where(Cart.customer_id == customer_id).options(selectinload(Cart.items)))
+    return {
+        "customer": {**customer_to_dict(*row, currency=currency),
+                     "forgotten_at": isoformat_utc(row[0].forgotten_at) if row[0].forgotten_at else None},
+        "cart": [{"sku": item.variant.sku, "quantity": item.quantity} for item in cart.items] if cart else [],
+        "orders": [order_to_dict(order) for order in orders],
+        "conversations": [conversation_to_dict(c) for c in customer_conversations(session, customer_id)],
+        "messages": [message_to_dict(m) for m in customer_messages(session, customer_id)],
+    }
+
+
+@dataclass
+class ForgetResult:
+    customer_id: int
+    sender_ids: list[str]
+    messages: int
+    orders: int
+
+
+def chat_ids_of(session: Session, customer: Customer) -> list[str]:
+    """Every Rasa sender id the customer wrote from: the keys of their data in Rasa's own stores."""
+    ids = set(session.scalars(select(Conversation.sender_id).where(Conversation.customer_id == customer.id)))
+    ids |= set(session.scalars(select(Order.sender_id).where(Order.customer_id == customer.id)))
+    if customer.forgotten_at is None and customer.channel == "rest":
+        ids.add(customer.channel_user_id)  # a REST sender is its own user id
+    return sorted(i for i in ids if not i.startswith("forgotten:"))
+
+
+def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetResult:
+    """Erases the customer's personal data in our tables (Rasa's stores: checkout.records.rasa_stores)."""
+    sender_ids = chat_ids_of(session, customer)
+    now = utcnow()
+    placeholder = f"forgotten:{customer.id}"
+    conversation_ids = select(Conversation.id).where(Conversation.customer_id == customer.id).scalar_subquery()
+    messages = session.execute(update(Message).where(Message.conversation_id.in_(conversation_ids))
+                               .values(text=None, entities=None, channel_message_id=None)
+                               .execution_options(synchronize_session=False)).rowcount
+    session.execute(update(Conversation).where(Conversation.customer_id == customer.id).values(sender_id=placeholder)
+                    .execution_options(synchronize_session=False))
+    order_ids = select(Order.id).where(Order.customer_id == customer.id).scalar_subquery()
+    orders = session.execute(update(Order).where(Order.customer_id == customer.id).values(
+        customer_name=None, customer_phone=None, customer_email=None, customer_address=None, fulfilment_note=None,
+        sender_id=placeholder).execution_options(synchronize_session=False)).rowcount
+    # Provider data can carry a payer's email or name; amounts and references stay for accounting.
+    session.execute(update(Payment).where(Payment.order_id.in_(order_ids)).values(provider_data=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(OutboxMessage).where(OutboxMessage.customer_id == customer.id)
+                    .values(text="", recipient=placeholder, buttons=None).execution_options(synchronize_session=False))
+    cart_ids = select(Cart.id).where(Cart.customer_id == customer.id).scalar_subquery()
+    session.execute(delete(CartItem).where(CartItem.cart_id.in_(cart_ids)).execution_options(synchronize_session=False))
+    session.execute(delete(Cart).where(Cart.customer_id == customer.id).execution_options(synchronize_session=False))
+    for field in ("name", "username", "phone", "email", "address", "language"):
+        setattr(customer, field, None)
+    customer.marketing_consent = False
+    # A new chat from the same person starts a new customer; the old channel id is personal data too.
+    customer.channel_user_id = placeholder
+    customer.forgotten_at = now
+    for sender_id in sender_ids:
+        forgotten = session.get(ForgottenSender, sender_hash(sender_id))
+        if forgotten is None:
+            session.add(ForgottenSender(sender_hash=sender_hash(sender_id), forgotten_at=now))
+        else:
+            forgotten.forgotten_at = now
+    record_audit(session, actor, "customer.forgotten", "customer", customer.id,
+                 {"messages_erased": messages, "orders_anonymised": orders, "chats": len(sender_ids)})
+    return ForgetResult(customer.id, sender_ids, messages, orders)

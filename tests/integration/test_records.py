@@ -1,0 +1,205 @@
+"""The records consumer: Rasa's broker events become customer, conversation and message rows, each once."""
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from checkout.customers.identity import CONVERSATION_TIMEOUT, ShopperIdentity, current_conversation, identify
+from checkout.db.models import ConsumerPosition, Conversation, Customer, Message
+from checkout.records import sql_source
+from checkout.records.recorder import DUPLICATE, IGNORED, RECORDED, apply_event, record_unanswered_message
+from checkout.records.sql_source import SqlBrokerSource, consume_batch, reset_position
+from tests.records_events import bot_event, other_event, stamp, user_event
+
+TELEGRAM = {"channel": "telegram", "user_id": 555, "first_name": "Ana", "last_name": "Lima", "username": "analima",
+            "language_code": "pt"}
+
+
+def rows(session, model):
+    return list(session.scalars(select(model).order_by(model.id)))
+
+
+def test_a_conversation_becomes_one_customer_one_conversation_and_its_messages(clean_db):
+    events = [user_event("555", "hi", "greet", 0.98, metadata={**TELEGRAM, "message_id": 1}),
+              other_event("555"), bot_event("555", "Hi Ana!", "utter_greet"),
+              user_event("555", "2 black hoodies", "add_to_cart", 0.87,
+                         [{"entity": "product", "value": "hoodie", "start": 8, "end": 15}],
+                         metadata={**TELEGRAM, "message_id": 2}),
+              bot_event("555", "Added 2 × Hoodie.", None)]
+    with clean_db.transaction() as session:
+        assert [apply_event(session, e) for e in events] == [RECORDED, IGNORED, RECORDED, RECORDED, RECORDED]
+    with clean_db.reading() as session:
+        [customer] = rows(session, Customer)
+        assert (customer.channel, customer.channel_user_id, customer.name, customer.username, customer.language) == (
+            "telegram", "555", "Ana Lima", "analima", "pt")
+        [conversation] = rows(session, Conversation)
+        assert (conversation.customer_id, conversation.sender_id, conversation.channel) == (customer.id, "555", "telegram")
+        assert customer.first_seen == conversation.started_at
+        messages = rows(session, Message)
+        assert [(m.direction, m.text, m.intent, m.confidence, m.response_name, m.channel_message_id)
+                for m in messages] == [
+            ("in", "hi", "greet", 0.98, None, "1"), ("out", "Hi Ana!", None, None, "utter_greet", None),
+            ("in", "2 black hoodies", "add_to_cart", 0.87, None, "2"), ("out", "Added 2 × Hoodie.", None, None, None, None)]
+        assert messages[2].entities == [{"entity": "product", "value": "hoodie", "start": 8, "end": 15}]
+        assert all(m.conversation_id == conversation.id for m in messages)
+        assert conversation.last_message_at == messages[-1].created_at
+
+
+def test_applying_the_whole_stream_again_changes_nothing(clean_db):
+    events = [user_event("s1", "hi"), bot_event("s1", "hello"), user_event("s2", "yo"), bot_event("s2", "hey")]
+    with clean_db.transaction() as session:
+        for event in events:
+            apply_event(session, event)
+    before = _snapshot(clean_db)
+    with clean_db.transaction() as session:
+        assert {apply_event(session, json.loads(json.dumps(e))) for e in events} == {DUPLICATE}
+    assert _snapshot(clean_db) == before
+
+
+def test_silence_longer_than_the_timeout_starts_a_new_conversation(clean_db):
+    first = stamp()
+    later = first + CONVERSATION_TIMEOUT.total_seconds() + 60
+    with clean_db.transaction() as session:
+        apply_event(session, user_event("s1", "hi", timestamp=first))
+        apply_event(session, bot_event("s1", "hello", timestamp=first + 1))
+        apply_event(session, user_event("s1", "back again", timestamp=later))
+        apply_event(session, bot_event("s1", "welcome back", timestamp=later + 1))
+    with clean_db.reading() as session:
+        old, new = rows(session, Conversation)
+        assert old.ended_at == old.last_message_at and new.ended_at is None
+        assert [m.text for m in new.messages] == ["back again", "welcome back"]
+        assert len(rows(session, Customer)) == 1
+
+
+def test_the_action_and_the_consumer_land_on_the_same_conversation(clean_db):
+    """Actions run before Rasa publishes the turn's events: the conversation they open must be reused."""
+    identity = ShopperIdentity("rest", "s1", "s1")
+    said_at = time.time() - 0.5  # the user event's timestamp is a moment before the action ran
+    with clean_db.transaction() as session:
+        customer = identify(session, identity)
+        action_conversation = current_conversation(session, customer, identity).id  # created "now"
+    with clean_db.transaction() as session:
+        apply_event(session, user_event("s1", "checkout", timestamp=said_at))
+    with clean_db.reading() as session:
+        [conversation] = rows(session, Conversation)
+        assert conversation.id == action_conversation
+
+
+def test_a_message_rasa_never_answered_is_recorded_once(clean_db):
+    identity = ShopperIdentity.from_rasa("555", "rest", {**TELEGRAM})
+    with clean_db.transaction() as session:
+        assert record_unanswered_message(session, identity, "hello?", "9") == RECORDED
+    with clean_db.transaction() as session:  # Rasa processed it after all: same channel message id
+        assert apply_event(session, user_event("555", "hello?", metadata={**TELEGRAM, "message_id": 9})) == DUPLICATE
+    with clean_db.reading() as session:
+        assert session.scalar(select(func.count(Message.id))) == 1
+
+
+def _snapshot(db) -> list:
+    with db.reading() as session:
+        return [
+            [(c.id, c.channel, c.channel_user_id, c.name, c.first_seen, c.last_seen) for c in rows(session, Customer)],
+            [(c.id, c.started_at, c.last_message_at, c.ended_at) for c in rows(session, Conversation)],
+            [(m.id, m.conversation_id, m.direction, m.text, m.intent, m.source_event_id) for m in rows(session, Message)],
+        ]
+
+
+# --- reading Rasa's SQL event broker table ---------------------------------------------------------------
+
+class RasaBrokerTable:
+    """The table Rasa's SQLEventBroker writes (rasa/core/brokers/sql.py), in a SQLite file."""
+
+    def __init__(self, path):
+        self.path = path
+        with sqlite3.connect(path) as c:
+            c.execute("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, sender_id VARCHAR(255), data TEXT)")
+
+    def publish(self, *events, ids=None):
+        with sqlite3.connect(self.path) as c:
+            for i, event in enumerate(events):
+                c.execute("INSERT INTO events (id, sender_id, data) VALUES (?, ?, ?)",
+                          (ids[i] if ids else None, event.get("sender_id"), json.dumps(event)))
+
+    def url(self):
+        return f"sqlite:///{self.path}"
+
+
+@pytest.fixture
+def broker(tmp_path):
+    return RasaBrokerTable(tmp_path / "rasa_events.db")
+
+
+def drain(db, source) -> int:
+    total = 0
+    while (n := consume_batch(db, source, limit=7)) > 0:
+        total += n
+    return total
+
+
+def test_the_consumer_reads_in_order_from_where_it_stopped(clean_db, broker):
+    broker.publish(*[user_event("s1", f"message {i}") for i in range(10)])
+    source = SqlBrokerSource(broker.url())
+    assert drain(clean_db, source) == 10
+    broker.publish(*[user_event("s1", f"message {i}") for i in range(10, 20)], other_event("s1"))
+    with sqlite3.connect(broker.path) as c:
+        c.execute("INSERT INTO events (sender_id, data) VALUES ('s1', '{broken')")
+    assert drain(clean_db, SqlBrokerSource(broker.url())) == 12  # a new source: the position is in the database
+    with clean_db.reading() as session:
+        assert [m.text for m in rows(session, Message)] == [f"message {i}" for i in range(20)]
+        assert session.get(ConsumerPosition, SqlBrokerSource.name).position == 22
+
+
+def test_replaying_the_broker_table_from_the_start_changes_nothing(clean_db, broker):
+    broker.publish(*[e for i in range(5) for e in (user_event(f"s{i}", "hi"), bot_event(f"s{i}", "hello"))])
+    drain(clean_db, SqlBrokerSource(broker.url()))
+    before = _snapshot(clean_db)
+    reset_position(clean_db)
+    assert drain(clean_db, SqlBrokerSource(broker.url())) == 10
+    assert _snapshot(clean_db) == before
+
+
+def test_a_gap_in_ids_is_waited_for_before_reading_past_it(clean_db, broker, monkeypatch):
+    """On PostgreSQL a lower id can commit after a higher one; reading past it at once would skip it."""
+    broker.publish(user_event("s1", "one"), ids=[1])
+    broker.publish(user_event("s1", "three"), ids=[3])
+    source = SqlBrokerSource(broker.url())
+    assert drain(clean_db, source) == 1
+    broker.publish(user_event("s1", "two"), ids=[2])  # the late commit
+    assert drain(clean_db, source) == 2
+    with clean_db.reading() as session:
+        assert [m.text for m in rows(session, Message)] == ["one", "two", "three"]
+    broker.publish(user_event("s1", "five"), ids=[5])  # id 4 never commits (rolled back)
+    monkeypatch.setattr(sql_source, "GAP_WAIT_SECONDS", 0.0)
+    assert drain(clean_db, source) == 1
+
+
+def test_a_replaced_broker_database_is_read_from_the_start(clean_db, broker, tmp_path):
+    broker.publish(*[user_event("s1", f"m{i}") for i in range(3)])
+    drain(clean_db, SqlBrokerSource(broker.url()))
+    fresh = RasaBrokerTable(tmp_path / "fresh.db")
+    fresh.publish(user_event("s1", "after the reset"))
+    assert drain(clean_db, SqlBrokerSource(fresh.url())) == 1
+    with clean_db.reading() as session:
+        assert rows(session, Message)[-1].text == "after the reset"
+
+
+def test_events_for_a_broker_that_has_not_started_yet(clean_db, tmp_path):
+    assert consume_batch(clean_db, SqlBrokerSource(f"sqlite:///{tmp_path / 'none.db'}")) == 0
+
+
+def test_shuffled_redelivery_of_seen_events_changes_nothing(clean_db):
+    events = [e for i in range(4) for e in (user_event(f"s{i}", "hi"), bot_event(f"s{i}", "hello"))]
+    with clean_db.transaction() as session:
+        for event in events:
+            apply_event(session, event)
+    before = _snapshot(clean_db)
+    random.Random(7).shuffle(events)
+    with clean_db.transaction() as session:
+        for event in events:
+            apply_event(session, event)
+    assert _snapshot(clean_db) == before
