@@ -13,9 +13,11 @@ from checkout.errors import CheckoutError, InvalidTransition
 OPEN_STATUSES = ("creating", "pending", "processing")
 
 
-def order_awaiting_payment(session: Session, number: str) -> Order:
-    """The order with its lines, if it can still be paid; raises InvalidTransition otherwise."""
-    order = session.scalar(select(Order).where(Order.number == number).options(selectinload(Order.items)))
+def order_awaiting_payment(session: Session, number: str, lock: bool = False) -> Order:
+    """The order with its lines, if it can still be paid; raises InvalidTransition otherwise. With `lock`, its row
+    stays locked to the end of the transaction (PostgreSQL; SQLite's writers are serialised anyway)."""
+    query = select(Order).where(Order.number == number).options(selectinload(Order.items))
+    order = session.scalar(query.with_for_update() if lock else query)
     if order is None:
         raise CheckoutError(f"there is no order {number}")
     if order.status != "awaiting_payment":

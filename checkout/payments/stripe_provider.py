@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 
 import stripe
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from checkout.db.database import Database
 from checkout.db.models import Order, Payment, utcnow
@@ -87,17 +86,13 @@ class StripeProvider:
         return expired
 
     def _reserve(self, db: Database, order_number: str) -> PaymentStep | Attempt:
-        try:
-            with db.transaction() as session:
-                return self._reserve_in(session, order_number)
-        except IntegrityError:
-            # Two taps at once on PostgreSQL: the other transaction reserved this attempt number a moment
-            # ago; now its attempt is visible and is the one to use.
-            with db.transaction() as session:
-                return self._reserve_in(session, order_number)
+        with db.transaction() as session:
+            # Under the order's row lock, so a double tap waits for the first tap's attempt and reuses it
+            # (without it, PostgreSQL's statements could each see a different moment and number two attempts).
+            order = order_awaiting_payment(session, order_number, lock=True)
+            return self._reserve_for(session, order)
 
-    def _reserve_in(self, session, order_number: str) -> PaymentStep | Attempt:
-        order = order_awaiting_payment(session, order_number)
+    def _reserve_for(self, session, order: Order) -> PaymentStep | Attempt:
         now = utcnow()
         attempts = list(session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD)
                                         .order_by(Payment.id.desc())))
