@@ -17,7 +17,7 @@ class ManualProvider:
 
     def start_payment(self, db: Database, order_number: str) -> PaymentStep:
         with db.transaction() as session:
-            order = order_awaiting_payment(session, order_number)
+            order = order_awaiting_payment(session, order_number, lock=True)  # a double tap makes one row
             payment = session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == self.name))
             if payment is None:
                 # The order number is the transfer reference the seller matches on their bank statement.

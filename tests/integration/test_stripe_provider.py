@@ -15,6 +15,7 @@ from test_stock_concurrency import race
 from checkout.db.models import Order, Payment, Variant, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import change_status
+from checkout.payments.manual import ManualProvider
 from checkout.payments.stripe_provider import StripeProvider
 from checkout.settings import Settings
 from tests.fake_stripe import API_KEY, FakeStripe
@@ -225,3 +226,10 @@ def _attempt(provider, db, number):
         return provider.start_payment(db, number)
     except InvalidTransition as exc:
         return exc
+
+
+def test_double_taps_on_bank_transfer_make_one_payment(shop):
+    number = place(shop, [("TEE-LOGO-BLK-S", 1)])
+    _, errors = race([lambda: ManualProvider("Pay.").start_payment(shop, number) for _ in range(10)])
+    assert not errors, errors
+    assert [p.method for p in payments(shop, number)] == ["manual"]
