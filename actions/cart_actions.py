@@ -31,7 +31,7 @@ from actions.common import (
     shopper,
     variant_label,
 )
-from actions.parsing import SIZE_WORDS, parse_color, parse_quantity, parse_size
+from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
 from actions.runtime import database, settings
 from checkout.carts import remove_from_cart, view_cart
 from checkout.catalog.matching import resolve_product
@@ -51,7 +51,8 @@ class ActionStartCartLine(ShopAction):
     action_name = "action_start_cart_line"
 
     def act(self, dispatcher, tracker, domain):
-        color, size, quantity = entity(tracker, "color"), entity(tracker, "size"), entity(tracker, "quantity")
+        color, size = entity(tracker, "color"), entity(tracker, "size")
+        quantity = entity(tracker, "quantity") or article_quantity(latest_text(tracker))
         with database().reading() as session:
             products = list_products(session)
             named = entity(tracker, "product")

@@ -7,19 +7,31 @@ import hashlib
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 
 from actions.cart_actions import cart_lines_text
-from actions.common import (CONFIDENT, SMALL_TALK, ShopAction, is_interruption, latest_intent, latest_text, shopper,
-                            skips_empty, sounds_like_small_talk)
+from actions.common import (
+    CONFIDENT,
+    SMALL_TALK,
+    ShopAction,
+    is_interruption,
+    latest_intent,
+    latest_text,
+    shopper,
+    skips_empty,
+    sounds_like_small_talk,
+)
+from actions.payment_actions import how_to_pay
 from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import current_conversation, identify
-from checkout.customers.validation import clean_address, clean_email, clean_name, clean_phone
-from checkout.db.models import Order
-from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.customers.validation import (
+    clean_address,
+    clean_email,
+    clean_name,
+    clean_phone,
+)
+from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
 from checkout.orders.placement import DeliveryDetails, place_order
-from checkout.payments.registry import available_providers
 
 DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
 SKIPPED = "-"  # slot value for "no email, thanks"
@@ -152,7 +164,7 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> li
     return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
 
 
-def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, expected_cart: str) -> list:
+def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, expected_cart: str) -> list:
     identity = shopper(tracker)
     email = tracker.get_slot("customer_email")
     details = DeliveryDetails(name=tracker.get_slot("customer_name") or "", phone=tracker.get_slot("customer_phone") or "",
@@ -181,13 +193,12 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, ex
     except CheckoutError as exc:
         dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
         return []
-    # The payment attempt is its own transaction: providers that call out (Stripe) must not hold the
-    # order's transaction open, and the order stands even if starting a payment fails.
-    with database().transaction() as session:
-        order = session.scalar(select(Order).where(Order.number == number))
-        provider = available_providers(settings(), identity.channel)[0]
-        _payment, step = provider.start_payment(session, order)
+    # The order stands whatever happens next: starting a payment opens its own transactions (a provider that
+    # calls out, like Stripe, must not hold the order's), and a failed start leaves the order to pay later.
+    try:
+        payment, buttons = how_to_pay(domain, identity.channel, number, total)
+    except InvalidTransition:  # cancelled in the instant since it was placed
+        payment, buttons = "", []
     dispatcher.utter_message(response="utter_order_placed", number=number, total=total, name=details.name,
-                             payment=step.instructions, buttons=[{"title": "Pay now", "url": step.url, "type": "web_url"}]
-                             if step.url else [])
+                             payment=payment, buttons=buttons)
     return [SlotSet(s, None) for s in DETAIL_SLOTS]

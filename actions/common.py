@@ -67,7 +67,7 @@ def latest_intent(tracker: Tracker) -> str | None:
 # Intents that are a question or a request of their own, not an answer to what a form asked.
 INTERRUPTIONS = {"product_info", "browse_catalog", "ask_shipping", "ask_payment_methods", "ask_returns",
                  "view_cart", "human_handoff", "bot_challenge", "order_status", "cancel_order", "add_to_cart",
-                 "remove_from_cart", "out_of_scope", "checkout", "greet", "thank", "goodbye"}
+                 "remove_from_cart", "out_of_scope", "checkout", "greet", "thank", "goodbye", "choose_payment_method"}
 CONFIDENT = 0.8
 
 

@@ -5,11 +5,13 @@ from rasa_sdk.events import SlotSet
 
 from actions.checkout_actions import place_confirmed_order
 from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper
-from actions.runtime import database
+from actions.payment_actions import method_buttons
+from actions.runtime import database, settings
 from checkout.customers.identity import identify
 from checkout.errors import InvalidTransition
 from checkout.orders.lifecycle import change_status, customer_order, customer_orders
 from checkout.orders.numbers import normalize_order_number
+from checkout.payments.registry import withdraw_payment_links
 
 SHOWN_ORDERS = 5
 
@@ -51,9 +53,12 @@ class ActionOrderStatus(ShopAction):
                 if order is None:
                     return []
                 items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
+                # An order still waiting for payment comes with the ways to pay it (again, after a failed try).
+                buttons = (method_buttons(domain, shopper(tracker).channel, order.number)
+                           if order.status == "awaiting_payment" else [])
                 dispatcher.utter_message(response="utter_order_status_one", number=order.number,
                                          date=f"{order.created_at:%d %b %Y}", status=phrase(domain, "phrase_status_" + order.status),
-                                         items=items, total=price(order.total_minor, order.currency))
+                                         items=items, total=price(order.total_minor, order.currency), buttons=buttons)
                 return []
             orders = customer_orders(session, customer.id, SHOWN_ORDERS)
             if not orders:
@@ -105,6 +110,7 @@ def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
             dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
                                      status=phrase(domain, "phrase_status_" + order.status))
             return
+    withdraw_payment_links(settings(), database(), number)
     dispatcher.utter_message(response="utter_order_cancelled", number=number)
 
 
@@ -123,7 +129,7 @@ class ActionResolveConfirmation(ShopAction):
         events = [SlotSet("pending_confirmation", None)]
         if pending.startswith("place_order:"):
             if yes:
-                return events + place_confirmed_order(dispatcher, tracker, pending.split(":", 1)[1])
+                return events + place_confirmed_order(dispatcher, tracker, domain, pending.split(":", 1)[1])
             dispatcher.utter_message(response="utter_order_not_placed")
         elif pending.startswith("cancel_order:"):
             number = pending.split(":", 1)[1]

@@ -30,3 +30,11 @@ class InvalidTransition(CheckoutError):
     def __init__(self, number: str, status: str, wanted: str):
         super().__init__(f"order {number} is {status}; it cannot become {wanted}")
         self.number, self.status, self.wanted = number, status, wanted
+
+
+class PaymentUnavailable(CheckoutError):
+    """A payment could not be started (the provider failed or refused); the order still awaits payment."""
+
+    def __init__(self, method: str, reason: str):
+        super().__init__(f"{method}: {reason}")
+        self.method, self.reason = method, reason

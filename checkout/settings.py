@@ -69,6 +69,13 @@ class Settings:
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""
+    # Minutes a Stripe Checkout link stays payable; Stripe accepts 30 minutes to 24 hours (clamped to that).
+    stripe_checkout_expires_minutes: int = 60
+    # Bounds on each Stripe call, so a shopper waits seconds, not minutes, when Stripe is slow.
+    stripe_timeout_seconds: int = 8
+    stripe_max_retries: int = 2
+    # The web app's address as shoppers' browsers reach it (Stripe's return pages); WEB_HOST:WEB_PORT when unset.
+    shop_public_url: str = ""
     log_level: str = "INFO"
 
     @property
@@ -82,6 +89,10 @@ class Settings:
     @property
     def web_url(self) -> str:
         return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def public_url(self) -> str:
+        return (self.shop_public_url or self.web_url).rstrip("/")
 
     @property
     def model_cache_path(self) -> Path:

@@ -1,7 +1,6 @@
 """Entry point of the `shop` console command."""
 from __future__ import annotations
 
-
 import click
 
 from checkout.db.migrate import upgrade
@@ -10,9 +9,10 @@ from cli.catalog_nlu import GENERATED_FILE, write_catalog_nlu
 from cli.chat_command import chat
 from cli.context import AppContext, pass_app
 from cli.conversation_commands import handoff
-from cli.nlu_commands import nlu
 from cli.customer_commands import customers
 from cli.data_commands import catalog, db, orders, seller
+from cli.nlu_commands import nlu
+from cli.payment_commands import payments
 from cli.records_commands import api_token, records
 from cli.run_command import run
 from cli.telegram_commands import telegram
@@ -42,7 +42,8 @@ def train(app: AppContext, force: bool):
     click.echo(str(model))
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token, telegram):
+for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token, telegram,
+                payments):
     shop.add_command(command)
 
 

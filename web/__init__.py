@@ -34,11 +34,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["database"] = Database(settings.database_url)
     CSRFProtect(app)
 
-    from web import api, chat, health, security, seller
+    from web import api, chat, health, payment_pages, security, seller, stripe_webhook
 
     security.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(seller.bp)
+    app.register_blueprint(payment_pages.bp)
+    app.register_blueprint(stripe_webhook.bp)
+    app.extensions["csrf"].exempt(stripe_webhook.bp)  # Stripe signs its requests; it cannot send our token
     return app

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
-from checkout.db.models import Order, Payment
+from checkout.db.database import Database
 
 
 @dataclass(frozen=True)
@@ -15,11 +14,16 @@ class PaymentStep:
     method: str
     instructions: str
     url: str | None = None
+    expires_at: datetime | None = None
 
 
 class PaymentProvider(Protocol):
     name: str
 
-    def start_payment(self, session: Session, order: Order) -> tuple[Payment, PaymentStep]:
-        """Creates (or reuses) the payment attempt for the order, in the caller's transaction."""
+    def start_payment(self, db: Database, order_number: str) -> PaymentStep:
+        """Creates (or reuses) the payment attempt for an order awaiting payment, amount from the order's snapshot.
+
+        Providers open their own transactions: one that calls out (Stripe) must not hold a database transaction
+        (on SQLite, the write lock) open while it waits. Raises PaymentUnavailable, or InvalidTransition when the
+        order no longer awaits payment."""
         ...

@@ -563,16 +563,24 @@ def test_manual_payment_is_started_once_per_order(shop):
     fill_cart(shop, [("HOOD-HVY-BLK-M", 1)])
     number = place(shop)
     provider = ManualProvider("Pay to IBAN TEST 123 with your order number.")
+    step = provider.start_payment(shop, number)
+    assert (step.method, step.instructions, step.url) == ("manual", "Pay to IBAN TEST 123 with your order number.", None)
+    assert provider.start_payment(shop, number) == step
     with shop.transaction() as session:
-        payment, step = provider.start_payment(session, order_by_number(session, number))
-        first_id = payment.id
-        assert (step.method, step.instructions, step.url) == ("manual", "Pay to IBAN TEST 123 with your order number.",
-                                                              None)
-    with shop.transaction() as session:
-        again, _ = provider.start_payment(session, order_by_number(session, number))
-        assert again.id == first_id
-        assert (again.status, again.amount_minor, again.currency, again.reference) == ("pending", 5900, "EUR", number)
+        (payment,) = order_by_number(session, number).payments
+        assert (payment.status, payment.amount_minor, payment.currency, payment.reference) == ("pending", 5900, "EUR",
+                                                                                               number)
     assert count(shop, Payment) == 1
+
+
+def test_manual_payment_of_an_order_no_longer_awaiting_payment_is_refused(shop):
+    fill_cart(shop, [("HOOD-HVY-BLK-M", 1)])
+    number = place(shop)
+    with shop.transaction() as session:
+        change_status(session, order_by_number(session, number), "cancelled", actor="test")
+    with pytest.raises(InvalidTransition):
+        ManualProvider("Pay.").start_payment(shop, number)
+    assert count(shop, Payment) == 0
 
 
 def test_manual_is_always_offered():

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from actions.parsing import parse_color, parse_quantity, parse_size
+from actions.parsing import article_quantity, parse_color, parse_quantity, parse_size
 from checkout.catalog.importer import import_catalog
 from checkout.catalog.matching import resolve_product, words
 from checkout.catalog.queries import list_products
@@ -183,6 +183,16 @@ def test_parse_quantity_hyphenated_words_are_not_minus_signs():
 @pytest.mark.parametrize("text", ["-1", "-3", "- 2"])
 def test_parse_quantity_negative_is_not_a_quantity(text):
     assert parse_quantity(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("add a black beanie", "1"), ("I'll take an orange beanie", "1"), ("can I get one logo tee", "1"),
+    ("Add A beanie", "1"), ("add beanie", None), ("a black beanie", None), ("add 2 beanies", None),
+    ("what's a good hoodie", None), ("add another cap", "1"), ("add a couple of beanies", None),
+    ("take a pair of socks", None),
+])
+def test_an_article_after_a_buying_verb_is_one(text, expected):
+    assert article_quantity(text) == expected
 
 
 SIZES = ["S", "M", "L", "XL"]

@@ -1,7 +1,7 @@
 """Orders: the list, the detail page with its conversation, the seller's actions, the CSV export."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -12,7 +12,8 @@ from checkout.orders import seller_actions
 from checkout.orders.export import orders_to_csv
 from checkout.orders.proofs import VIEWABLE_TYPES, order_proof, proofs_for_order
 from checkout.orders.search import all_matching, known_channels, search_orders
-from web.seller import actor, bp, database
+from checkout.payments.registry import withdraw_payment_links
+from web.seller import actor, bp, database, settings
 from web.seller.filters import filter_args, order_filters, parse_page
 
 ACTIONS = {
@@ -65,6 +66,15 @@ def order_detail(number: str):
                            history=history, viewable_types=VIEWABLE_TYPES)
 
 
+def withdraw_links(number: str) -> None:
+    try:
+        withdraw_payment_links(settings(), database(), number)
+    except Exception as exc:  # noqa: BLE001 - the order is cancelled; a link left open is flagged if ever paid
+        current_app.logger.warning("could not expire the payment links of order %s: %s", number, exc)
+        flash("The order is cancelled, but its card payment link could not be closed at Stripe just now; "
+              "a payment through it would be flagged for you.", "error")
+
+
 @bp.get("/orders/<number>/proofs/<int:proof_id>")
 def order_proof_file(number: str, proof_id: int):
     """A proof of payment as the shopper sent it. Shopper-supplied bytes: shown inline only for image and
@@ -95,5 +105,7 @@ def order_action(number: str, action: str):
     except CheckoutError as exc:  # e.g. someone else changed it a moment ago
         flash(f"Nothing changed: {exc}.", "error")
     else:
+        if action == "cancel":  # after the commit: open payment links must stop taking money
+            withdraw_links(number)
         flash(done.format(number) + " The shopper is told in their chat.")
     return redirect(url_for("seller.order_detail", number=number.upper()))

@@ -64,6 +64,12 @@ def payload_of(button: dict) -> tuple[str, dict]:
 
 # --- everything said at once ---------------------------------------------------------------------------------------
 
+def test_a_said_as_an_article_is_one_even_when_nlu_tags_no_quantity(shop):
+    turn = add_turn("add a black beanie", {"product": "beanie", "color": "black"})
+    assert turn.responses == ["utter_added_to_cart"] and turn.messages[0]["quantity"] == 1
+    assert [sku for sku, _ in shop.cart("web-ana")] and shop.cart("web-ana")[0][1] == 1
+
+
 def test_everything_known_adds_at_once_with_the_running_total(shop):
     turn = add_turn("2 logo tees black M", {"product": "logo tee", "color": "black", "size": "M", "quantity": "2"})
     # Added by the start action itself: no form, so the slots are left clear for the next line.

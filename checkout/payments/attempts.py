@@ -1,0 +1,36 @@
+"""Payment attempts of an order: which order may still be paid, and which attempts are still open."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from checkout.db.models import Order, Payment, utcnow
+from checkout.errors import CheckoutError, InvalidTransition
+
+# Statuses of an attempt that may still end in a payment: "creating" (asked the provider, no answer yet),
+# "pending" (a link or instructions the shopper has), "processing" (paid by a method that settles later,
+# like a SEPA debit). The others are final: paid, failed, expired, flagged (paid the wrong amount).
+OPEN_STATUSES = ("creating", "pending", "processing")
+
+
+def order_awaiting_payment(session: Session, number: str, lock: bool = False) -> Order:
+    """The order with its lines, if it can still be paid; raises InvalidTransition otherwise. With `lock`, its row
+    stays locked to the end of the transaction (PostgreSQL; SQLite's writers are serialised anyway)."""
+    query = select(Order).where(Order.number == number).options(selectinload(Order.items))
+    order = session.scalar(query.with_for_update() if lock else query)
+    if order is None:
+        raise CheckoutError(f"there is no order {number}")
+    if order.status != "awaiting_payment":
+        raise InvalidTransition(order.number, order.status, "paid")
+    return order
+
+
+def other_open_attempt(session: Session, order: Order, but: Payment) -> Payment | None:
+    """Another attempt that may still pay the order: a payment link not yet expired, or the manual method
+    (a bank transfer has no deadline). While one exists, one link expiring does not expire the order."""
+    now = utcnow()
+    for payment in session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.id != but.id,
+                                                         Payment.status.in_(OPEN_STATUSES))):
+        if payment.status == "processing" or payment.expires_at is None or payment.expires_at > now:
+            return payment
+    return None

@@ -1,0 +1,61 @@
+"""Talking to Stripe: the client with bounded timeout and retries, and the Checkout Session an order asks for."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import stripe
+
+from checkout.db.models import Order, OrderItem
+from checkout.settings import Settings
+
+# Stripe accepts a Checkout Session lifetime from 30 minutes to 24 hours after its creation.
+MIN_LIFETIME_MINUTES, MAX_LIFETIME_MINUTES = 30, 24 * 60
+# Stripe counts from its own creation time, a moment after ours: a link at the minimum gets this much more so
+# Stripe does not refuse it as too short.
+MINIMUM_CUSHION = timedelta(minutes=1)
+
+
+def stripe_client(settings: Settings) -> stripe.StripeClient:
+    """Each request gives up after STRIPE_TIMEOUT_SECONDS and is retried at most STRIPE_MAX_RETRIES times
+    (stripe-python retries connection errors, 409 and 5xx, with the same idempotency key)."""
+    base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
+    return stripe.StripeClient(settings.stripe_secret_key, base_addresses=base,
+                               max_network_retries=settings.stripe_max_retries,
+                               http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds))
+
+
+def checkout_expiry(now: datetime, minutes: int) -> datetime:
+    minutes = min(max(minutes, MIN_LIFETIME_MINUTES), MAX_LIFETIME_MINUTES)
+    cushion = MINIMUM_CUSHION if minutes == MIN_LIFETIME_MINUTES else timedelta(0)
+    return now.replace(microsecond=0) + timedelta(minutes=minutes) + cushion
+
+
+def item_label(item: OrderItem) -> str:
+    variant = ", ".join(p for p in (item.color, item.size) if p)
+    return f"{item.name} ({variant})" if variant else item.name
+
+
+def checkout_session_params(order: Order, settings: Settings, expires_at: datetime) -> dict:
+    """Line items at the order's snapshot prices; the order number is the only reference Stripe gets (no
+    name, phone or address); the email is only prefilled on the payment page."""
+    line_items = [{"quantity": item.quantity,
+                   "price_data": {"currency": order.currency.lower(), "unit_amount": item.unit_price_minor,
+                                  "product_data": {"name": item_label(item)}}}
+                  for item in order.items]
+    if sum(item.line_total_minor for item in order.items) != order.total_minor:
+        raise ValueError(f"order {order.number}: its lines do not add up to its total")
+    public = settings.public_url
+    params = {
+        "mode": "payment",
+        "line_items": line_items,
+        "client_reference_id": order.number,
+        "metadata": {"order_number": order.number},
+        "payment_intent_data": {"metadata": {"order_number": order.number}},
+        "expires_at": int(expires_at.timestamp()),
+        # Stripe fills in {CHECKOUT_SESSION_ID}; the page looks the payment up by it.
+        "success_url": f"{public}/payments/stripe/success?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{public}/payments/stripe/cancel?order={order.number}",
+    }
+    if order.customer_email:
+        params["customer_email"] = order.customer_email
+    return params
