@@ -26,6 +26,10 @@ KEEP_CLAIMS = timedelta(days=7)
 
 async def skip_repeated_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every handler; stops the update here when it was handled before."""
+    if update.pre_checkout_query is not None:
+        # Answering one twice is harmless (Telegram keeps the first answer), while claiming it would make its
+        # answer wait for the database's write lock: its deadline matters more.
+        return
     # update ids count per bot: the bot's id keeps a new token's ids from colliding with the old bot's
     event_id = f"{context.bot.id}:{update.update_id}"
     if not await asyncio.to_thread(_claim, gateway(context), event_id):

@@ -7,11 +7,12 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          TypeHandler, filters)
+                          PreCheckoutQueryHandler, TypeHandler, filters)
 
 from bot import texts
 from bot.dedupe import skip_repeated_update
 from bot.gateway import Gateway, gateway
+from bot.payments import pre_checkout_query, successful_payment
 from bot.proofs import proof_of_payment
 from bot.relay import forward
 from checkout.assistant_client import typed_text
@@ -80,8 +81,9 @@ async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def add_handlers(application: Application) -> None:
     application.add_handler(TypeHandler(Update, skip_repeated_update), group=-1)
-    # Telegram payments (issue 6) go here as bot/payments.py handlers: a PreCheckoutQueryHandler and a
-    # MessageHandler for filters.SUCCESSFUL_PAYMENT, added before the catch-all below.
+    # Telegram payments: before the catch-all below, which would answer a payment with "text only".
+    application.add_handler(PreCheckoutQueryHandler(pre_checkout_query))
+    application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.SUCCESSFUL_PAYMENT, successful_payment))
     application.add_handler(CommandHandler("start", start, filters=PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.TEXT, text_message))
     application.add_handler(CallbackQueryHandler(button_press))

@@ -14,10 +14,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.dedupe import forget_old_claims
 from bot.gateway import CHANNEL, Gateway
+from bot.payments import InvoiceNotSent, refuse_invoice, send_invoice
 from bot.rendering import Outgoing, escape, split_text
 from bot.replies import send_outgoing
 from checkout.db.models import utcnow
 from checkout.notifications import SELLER_CHANNEL, claim_pending, expire_pending, mark_failed, mark_sent
+from checkout.payments.telegram_provider import INVOICE_KIND
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +55,26 @@ async def deliver_forever(bot: Bot, gw: Gateway) -> None:
 async def deliver_once(bot: Bot, gw: Gateway) -> bool:
     """Sends what is pending now. False when Telegram could not be reached (the caller backs off)."""
     claimed = await asyncio.to_thread(_claim, gw)
-    for index, (message_id, channel, recipient, text, buttons) in enumerate(claimed):
+    for index, (message_id, channel, recipient, text, buttons, kind, dedupe_key) in enumerate(claimed):
         chat_id = gw.settings.telegram_seller_chat_id if channel == SELLER_CHANNEL else recipient
         if not (text or "").strip():  # erased when its customer was forgotten: nothing left to send
             await asyncio.to_thread(_fail, gw, message_id, "nothing to send (text erased)", True)
             continue
         try:
-            sent = await send_outgoing(bot, gw, chat_id, _outgoing(text, buttons))
+            if kind == INVOICE_KIND:  # a Telegram invoice the action server queued (checkout/payments)
+                sent = [await send_invoice(bot, gw, chat_id, dedupe_key)]
+            else:
+                sent = await send_outgoing(bot, gw, chat_id, _outgoing(text, buttons))
+        except InvoiceNotSent as exc:
+            await _failed(gw, message_id, channel, exc, permanent=True)
+            continue
         except Forbidden as exc:  # the shopper blocked the bot: no retry can reach them
             await _failed(gw, message_id, channel, exc, permanent=True)
             continue
         except BadRequest as exc:  # about this message or chat only (PTB counts it as a NetworkError)
-            await _failed(gw, message_id, channel, exc)
+            if kind == INVOICE_KIND:  # the same invoice would be refused again: the shopper is told at once
+                await asyncio.to_thread(refuse_invoice, gw, dedupe_key, str(exc))
+            await _failed(gw, message_id, channel, exc, permanent=kind == INVOICE_KIND)
             continue
         except NetworkError as exc:  # Telegram unreachable: give every claimed row back and back off
             for rest in claimed[index:]:
@@ -92,7 +102,8 @@ def _outgoing(text: str, buttons: list | None) -> list[Outgoing]:
 
 def _claim(gw: Gateway) -> list[tuple]:
     with gw.db.transaction() as session:
-        return [(m.id, m.channel, m.recipient, m.text, m.buttons) for m in claim_pending(session, channels(gw))]
+        return [(m.id, m.channel, m.recipient, m.text, m.buttons, m.kind, m.dedupe_key)
+                for m in claim_pending(session, channels(gw))]
 
 
 def _sent(gw: Gateway, message_id: int, channel_message_id: str | None) -> None:

@@ -20,7 +20,8 @@ log = logging.getLogger("bot")
 
 def main() -> None:
     settings = load_settings()
-    configure_logging(settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret])
+    configure_logging(settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret,
+                                           settings.telegram_payment_provider_token])
     problem = telegram_configuration_error(settings)
     if problem:
         log.error("cannot start the Telegram gateway: %s", problem)

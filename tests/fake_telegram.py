@@ -19,7 +19,7 @@ TOKEN = "7012345678:AAH-fake-token-for-tests-only-9xYz"
 BOT_USER = {"id": 7012345678, "is_bot": True, "first_name": "Shop", "username": "fake_shop_bot",
             "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
 JSON_PARAMS = {"reply_markup", "allowed_updates", "chat_id", "offset", "limit", "timeout", "show_alert",
-               "drop_pending_updates", "prices", "max_connections"}
+               "drop_pending_updates", "prices", "max_connections", "ok"}
 MESSAGE_METHODS = {"sendMessage", "sendPhoto", "sendInvoice"}
 
 
@@ -68,6 +68,11 @@ class FakeTelegram:
             self._failures.setdefault(method, []).append(
                 {"ok": False, "error_code": error_code, "description": description,
                  **({"parameters": {"retry_after": retry_after}} if retry_after is not None else {})})
+
+    def pre_checkout_answers(self, query_id: str) -> list[Call]:
+        """answerPreCheckoutQuery calls for one query, in order."""
+        return [c for c in self.calls_to("answerPreCheckoutQuery")
+                if str(c.params.get("pre_checkout_query_id")) == str(query_id)]
 
     def add_file(self, content: bytes, unique_id: str) -> str:
         file_id = f"file-{unique_id}"
@@ -175,9 +180,12 @@ class FakeTelegram:
         return self._message(params, photo=photo, **({"caption": params["caption"]} if params.get("caption") else {}))
 
     def _sendInvoice(self, params):
-        return self._message(params, invoice={"title": params.get("title", ""), "description": "",
-                                              "start_parameter": "", "currency": params.get("currency", ""),
-                                              "total_amount": 0})
+        prices = params.get("prices") if isinstance(params.get("prices"), list) else []
+        return self._message(params, invoice={"title": params.get("title", ""),
+                                              "description": params.get("description", ""),
+                                              "start_parameter": params.get("start_parameter", ""),
+                                              "currency": params.get("currency", ""),
+                                              "total_amount": sum(int(p.get("amount", 0)) for p in prices)})
 
     def _getFile(self, params):
         file_id = params["file_id"]

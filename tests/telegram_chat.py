@@ -13,6 +13,7 @@ from tests.fake_telegram import FakeTelegram
 
 _message_ids = itertools.count(1)
 _callback_ids = itertools.count(1)
+_payment_ids = itertools.count(1)
 SETTLE_SECONDS = 0.8  # the replies of one turn are sent back to back; this long a gap ends the turn
 
 
@@ -91,6 +92,29 @@ class TelegramChat:
 
     def push(self, **content) -> str:
         return self._turn(lambda: self.fake.push(self.message_update(**content)), 30)
+
+    # --- paying an invoice, as Telegram reports it to the bot -------------------------------------------
+    def pre_checkout_update(self, invoice: dict, **changes) -> dict:
+        """Telegram's question before it takes the money for `invoice` (sendInvoice's params); `changes`
+        overrides what Telegram reports (total_amount, currency, invoice_payload, from)."""
+        query = {"id": f"pcq{next(_payment_ids)}", "from": self.user, "currency": invoice["currency"],
+                 "total_amount": sum(p["amount"] for p in invoice["prices"]), "invoice_payload": invoice["payload"]}
+        return {"pre_checkout_query": {**query, **changes}}
+
+    def pre_checkout(self, invoice: dict, timeout: float = 15, **changes) -> dict:
+        """Pushes the query and returns answerPreCheckoutQuery's params, with `after`: seconds since the push."""
+        update = self.fake.push(self.pre_checkout_update(invoice, **changes))
+        started = time.monotonic()
+        query_id = update["pre_checkout_query"]["id"]
+        [answer] = self.fake.wait_for(lambda: self.fake.pre_checkout_answers(query_id), timeout, "the answer")
+        return {**answer.params, "after": answer.at - started}
+
+    def successful_payment_update(self, invoice: dict, charge_id: str | None = None, **changes) -> dict:
+        charge_id = charge_id or f"tg-charge-{next(_payment_ids)}"
+        payment = {"currency": invoice["currency"], "total_amount": sum(p["amount"] for p in invoice["prices"]),
+                   "invoice_payload": invoice["payload"], "telegram_payment_charge_id": charge_id,
+                   "provider_payment_charge_id": "ch_" + charge_id.rsplit("-", 1)[-1], **changes}
+        return self.message_update(successful_payment=payment)
 
     # --- what the shopper reads ------------------------------------------------------------------------
     def delivered(self) -> list:

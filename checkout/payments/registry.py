@@ -1,8 +1,8 @@
 """Which providers are offered, from the settings (SHOP_PAYMENT_METHODS) and the shopper's channel.
 
-Each method name maps to (is it offered for these settings and this channel?, how to build it). The Telegram
-invoice provider plugs in here as "telegram" (offered when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set and the
-shopper writes in Telegram)."""
+Each method name maps to (is it offered for these settings and this channel?, how to build it). Telegram
+invoices are offered when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set and the shopper writes in Telegram (an invoice
+can only be sent to, and paid in, a Telegram chat)."""
 from __future__ import annotations
 
 from typing import Callable, NamedTuple
@@ -23,9 +23,17 @@ def _stripe(settings: Settings) -> PaymentProvider:
     return StripeProvider(settings)
 
 
+def _telegram(settings: Settings) -> PaymentProvider:
+    from checkout.payments.telegram_provider import TelegramInvoiceProvider
+
+    return TelegramInvoiceProvider(settings)
+
+
 PROVIDERS: dict[str, ProviderEntry] = {
     "manual": ProviderEntry(lambda s, channel: True, lambda s: ManualProvider(s.shop_payment_instructions)),
     "stripe": ProviderEntry(lambda s, channel: bool(s.stripe_secret_key), _stripe),
+    "telegram": ProviderEntry(lambda s, channel: bool(s.telegram_payment_provider_token) and channel == "telegram",
+                              _telegram),
 }
 
 

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 import stripe
 
-from checkout.db.models import Order, OrderItem
+from checkout.db.models import Order
+from checkout.orders.labels import item_label
 from checkout.settings import Settings
 
 # Stripe accepts a Checkout Session lifetime from 30 minutes to 24 hours after its creation.
@@ -28,11 +29,6 @@ def checkout_expiry(now: datetime, minutes: int) -> datetime:
     minutes = min(max(minutes, MIN_LIFETIME_MINUTES), MAX_LIFETIME_MINUTES)
     cushion = MINIMUM_CUSHION if minutes == MIN_LIFETIME_MINUTES else timedelta(0)
     return now.replace(microsecond=0) + timedelta(minutes=minutes) + cushion
-
-
-def item_label(item: OrderItem) -> str:
-    variant = ", ".join(p for p in (item.color, item.size) if p)
-    return f"{item.name} ({variant})" if variant else item.name
 
 
 def checkout_session_params(order: Order, settings: Settings, expires_at: datetime) -> dict:

@@ -9,14 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from checkout.audit import record_audit
 from checkout.db.database import Database
-from checkout.db.models import Order, Payment, ProcessedEvent, utcnow
-from checkout.money import Money, MoneyError
-from checkout.notifications import queue_for_customer, queue_for_seller
+from checkout.db.models import Order, Payment, ProcessedEvent
+from checkout.notifications import queue_for_customer
 from checkout.orders.lifecycle import change_status
 from checkout.payments.attempts import OPEN_STATUSES, other_open_attempt
 from checkout.payments.choice import payment_buttons
+from checkout.payments.flagging import display_amount, flag_order
 
 PROVIDER = "stripe"
 COMPLETED, SUCCEEDED, FAILED, EXPIRED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
@@ -102,15 +101,15 @@ def _settle(session: Session, order: Order, payment: Payment, checkout: dict, ca
     paid, currency = checkout.get("amount_total"), str(checkout.get("currency") or "").upper()
     if paid != order.total_minor or currency != order.currency:
         payment.status = "flagged"
-        reason = (f"Stripe session {payment.reference} was paid {_amount(paid, currency)}, but the order total is "
-                  f"{_amount(order.total_minor, order.currency)}: check it before shipping.")
-        _flag(session, order, reason, cause)
+        reason = (f"Stripe session {payment.reference} was paid {display_amount(paid, currency)}, but the order "
+                  f"total is {display_amount(order.total_minor, order.currency)}: check it before shipping.")
+        flag_order(session, order, reason, cause)
         return "flagged"
     payment.status = "paid"
     payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}
     if order.status != "awaiting_payment":
-        _flag(session, order, f"Stripe session {payment.reference} was paid while the order was {order.status}: "
-                              f"refund it or ship it.", cause)
+        flag_order(session, order, f"Stripe session {payment.reference} was paid while the order was "
+                                   f"{order.status}: refund it or ship it.", cause)
         return "flagged"
     change_status(session, order, "paid", actor=cause,
                   details={"stripe_session": payment.reference, "payment_intent": checkout.get("payment_intent")})
@@ -135,20 +134,3 @@ def _fail(session: Session, order: Order, payment: Payment, checkout: dict) -> s
                            order=order, dedupe_key=f"payment:{payment.id}:failed",
                            buttons=payment_buttons([PROVIDER], order.number))
     return "failed"
-
-
-def _flag(session: Session, order: Order, reason: str, cause: str) -> None:
-    if order.flagged_reason and reason in order.flagged_reason:
-        return
-    order.flagged_reason = f"{order.flagged_reason}\n{reason}" if order.flagged_reason else reason
-    order.updated_at = utcnow()
-    record_audit(session, cause, "order.flagged", "order", order.number, {"reason": reason})
-    queue_for_seller(session, "order_flagged", f"Order {order.number} needs a look. {reason}",
-                     customer=order.customer, order=order)
-
-
-def _amount(minor, currency: str) -> str:
-    try:
-        return Money(int(minor), currency).display()
-    except (MoneyError, TypeError, ValueError):
-        return f"{minor} {currency or '?'}"
