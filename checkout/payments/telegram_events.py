@@ -52,9 +52,10 @@ def apply_successful_payment(db: Database, charge: TelegramCharge) -> str:
             return _apply(session, charge, cause=f"telegram:{charge.telegram_charge_id}")
     except IntegrityError:
         with db.reading() as session:
-            if session.scalar(select(ProcessedEvent.id).where(ProcessedEvent.provider == CHARGES,
-                                                              ProcessedEvent.event_id == charge.telegram_charge_id)) is None:
-                raise
+            seen = session.scalar(select(ProcessedEvent.id).where(ProcessedEvent.provider == CHARGES,
+                                                                  ProcessedEvent.event_id == charge.telegram_charge_id))
+        if seen is None:
+            raise
         return "duplicate"
 
 

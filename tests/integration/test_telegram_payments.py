@@ -13,8 +13,7 @@ from checkout.carts import add_to_cart
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
-from checkout.db.models import AuditLog, Order, OutboxMessage, Payment, ProcessedEvent, Variant
-from checkout.notifications import SELLER_CHANNEL
+from checkout.db.models import AuditLog, Order, OutboxMessage, Payment, Variant
 from checkout.orders.lifecycle import change_status, release_stock
 from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.payments import telegram_checks as refusals
@@ -38,8 +37,8 @@ def env(tmp_path_factory):
     load_demo_catalog(db)
     rasa, fake = FakeRasa(lambda body: [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}]), \
         FakeTelegram()
-    settings = Settings(database_url=url, rasa_port=rasa.port, log_level="DEBUG", shop_payment_methods="telegram,manual",
-                        telegram_payment_provider_token=PROVIDER_TOKEN)
+    settings = Settings(database_url=url, rasa_port=rasa.port, log_level="DEBUG",
+                        shop_payment_methods="telegram,manual", telegram_payment_provider_token=PROVIDER_TOKEN)
     log_path = tmp / "gateway.log"
     gateway = start_gateway(settings, fake, log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT))
     yield type("Env", (), dict(db=db, fake=fake, settings=settings, log_path=log_path, gateway=gateway))
@@ -219,8 +218,8 @@ def test_an_invoice_telegram_refuses_offers_the_other_ways_to_pay(env, chat):
     told = env.fake.wait_for(lambda: [c for c in chat.delivered() if number in text_of(c)], 15, "the shopper told")
     assert "could not be sent" in text_of(told[0])
     assert [b["text"] for b in buttons_of(told[0])] == ["Bank transfer or cash on delivery"]
-    env.fake.wait_for(lambda: any(number in a and "currency_total_amount_invalid" in a.lower() for a in seller_alerts(env)),
-                      15, "the seller's alert")
+    env.fake.wait_for(lambda: any(number in a and "currency_total_amount_invalid" in a.lower()
+                                  for a in seller_alerts(env)), 15, "the seller's alert")
     assert [p.status for p in attempts(env, number)] == ["failed"]
     assert order(env, number).status == "awaiting_payment"
     invoice = invoiced(env, chat, number)  # pressed again: a new attempt, and this time the invoice goes out
