@@ -66,6 +66,8 @@ async def deliver_once(bot: Bot, gw: Gateway) -> bool:
             else:
                 sent = await send_outgoing(bot, gw, chat_id, _outgoing(text, buttons))
         except InvoiceNotSent as exc:
+            if exc.refused:
+                await asyncio.to_thread(refuse_invoice, gw, dedupe_key, str(exc))
             await _failed(gw, message_id, channel, exc, permanent=True)
             continue
         except Forbidden as exc:  # the shopper blocked the bot: no retry can reach them

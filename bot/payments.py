@@ -27,14 +27,19 @@ RECORD_ATTEMPTS, RECORD_RETRY_SECONDS = 4, 1.0
 
 
 class InvoiceNotSent(Exception):
-    """The invoice must not (or cannot) go out: said why, for the outbox row."""
+    """The invoice must not (or cannot) go out: said why, for the outbox row. `refused`: the shopper still
+    waits for it, so they are told and offered the other ways to pay."""
+
+    def __init__(self, reason: str, refused: bool = False):
+        super().__init__(reason)
+        self.refused = refused
 
 
 async def send_invoice(bot: Bot, gw: Gateway, chat_id: int | str, dedupe_key: str | None) -> Message:
     """Sends the invoice an outbox row stands for. Raises InvoiceNotSent when there is nothing to send any more
     (the order was paid, cancelled or expired meanwhile) or no provider token to send it with."""
     if not gw.settings.telegram_payment_provider_token:
-        raise InvoiceNotSent("TELEGRAM_PAYMENT_PROVIDER_TOKEN is not set for the gateway")
+        raise InvoiceNotSent("TELEGRAM_PAYMENT_PROVIDER_TOKEN is not set for the gateway", refused=True)
     invoice = await asyncio.to_thread(_invoice, gw, dedupe_key)
     if invoice is None:
         raise InvoiceNotSent("its order no longer awaits this payment")

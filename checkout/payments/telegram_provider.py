@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkout.db.database import Database
-from checkout.db.models import Order, Payment
+from checkout.db.models import Order, OutboxMessage, Payment
 from checkout.errors import PaymentUnavailable
 from checkout.money import Money
 from checkout.notifications import queue_for_customer
@@ -47,8 +47,15 @@ class TelegramInvoiceProvider:
 
 
 def open_attempt(session: Session, order: Order) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD,
-                                                Payment.status == "pending").order_by(Payment.id.desc()).limit(1))
+    """The order's pending attempt, unless its invoice could never be delivered (the outbox gave up on it): that
+    attempt fails, so pressing "Pay in Telegram" again sends a new invoice instead of pointing at none."""
+    payment = session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD,
+                                                   Payment.status == "pending").order_by(Payment.id.desc()).limit(1))
+    if payment is not None and session.scalar(select(OutboxMessage.status).where(
+            OutboxMessage.dedupe_key == invoice_outbox_key(payment.id))) == "failed":
+        payment.status = "failed"
+        return None
+    return payment
 
 
 def start_attempt(session: Session, order: Order) -> Payment:

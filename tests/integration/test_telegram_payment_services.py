@@ -70,6 +70,19 @@ def test_double_taps_make_one_attempt_and_one_invoice(shop):
     assert invoice["payload"] == payment.idempotency_key and sum(p["amount"] for p in invoice["prices"]) == 4400
 
 
+def test_an_invoice_the_outbox_gave_up_on_is_replaced_by_a_new_attempt(shop):
+    number = place(shop)
+    provider = TelegramInvoiceProvider(SETTINGS)
+    provider.start_payment(shop, number)
+    [row] = invoice_rows(shop)
+    with shop.transaction() as session:  # e.g. five failed tries to reach the chat
+        session.get(OutboxMessage, row.id).status = "failed"
+    provider.start_payment(shop, number)
+    with shop.reading() as session:
+        statuses = session.scalars(select(Payment.status).order_by(Payment.id)).all()
+    assert statuses == ["failed", "pending"] and [r.status for r in invoice_rows(shop)] == ["failed", "pending"]
+
+
 def test_the_same_charge_reported_at_once_many_times_pays_the_order_once(shop):
     number = place(shop)
     TelegramInvoiceProvider(SETTINGS).start_payment(shop, number)
