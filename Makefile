@@ -13,10 +13,10 @@ run: envs
 	$(VENV)/bin/shop run
 
 # TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests.
-test: envs
+test: envs chromium
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-envs: $(VENV)/.installed $(RASA_VENV)/.installed chromium
+envs: $(VENV)/.installed $(RASA_VENV)/.installed
 
 # The browser tests drive Debian's chromium; never a browser downloaded by Playwright. Installed from
 # Debian packages when missing; without apt (or root) the browser tests skip and say why.

@@ -3,6 +3,7 @@
 Starts its own stack (Rasa, action server, web app) on free loopback ports with a fresh SQLite database
 and the demo catalog (stock raised so that shoppers never run out), then for each N drives N concurrent
 simulated shoppers through full purchases. The floor is a turn that runs no custom action: a greeting.
+After each run it reports how far the records consumer trails the conversation.
 
     .venv/bin/python scripts/benchmark.py --shoppers 1 20 --purchases 5
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -18,12 +21,14 @@ import uuid
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from checkout.catalog.importer import import_catalog  # noqa: E402
 from checkout.db.database import Database  # noqa: E402
 from checkout.db.migrate import upgrade  # noqa: E402
+from checkout.db.models import Message  # noqa: E402
 from checkout.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from cli.processes import Supervisor  # noqa: E402
 from cli.rasa_engine import write_endpoints  # noqa: E402
@@ -103,6 +108,24 @@ def report(n: int, run: Run, elapsed: float) -> None:
         print("  error:", error)
 
 
+def report_records_lag(db: Database, events_db: Path, timeout: float = 120) -> None:
+    """How long after the last reply the records consumer has every shopper message in the database: it
+    follows Rasa's event broker, so it always trails the conversation a little."""
+    done = time.perf_counter()
+    with sqlite3.connect(events_db) as events:
+        expected = sum(json.loads(data).get("event") == "user" for (data,) in events.execute("SELECT data FROM events"))
+    recorded = 0
+    while time.perf_counter() - done < timeout:
+        with db.reading() as session:
+            recorded = session.scalar(select(func.count(Message.id)).where(Message.direction == "in"))
+        if recorded >= expected:
+            print(f"  records: all {recorded} shopper messages so far recorded "
+                  f"{time.perf_counter() - done:.2f} s after the last reply")
+            return
+        time.sleep(0.05)
+    print(f"  records: only {recorded} of {expected} shopper messages recorded after {timeout:.0f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shoppers", type=int, nargs="+", default=[1, 20], help="concurrent shoppers, one run each")
@@ -135,6 +158,7 @@ def main() -> int:
         for n in args.shoppers:
             run, elapsed = asyncio.run(drive(url, n, args.purchases))
             report(n, run, elapsed)
+            report_records_lag(db, tmp / "rasa_events.db")
     finally:
         supervisor.stop()
         log.close()
