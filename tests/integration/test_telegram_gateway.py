@@ -237,10 +237,14 @@ def test_order_updates_reach_the_shopper_and_alerts_reach_the_seller(env, chat):
     assert text_of(notice).startswith("Payment received for order PAY7KZ")
     env.fake.wait_for(lambda: any(text_of(c) == "Seller_alert *raw*" for c in env.fake.delivered(SELLER_CHAT)),
                       15, "the seller alert")
-    with env.db.reading() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(
-            [f"order:{order.id}:paid", f"test:{chat.chat_id}"]))).all()
-        assert {r.status for r in rows} == {"sent"} and all(r.channel_message_id for r in rows)
+
+    def sent():  # marked just after Telegram accepted each message
+        with env.db.reading() as session:
+            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(
+                [f"order:{order.id}:paid", f"test:{chat.chat_id}"]))).all()
+        return rows if {r.status for r in rows} == {"sent"} else None
+
+    assert all(r.channel_message_id for r in env.fake.wait_for(sent, 10, "both rows marked sent"))
 
 
 def test_a_blocked_chat_or_an_erased_text_fails_at_once_and_nothing_else_waits(env, chat):
@@ -252,9 +256,14 @@ def test_a_blocked_chat_or_an_erased_text_fails_at_once_and_nothing_else_waits(e
         after = queue_for_seller(session, "test", f"after {chat.chat_id}", dedupe_key=f"a:{chat.chat_id}")
     env.fake.wait_for(lambda: any(text_of(c) == f"after {chat.chat_id}" for c in env.fake.delivered(SELLER_CHAT)),
                       15, "the next alert")
-    with env.db.reading() as session:
-        rows = {r.id: r for r in session.scalars(select(OutboxMessage).where(
-            OutboxMessage.id.in_([blocked.id, erased.id, after.id])))}
+
+    def settled():  # the gateway marks a message sent just after Telegram accepted it
+        with env.db.reading() as session:
+            rows = {r.id: r for r in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.id.in_([blocked.id, erased.id, after.id])))}
+        return rows if rows[after.id].status != "sending" else None
+
+    rows = env.fake.wait_for(settled, 10, "the outbox rows to settle")
     assert (rows[blocked.id].status, rows[blocked.id].attempts) == ("failed", 1)
     assert "blocked" in rows[blocked.id].last_error
     assert (rows[erased.id].status, rows[after.id].status) == ("failed", "sent")

@@ -100,10 +100,14 @@ def test_the_invoice_carries_the_order_lines_once_per_attempt(env, chat):
     assert number not in invoice["payload"] and str(chat.chat_id) not in invoice["payload"]
     # Pressed again (or the action retried): the same attempt, and no second invoice.
     TelegramInvoiceProvider(env.settings).start_payment(env.db, number)
-    with env.db.reading() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == INVOICE_KIND,
-                                                           OutboxMessage.recipient == str(chat.chat_id))).all()
-        assert [r.status for r in rows] == ["sent"]
+
+    def invoice_rows():  # the gateway marks the row sent just after Telegram accepted the invoice
+        with env.db.reading() as session:
+            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == INVOICE_KIND,
+                                                               OutboxMessage.recipient == str(chat.chat_id))).all()
+        return rows if all(r.status != "sending" for r in rows) else None
+
+    assert [r.status for r in env.fake.wait_for(invoice_rows, 10, "the invoice row to settle")] == ["sent"]
     assert len(env.fake.calls_to("sendInvoice", chat.chat_id)) == 1 and len(attempts(env, number)) == 1
 
 
