@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, delete, inspect, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, delete, inspect, update
 
 from checkout.db.database import sqlalchemy_url
+from checkout.records.sql_source import BROKER_EVENTS
 
 # Both of Rasa's SQL stores name their table `events`; they live in different databases.
 _TRACKER_EVENTS = Table("events", MetaData(), Column("id", Integer, primary_key=True), Column("sender_id", String(255)))
-_BROKER_EVENTS = Table("events", MetaData(), Column("id", Integer, primary_key=True), Column("sender_id", String(255)),
-                       Column("data", Text))
 FORGOTTEN_EVENT = json.dumps({"event": "forgotten", "sender_id": "forgotten"})
 
 
@@ -26,7 +25,7 @@ def forget_in_sql_broker(url: str, sender_ids: list[str]) -> int:
     records consumer reads by id."""
     if not sender_ids:
         return 0
-    return _execute(url, update(_BROKER_EVENTS).where(_BROKER_EVENTS.c.sender_id.in_(sender_ids))
+    return _execute(url, update(BROKER_EVENTS).where(BROKER_EVENTS.c.sender_id.in_(sender_ids))
                     .values(sender_id="forgotten", data=FORGOTTEN_EVENT))
 
 

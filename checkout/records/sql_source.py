@@ -15,8 +15,7 @@ from checkout.records.recorder import apply_event
 log = logging.getLogger(__name__)
 
 # Rasa's SQLEventBroker table (rasa/core/brokers/sql.py): the name is fixed by Rasa.
-_metadata = MetaData()
-BROKER_EVENTS = Table("events", _metadata, Column("id", Integer, primary_key=True),
+BROKER_EVENTS = Table("events", MetaData(), Column("id", Integer, primary_key=True),
                       Column("sender_id", String(255)), Column("data", Text))
 # On PostgreSQL, ids are taken before commit, so a row can become visible after a higher id. A gap is
 # waited for this long before the consumer reads past it (on SQLite writes commit in id order).
@@ -29,17 +28,23 @@ class SqlBrokerSource:
     def __init__(self, url: str):
         self.engine = create_engine(sqlalchemy_url(url))
         self._gap_seen: dict[int, float] = {}
+        self._table_exists = False
+
+    def _ready(self) -> bool:
+        """Rasa creates the table when it starts; once seen, it is not looked up again on every poll."""
+        self._table_exists = self._table_exists or inspect(self.engine).has_table("events")
+        return self._table_exists
 
     def read_after(self, position: int, limit: int) -> list[tuple[int, str]]:
-        if not inspect(self.engine).has_table("events"):
-            return []  # Rasa creates it when it starts
+        if not self._ready():
+            return []
         with self.engine.connect() as connection:
             rows = connection.execute(select(BROKER_EVENTS.c.id, BROKER_EVENTS.c.data)
                                       .where(BROKER_EVENTS.c.id > position).order_by(BROKER_EVENTS.c.id).limit(limit))
             return [(row.id, row.data) for row in rows]
 
     def highest_id(self) -> int:
-        if not inspect(self.engine).has_table("events"):
+        if not self._ready():
             return 0
         with self.engine.connect() as connection:
             return connection.scalar(select(func.coalesce(func.max(BROKER_EVENTS.c.id), 0)))
