@@ -44,12 +44,13 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
     """The customer for this identity, created on first contact; profile fields refreshed from the channel.
 
     `at` is when the shopper wrote (the records consumer replays events that may be minutes old)."""
+    now = at or utcnow()
     customer = _find(session, identity)
     if customer is None:
         try:
             with session.begin_nested():
                 customer = Customer(channel=identity.channel, channel_user_id=identity.channel_user_id,
-                                    first_seen=at or utcnow(), last_seen=at or utcnow())
+                                    first_seen=now, last_seen=now)
                 session.add(customer)
         except IntegrityError:  # another process created it between our read and our insert
             customer = _find(session, identity)
@@ -58,7 +59,6 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
             # The channel's display name fills an empty name only: a name given at checkout wins.
             if identity.profile.get(key) and (key != "name" or not customer.name):
                 setattr(customer, key, identity.profile[key])
-    now = at or utcnow()
     if customer.last_seen is None or now - customer.last_seen > LAST_SEEN_RESOLUTION:
         customer.last_seen = now
     if customer.first_seen is None or now < customer.first_seen:
