@@ -36,7 +36,8 @@ from actions.common import (
 )
 from actions.parsing import parse_color, parse_quantity, parse_size
 from actions.runtime import database
-from checkout.catalog.matching import resolve_product, words
+from checkout.catalog.matching import resolve_product
+from checkout.understanding.text import tokenize
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import identify
 
@@ -64,7 +65,7 @@ class ValidateAddToCartForm(FormValidationAction):
         if is_interruption(tracker):
             return {}
         value = entity(tracker, "product") or latest_text(tracker)
-        return {"cart_product": value} if words(value) else {}
+        return {"cart_product": value} if tokenize(value) else {}
 
     async def extract_cart_color(self, dispatcher, tracker, domain) -> dict:
         return await asyncio.to_thread(self._extract_choice, tracker, "cart_color", "color", parse_color, colors_of)

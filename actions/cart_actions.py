@@ -22,6 +22,7 @@ from actions.cart_lines import (
     sizes_of,
 )
 from actions.catalog_actions import categories_text
+from actions.checkout_start import checkout_form_follows, start_checkout
 from actions.common import (
     ShopAction,
     button,
@@ -34,7 +35,7 @@ from actions.common import (
 from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
 from actions.runtime import database, settings
 from checkout.carts import remove_from_cart, view_cart
-from checkout.catalog.matching import resolve_product
+from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import current_conversation, identify
 
@@ -52,11 +53,13 @@ class ActionStartCartLine(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         color, size = entity(tracker, "color"), entity(tracker, "size")
-        quantity = entity(tracker, "quantity") or article_quantity(latest_text(tracker))
+        text = latest_text(tracker)
         with database().reading() as session:
             products = list_products(session)
             named = entity(tracker, "product")
-            resolution = resolve_product(products, named or latest_text(tracker), color, size)
+            # "2 beanies": a category named alone stands for its products (one, or a choice)
+            resolution = resolve_product(products, named or text, color, size)
+            quantity = entity(tracker, "quantity") or said_quantity(read(products, text)) or article_quantity(text)
             if resolution.product is None and not resolution.candidates and not named:
                 # "ok I'll take 2" after asking about the black hoodie in M: that product, colour and size
                 resolution = resolve_product(products, tracker.get_slot("last_product") or "", color, size)
@@ -88,7 +91,8 @@ class ActionStartCartLine(ShopAction):
             slots["cart_quantity"] = None
         # The form asks for whatever is still missing; the line is added when it completes. Any other
         # form is left first: a shopper who adds an item mid-checkout is not asked for an address.
-        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_form_needed", True)]
+        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_form_needed", True),
+                  SlotSet("checkout_after_line", False)]
         if product is not None:
             events.append(SlotSet("last_product", product.name))
         return events
@@ -96,7 +100,7 @@ class ActionStartCartLine(ShopAction):
     @staticmethod
     def _not_started() -> list:
         """No form follows: the line was added at once, or cannot be added (the reply says why)."""
-        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_form_needed", False)]
+        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_form_needed", False), SlotSet("checkout_after_line", False)]
 
     @staticmethod
     def _known_choices(dispatcher, product, color, size, quantity) -> dict[str, Any]:
@@ -120,6 +124,13 @@ class ActionStartCartLine(ShopAction):
             parsed = parse_quantity(quantity)
             slots["cart_quantity"] = str(parsed) if parsed and parsed > 0 else None
         return slots
+
+
+def said_quantity(reading) -> str | None:
+    """How many the words say: a number before the product, or "a"/"the"/"one" (one of it)."""
+    if reading.quantity is not None:
+        return str(reading.quantity)
+    return "1" if reading.says_one else None
 
 
 def add_chosen_line(dispatcher: CollectingDispatcher, identity, values: dict) -> LineCheck:
@@ -147,7 +158,11 @@ class ActionAddToCart(ShopAction):
         check = add_chosen_line(dispatcher, shopper(tracker), {s: tracker.get_slot(s) for s in CART_SLOTS})
         if not check.ok:
             say(dispatcher, check)
-        return reset_cart_slots()
+        if not tracker.get_slot("checkout_after_line"):
+            return reset_cart_slots()
+        # The shopper asked to check out while this line was pending: now is the time.
+        events = reset_cart_slots() + [SlotSet("checkout_after_line", False)] + start_checkout(dispatcher, tracker)
+        return events + checkout_form_follows(events)
 
 
 def cart_state(domain, cart) -> str:

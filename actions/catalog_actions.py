@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import ShopAction, button, entity, latest_text, phrase, price, variant_label
 from actions.runtime import database
-from checkout.catalog.matching import resolve_product
+from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_categories, list_products
 from checkout.db.models import Product, Variant
 
@@ -49,6 +49,9 @@ class ActionBrowseCatalog(ShopAction):
         category = (entity(tracker, "category") or "").lower()
         with database().reading() as session:
             categories = list_categories(session)
+            if not category or category not in {c.name for c in categories}:
+                # the model's word may be a plural or a typo of the seller's category: read the text itself
+                category = next(iter(read(list_products(session), category or latest_text(tracker)).categories), category)
             if not categories:
                 dispatcher.utter_message(response="utter_catalog_empty")
                 return []

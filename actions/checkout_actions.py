@@ -8,7 +8,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.cart_actions import cart_lines_text
+from actions.cart_actions import CART_SLOTS, cart_lines_text
+from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, start_checkout
 from actions.common import (
     CONFIDENT,
     SMALL_TALK,
@@ -33,7 +34,6 @@ from checkout.customers.validation import (
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
 from checkout.orders.placement import DeliveryDetails, place_order
 
-DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
 SKIPPED = "-"  # slot value for "no email, thanks"
 NOT_A_NAME = {"affirm", "deny", "greet", "thank", "goodbye"}
 def cart_fingerprint(cart) -> str:
@@ -46,15 +46,22 @@ class ActionStartCheckout(ShopAction):
     action_name = "action_start_checkout"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
-            customer = identify(session, shopper(tracker))
-            if view_cart(session, customer, settings().shop_currency).is_empty:
-                dispatcher.utter_message(response="utter_cart_empty")
-                return [ActiveLoop(None), SlotSet("checkout_form_needed", False)]
-            returning = all((customer.name, customer.phone, customer.address))
-        # A returning customer is asked to confirm the saved details; a new one goes straight to the name.
-        return ([ActiveLoop(None)] + [SlotSet(s, None) for s in DETAIL_SLOTS] + [SlotSet("pending_confirmation", None)]
-                + ([] if returning else [SlotSet("use_saved_details", "no")]) + [SlotSet("checkout_form_needed", True)])
+        return start_checkout(dispatcher, tracker)
+
+
+class ActionCheckoutAfterLine(ShopAction):
+    """"checkout" while a cart line waits for its colour, size or quantity: that question first, never
+    dropped; the checkout starts as soon as the line is added (action_add_to_cart)."""
+
+    action_name = "action_checkout_after_line"
+
+    def act(self, dispatcher, tracker, domain):
+        if tracker.get_slot("cart_product"):
+            dispatcher.utter_message(response="utter_finish_line_first", product=tracker.get_slot("cart_product"))
+            return [SlotSet("checkout_after_line", True)]
+        # no product chosen yet: nothing is pending, so check out what the cart holds
+        events = [ActiveLoop(None), *(SlotSet(s, None) for s in CART_SLOTS), *start_checkout(dispatcher, tracker)]
+        return events + checkout_form_follows(events)
 
 
 class ActionAskUseSavedDetails(ShopAction):

@@ -40,12 +40,12 @@ def parse_quantity(text: str | None) -> int | None:
 
 # "add a black beanie", "I'll take an orange one": the article is the quantity. The NLU model tags it as
 # one only sometimes (it varies from one training to the next), so the words decide.
-_ARTICLE_QUANTITY = re.compile(r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another)\b"
+_ARTICLE_QUANTITY = re.compile(r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another|the|this|that)\b"
                                r"(?!\s+(?:couple|pair|few|dozen|lot|bunch)\b)", re.I)
 
 
 def article_quantity(text: str | None) -> str | None:
-    """'1' when the shopper asks for "a"/"an"/"one" of something, else None."""
+    """'1' when the shopper asks for "a"/"an"/"one"/"the" of something, else None."""
     return "1" if _ARTICLE_QUANTITY.search(text or "") else None
 
 

@@ -82,6 +82,15 @@ class AssistantClient:
         as a fresh turn rather than as the continuation of a turn the bot never answered."""
         self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
+    def load_model(self, model_file: str, timeout: float = 300.0) -> None:
+        """Rasa replaces its model in place (`PUT /model`); conversations carry on with the new one."""
+        try:
+            response = httpx.put(f"{self.base_url}/model", params={"token": self.api_token},
+                                 json={"model_file": model_file}, timeout=timeout)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise AssistantUnavailable(str(exc)) from exc
+
     def _append_events(self, sender_id: str, events: list[dict]) -> None:
         url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
         try:

@@ -54,6 +54,8 @@ class Settings:
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     model_cache_dir: str = str(Path.home() / ".cache" / "conversational-checkout" / "models")
+    # The catalog's words for Rasa's NLU component, rewritten on every catalog change.
+    shop_catalog_terms_file: str = str(PROJECT_ROOT / "var" / "catalog_terms.json")
     redis_url: str = ""
     telegram_bot_token: str = ""
     telegram_api_base_url: str = ""

@@ -8,6 +8,7 @@ import click
 
 from checkout.catalog.importer import export_catalog, import_catalog
 from checkout.db.migrate import upgrade
+from checkout.learning import catalog_changed
 from checkout.db.models import ORDER_STATUSES
 from checkout.orders.export import find_orders, order_to_dict, orders_to_csv, parse_utc
 from checkout.sellers import SellerError, add_seller
@@ -35,9 +36,11 @@ def catalog_import(app: AppContext, file):
                 click.echo(f"{file.name}: {error}", err=True)
             click.echo(f"Nothing imported: {len(result.errors)} problem(s).", err=True)
             sys.exit(1)
+    with app.db.reading() as session:
+        catalog_changed(session, app.settings)
     click.echo(f"Imported {file.name}: {result.created} new, {result.updated} updated, "
                f"{result.unchanged} unchanged, {result.deactivated} deactivated.")
-    click.echo("Run `shop train` so the assistant learns new product names.")
+    click.echo("The assistant reads the new names now; `shop run` also trains it on them in the background.")
 
 
 @catalog.command("export")

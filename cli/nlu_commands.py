@@ -1,53 +1,65 @@
-"""`shop nlu evaluate`: how well the model understands messages it never saw in training."""
+"""`shop nlu evaluate`: how well the assistant understands messages it never saw in training, on the
+demo catalog and on catalogs it never saw (cli.nlu_evaluation)."""
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
-from checkout.settings import PROJECT_ROOT
 from cli.context import AppContext, pass_app
-from cli.rasa_engine import RASA_BIN, rasa_environment
+from cli.nlu_evaluation import NluResult, evaluate, evaluation_sets, learned_model, run_scenarios, save
 from cli.training import TrainingFailed, ensure_model
 
-HELDOUT = PROJECT_ROOT / "tests" / "nlu" / "heldout.yml"
-RESULTS = PROJECT_ROOT / "results" / "nlu"
-# The issue's bars: intent macro-F1 and entity (micro-averaged, per token span) F1.
-INTENT_F1_BAR = 0.92
-ENTITY_F1_BAR = 0.85
+
+@dataclass(frozen=True)
+class Bar:
+    figure: str  # intent_macro_f1, entity_f1, resolution_f1
+    condition: str  # unseen, learned, or demo (the default model's own catalog)
+    minimum: float
 
 
-@dataclass
-class NluScores:
-    intent_macro_f1: float
-    entity_f1: float
-    per_intent: dict[str, float]
-    per_entity: dict[str, float]
+# The understanding issue's bars for unseen catalogs, and the demo catalog's figures before it (no figure
+# lower than those).
+BARS = (
+    Bar("intent_macro_f1", "unseen", 0.95),
+    Bar("resolution_f1", "unseen", 0.95),
+    Bar("entity_f1", "learned", 0.90),
+    Bar("scenario_success", "unseen", 0.95),
+    Bar("scenario_success", "learned", 0.98),
+    Bar("intent_macro_f1", "demo", 0.94),
+    Bar("entity_f1", "demo", 0.94),
+)
 
-    @property
-    def meets_bars(self) -> bool:
-        return self.intent_macro_f1 >= INTENT_F1_BAR and self.entity_f1 >= ENTITY_F1_BAR
+
+def missed_bars(results: list[NluResult]) -> list[str]:
+    missed = []
+    for result in results:
+        condition = "demo" if result.catalog == "demo" else result.condition
+        for bar in BARS:
+            value = getattr(result, bar.figure)
+            if bar.condition == condition and value is not None and value < bar.minimum:
+                missed.append(f"{result.catalog} {result.condition}: {bar.figure} {value:.3f} < {bar.minimum}")
+    return missed
 
 
-def evaluate_nlu(model: Path, data: Path = HELDOUT, out: Path = RESULTS) -> NluScores:
-    out.mkdir(parents=True, exist_ok=True)
-    command = [str(RASA_BIN), "test", "nlu", "--nlu", str(data), "--model", str(model), "--out", str(out), "--no-plot"]
-    result = subprocess.run(command, env=rasa_environment(), cwd=PROJECT_ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"rasa test nlu failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
-    intents = json.loads((out / "intent_report.json").read_text())
-    entities = json.loads((out / "DIETClassifier_report.json").read_text())
-    averages = ("micro avg", "macro avg", "weighted avg", "accuracy")
-    return NluScores(
-        intent_macro_f1=intents["macro avg"]["f1-score"],
-        entity_f1=entities["micro avg"]["f1-score"],
-        per_intent={k: v["f1-score"] for k, v in intents.items() if k not in averages and isinstance(v, dict)},
-        per_entity={k: v["f1-score"] for k, v in entities.items() if k not in averages and isinstance(v, dict)},
-    )
+def run_evaluation(app: AppContext, conditions: tuple[str, ...], catalogs: tuple[str, ...], scenarios: bool = True,
+                   echo=click.echo) -> list[NluResult]:
+    default_model = ensure_model(app.settings.model_cache_path, echo=echo)
+    results = []
+    for evaluation in evaluation_sets():
+        if catalogs and evaluation.name not in catalogs:
+            continue
+        if evaluation.learned_by_default:
+            results.append(evaluate(evaluation, "learned", default_model))
+            continue
+        models = {condition: default_model if condition == "unseen"
+                  else learned_model(evaluation, app.settings.model_cache_path, echo) for condition in conditions}
+        by_condition = {condition: evaluate(evaluation, condition, model) for condition, model in models.items()}
+        if scenarios:
+            run_scenarios(evaluation, by_condition, models, app.settings, echo)
+        results.extend(by_condition.values())
+    return results
 
 
 @click.group()
@@ -56,22 +68,33 @@ def nlu():
 
 
 @nlu.command("evaluate")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), default=HELDOUT, show_default=True,
-              help="Held-out examples, never used in training.")
-@click.option("--check", is_flag=True, help="Exit 1 when a score is below its bar.")
+@click.option("--condition", "conditions", type=click.Choice(["unseen", "learned"]), multiple=True,
+              default=("unseen", "learned"), show_default=True,
+              help="unseen: the default model on a catalog it never saw; learned: after training on that catalog.")
+@click.option("--catalog", "catalogs", multiple=True, help="Only these evaluation sets (demo, or a tests/catalogs/ folder).")
+@click.option("--no-scenarios", is_flag=True, help="Only the held-out messages, not the scripted conversations.")
+@click.option("--check", is_flag=True, help="Exit 1 when a figure is below its bar.")
 @pass_app
-def nlu_evaluate(app: AppContext, data: Path, check: bool):
-    """Intent macro-F1 and entity F1 on the held-out file (reports in results/nlu/)."""
+def nlu_evaluate(app: AppContext, conditions: tuple[str, ...], catalogs: tuple[str, ...], no_scenarios: bool,
+                 check: bool):
+    """Intent macro-F1, entity F1 and product/category resolution F1 per catalog and condition
+    (details, errors included, in results/nlu/)."""
     try:
-        model = ensure_model(app.settings.model_cache_path, echo=click.echo)
-        scores = evaluate_nlu(model, data)
-    except (TrainingFailed, RuntimeError) as exc:
+        results = run_evaluation(app, conditions, catalogs, scenarios=not no_scenarios)
+    except (TrainingFailed, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc))
-    for name, f1 in sorted(scores.per_intent.items(), key=lambda kv: kv[1]):
-        click.echo(f"  intent {name:<22} F1 {f1:.3f}")
-    for name, f1 in sorted(scores.per_entity.items(), key=lambda kv: kv[1]):
-        click.echo(f"  entity {name:<22} F1 {f1:.3f}")
-    click.echo(f"intent macro-F1 {scores.intent_macro_f1:.3f} (bar {INTENT_F1_BAR}), "
-               f"entity F1 {scores.entity_f1:.3f} (bar {ENTITY_F1_BAR})")
-    if check and not scores.meets_bars:
+    click.echo(f"{'catalog':<12} {'condition':<9} {'examples':>8} {'intent F1':>9} {'entity F1':>9} "
+               f"{'resolution F1':>13} {'scenarios':>13}")
+    for result in results:
+        save(result)
+        scenarios = (f"{result.scenarios_passed}/{result.scenarios_total} {result.scenario_success:.0%}"
+                     if result.scenarios_total else "-")
+        click.echo(f"{result.catalog:<12} {result.condition:<9} {result.examples:>8} {result.intent_macro_f1:>9.3f} "
+                   f"{result.entity_f1:>9.3f} {result.resolution_f1:>13.3f} {scenarios:>13}")
+    missed = missed_bars(results)
+    for line in missed:
+        click.echo(f"below the bar: {line}")
+    if not missed:
+        click.echo("every figure meets its bar")
+    if check and missed:
         sys.exit(1)

@@ -27,6 +27,8 @@ def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "PYTHONWARNINGS": "ignore",
     })
+    # Rasa loads our NLU component (nlu_components/, which uses checkout.understanding) by module path.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
     return env
 
 
@@ -129,9 +131,9 @@ def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[s
     ]
 
 
-def rasa_train_command(out_dir: Path, model_name: str) -> list[str]:
+def rasa_train_command(out_dir: Path, model_name: str, root: Path = PROJECT_ROOT) -> list[str]:
     return [
-        str(RASA_BIN), "train", "--config", str(PROJECT_ROOT / "config.yml"),
-        "--domain", str(PROJECT_ROOT / "domain.yml"), "--data", str(PROJECT_ROOT / "data"),
+        str(RASA_BIN), "train", "--config", str(root / "config.yml"),
+        "--domain", str(root / "domain.yml"), "--data", str(root / "data"),
         "--out", str(out_dir), "--fixed-model-name", model_name,
     ]

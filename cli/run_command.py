@@ -10,7 +10,9 @@ import click
 from checkout.catalog.importer import catalog_is_empty, import_catalog
 from checkout.db.migrate import upgrade
 from checkout.settings import PROJECT_ROOT, Settings
-from cli.catalog_nlu import write_catalog_nlu
+from checkout.catalog.terms_file import publish_catalog_terms
+from checkout.learning import request_training
+from cli.learning_commands import cached_shop_model
 from cli.context import AppContext, pass_app
 from cli.processes import ProcessSpec, Supervisor
 from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
@@ -21,7 +23,9 @@ DEMO_CATALOG = PROJECT_ROOT / "data" / "catalog" / "demo.csv"
 
 
 def prepare(app: AppContext, echo=click.echo) -> Path:
-    """Migrations, the demo catalog for an empty shop, a trained model. Returns the model path."""
+    """Migrations, the demo catalog for an empty shop, the catalog's words for the NLU component, and the
+    model to serve: the one that learned the shop's catalog when it exists, else the default model while
+    the trainer (`shop learn`) learns the catalog in the background. Returns the model path."""
     upgrade(app.settings.database_url)
     with app.db.transaction() as session:
         if catalog_is_empty(session):
@@ -29,8 +33,14 @@ def prepare(app: AppContext, echo=click.echo) -> Path:
             if not result.ok:
                 raise click.ClickException(f"demo catalog: {result.errors[0]}")
             echo(f"Loaded the demo catalog ({result.created} SKUs) into the empty database.")
-        write_catalog_nlu(session)
-    return ensure_model(app.settings.model_cache_path, echo=echo)
+        publish_catalog_terms(session, Path(app.settings.shop_catalog_terms_file))
+    default_model = ensure_model(app.settings.model_cache_path, echo=echo)
+    learned = cached_shop_model(app)
+    if learned is not None:
+        return learned
+    echo("The assistant reads this catalog now and learns it in the background.")
+    request_training(app.settings)
+    return default_model
 
 
 def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[ProcessSpec]:
@@ -47,6 +57,7 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
                             "--threads", "8", "--call", "web:create_app"], env,
                     ready_url=f"{settings.web_url}/healthz"),
         ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
+        ProcessSpec("learn", [python, "-m", "cli", "learn"], env),
     ]
     if settings.telegram_bot_token and telegram_gateway_available():
         # In webhook mode the gateway serves a health check beside the webhook; polling has no address.

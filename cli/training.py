@@ -14,7 +14,6 @@ from pathlib import Path
 from checkout.settings import PROJECT_ROOT
 from cli.rasa_engine import rasa_environment, rasa_train_command
 
-MODELS_DIR = PROJECT_ROOT / "models"
 KEEP_MODELS = 3
 KEEP_CACHED_MODELS = 10  # each is ~40 MB
 
@@ -36,15 +35,18 @@ class TrainingFailed(RuntimeError):
     pass
 
 
-def ensure_model(cache_dir: Path, force: bool = False, echo=print) -> Path:
-    """Path of the model for the current inputs, training it only when no copy exists."""
-    fingerprint = model_fingerprint()
-    model = MODELS_DIR / f"{fingerprint}.tar.gz"
+def ensure_model(cache_dir: Path, force: bool = False, echo=print, root: Path = PROJECT_ROOT,
+                 low_priority: bool = False) -> Path:
+    """Path of the model for the training inputs under `root` (the project, or a copy of its data with
+    another catalog's words), training it only when no copy exists."""
+    fingerprint = model_fingerprint(root)
+    models_dir = root / "models"
+    model = models_dir / f"{fingerprint}.tar.gz"
     cached = cache_dir / model.name
     if not force and model.exists():
         echo(f"Model {model.name} is up to date.")
         return model
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    models_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # One training at a time per cache: a second clone or test run waits, then finds the model cached.
     with (cache_dir / ".training.lock").open("w") as lock:
@@ -53,17 +55,20 @@ def ensure_model(cache_dir: Path, force: bool = False, echo=print) -> Path:
             shutil.copyfile(cached, model)
             echo(f"Model {model.name} restored from {cache_dir}.")
             return model
-        return _train(fingerprint, model, cached, cache_dir, echo)
+        return _train(root, fingerprint, model, cached, cache_dir, echo, low_priority)
 
 
-def _train(fingerprint: str, model: Path, cached: Path, cache_dir: Path, echo) -> Path:
+def _train(root: Path, fingerprint: str, model: Path, cached: Path, cache_dir: Path, echo, low_priority: bool) -> Path:
     echo(f"Training model {fingerprint} (a few minutes on 2 cores)...")
-    result = subprocess.run(rasa_train_command(MODELS_DIR, fingerprint), env=rasa_environment(), cwd=PROJECT_ROOT)
+    command = rasa_train_command(model.parent, fingerprint, root)
+    if low_priority:  # a background training must not slow down the conversations being served
+        command = ["nice", "-n", "10", *command]
+    result = subprocess.run(command, env=rasa_environment(), cwd=root)
     if result.returncode != 0 or not model.exists():
         raise TrainingFailed(f"rasa train exited with {result.returncode}")
     shutil.copyfile(model, cached.with_suffix(".partial"))
     cached.with_suffix(".partial").replace(cached)  # atomic: a parallel clone never reads half a model
-    _prune(MODELS_DIR, keep=model, count=KEEP_MODELS)
+    _prune(model.parent, keep=model, count=KEEP_MODELS)
     _prune(cache_dir, keep=cached, count=KEEP_CACHED_MODELS)
     return model
 

@@ -1,55 +1,16 @@
-"""Finds the product a shopper means from what they typed, typos included, against the live catalog.
+"""Finds the product a shopper means from what they typed, against the live catalog.
 
-NLU only tags words as `product`; which product they mean is decided here, by fuzzy matching the words
-against active product names, so a product imported a minute ago is found before any retraining.
+The NLU pipeline already tags catalog names with the catalog's spelling (nlu_components/); the actions
+read the text again here with the same reader (checkout.understanding), so a name is found whether the
+model tagged it or not, and a product imported a minute ago is found before any retraining.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
+from checkout.catalog.terms_file import terms_of
 from checkout.db.models import Product
-
-WORD = re.compile(r"[\w]+(?:-[\w]+)*", re.UNICODE)
-# How shoppers write product words -> the word used in names.
-ALIASES = {"tshirt": "tee", "t-shirt": "tee", "tshirts": "tee", "t-shirts": "tee", "shirt": "tee", "tees": "tee",
-           "hoody": "hoodie", "hoodies": "hoodie", "hoddie": "hoodie", "sweatshirt": "hoodie",
-           "bag": "tote", "tote": "tote", "stickers": "sticker", "hat": "cap", "key": "keychain",
-           "keyring": "keychain", "longsleeve": "long", "beany": "beanie", "beenie": "beanie"}
-# Words in questions that look like product words to a fuzzy matcher but never name one.
-NOT_PRODUCT_WORDS = {"stock", "price", "size", "sizes", "much", "have", "want", "take", "colour", "color",
-                     "colors", "colours", "black", "white", "check", "cost", "costs", "show", "some", "about"}
-MIN_WORD_SIMILARITY = 82
-MIN_PRODUCT_SCORE = 0.4
-CLEAR_LEAD = 0.15
-
-
-def words(text: str) -> list[str]:
-    found = []
-    for word in WORD.findall((text or "").lower()):
-        word = ALIASES.get(word, word)
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = ALIASES.get(word[:-1], word[:-1])
-        found.append(word)
-    return found
-
-
-def _name_words(product: Product) -> list[str]:
-    return [ALIASES.get(w, w) for w in words(product.name)]
-
-
-def product_score(product: Product, message_words: list[str]) -> float:
-    """Share of the product name's words found in the message (each weighted by how well it matched)."""
-    name_words = _name_words(product)
-    candidates = [w for w in message_words if len(w) >= 3 and w not in NOT_PRODUCT_WORDS]
-    total = 0.0
-    for name_word in name_words:
-        best = max((fuzz.ratio(name_word, w) for w in candidates), default=0)
-        if best >= MIN_WORD_SIMILARITY:
-            total += best / 100
-    return total / len(name_words) if name_words else 0.0
+from checkout.understanding.reading import Reading, products_in_category, read_message
 
 
 @dataclass(frozen=True)
@@ -62,24 +23,36 @@ class Resolution:
         return self.product is None and len(self.candidates) > 1
 
 
-def resolve_product(products: list[Product], text: str, color: str | None = None, size: str | None = None) -> Resolution:
-    """The product `text` names, using colour and size to break ties ("the black hoodie")."""
+def read(products: list[Product], text: str) -> Reading:
+    return read_message(terms_of(products), text)
+
+
+def resolve_product(products: list[Product], text: str, color: str | None = None, size: str | None = None,
+                    by_category: bool = True) -> Resolution:
+    """The product `text` names, using colour and size to choose among candidates ("the black hoodie").
+    A category named alone stands for its products ("2 beanies", "socks"), unless `by_category` is False."""
     exact = [p for p in products if p.name.casefold() == (text or "").strip().casefold()]
     if exact:
         return Resolution(exact[0], exact)
-    message_words = words(text)
-    scored = sorted(((product_score(p, message_words), p) for p in products), key=lambda sp: -sp[0])
-    scored = [(s, p) for s, p in scored if s >= MIN_PRODUCT_SCORE]
-    if not scored:
-        return Resolution(None, [])
-    best = scored[0][0]
-    close = [p for s, p in scored if best - s < CLEAR_LEAD]
-    if len(close) > 1 and (color or size):
-        fitting = [p for p in close if _has_variant(p, color, size)]
-        close = fitting or close
-    return Resolution(close[0] if len(close) == 1 else None, close)
+    terms = terms_of(products)
+    reading = read_message(terms, text)
+    color, size = reading.color or _spelled(color, terms.colors), reading.size or _spelled(size, terms.sizes)
+    names: tuple[str, ...] = ()
+    if reading.products:
+        names = reading.products[0]
+    elif by_category and reading.categories:
+        names = products_in_category(terms, reading.categories[0], color, size)
+    if color or size:
+        names = tuple(n for n in names if _has_variant(terms, n, color, size)) or names
+    by_name = {p.name: p for p in products}
+    candidates = [by_name[n] for n in names if n in by_name]
+    return Resolution(candidates[0] if len(candidates) == 1 else None, candidates)
 
 
-def _has_variant(product: Product, color: str | None, size: str | None) -> bool:
-    return any(v.active and (not color or (v.color or "").lower() == color.lower())
-               and (not size or (v.size or "").upper() == size.upper()) for v in product.variants)
+def _spelled(value: str | None, known: tuple[str, ...]) -> str | None:
+    return next((k for k in known if value and k.casefold() == value.casefold()), None)
+
+
+def _has_variant(terms, name: str, color: str | None, size: str | None) -> bool:
+    product = terms.product(name)
+    return product is not None and (not color or color in product.colors) and (not size or size in product.sizes)

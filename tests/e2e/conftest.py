@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from checkout.catalog.importer import import_catalog
+from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
 from checkout.settings import PROJECT_ROOT, Settings, load_settings
@@ -91,18 +92,21 @@ def model() -> Path:
 
 
 @contextlib.contextmanager
-def running_stack(tmp: Path, model: Path, log_name: str, **overrides):
-    """Rasa, the action server, the web app and the records consumer on free ports, with fresh databases."""
+def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CATALOG, **overrides):
+    """Rasa, the action server, the web app, the trainer and the records consumer on free ports, with fresh
+    databases and `catalog` imported (its words published for the NLU component, as after an import)."""
     base = load_settings(environ={}, env_file=tmp / "no.env")
     settings = base.replace(**{
         "database_url": f"sqlite:///{tmp / 'shop.db'}", "rasa_tracker_url": f"sqlite:///{tmp / 'rasa.db'}",
         "rasa_events_url": f"sqlite:///{tmp / 'rasa_events.db'}",
+        "shop_catalog_terms_file": str(tmp / "catalog_terms.json"),
         "rasa_port": free_port(), "action_server_port": free_port(), "web_port": free_port(),
         "shop_secret_key": "e2e-secret", "shop_name": "E2E Shop", "rasa_api_token": "e2e-rasa-token", **overrides})
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:
-        assert import_catalog(session, DEMO_CATALOG.read_bytes(), settings.shop_currency).ok
+        assert import_catalog(session, catalog.read_bytes(), settings.shop_currency).ok
+        publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
     endpoints = write_endpoints(settings, tmp / "endpoints.yml")
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / log_name

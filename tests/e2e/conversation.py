@@ -5,6 +5,8 @@ import uuid
 
 from sqlalchemy import select, update
 
+from checkout.carts import get_cart
+from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.models import Order, Variant
 
 
@@ -38,6 +40,12 @@ class Shopper:
         assert "address" in self.say(phone), self.text
         assert "email" in self.say(address), self.text
         return self.press("Skip")
+
+    def cart(self) -> dict[str, int]:
+        """The shopper's cart as {sku: quantity}, read from the database."""
+        with self.stack.db.transaction() as session:
+            customer = identify(session, ShopperIdentity.from_rasa(self.sender, "rest", {}))
+            return {item.variant.sku: item.quantity for item in get_cart(session, customer).items}
 
     def orders(self) -> list[Order]:
         with self.stack.db.reading() as session:

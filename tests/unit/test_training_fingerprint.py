@@ -78,9 +78,7 @@ def test_fingerprint_does_not_depend_on_where_the_project_lives(project, tmp_pat
 @pytest.fixture
 def models_dir(project, tmp_path, monkeypatch):
     """ensure_model working on the tmp project tree and a tmp models/ directory."""
-    directory = tmp_path / "models"
-    monkeypatch.setattr(training, "MODELS_DIR", directory)
-    monkeypatch.setattr(training, "PROJECT_ROOT", project)
+    directory = project / "models"
     real_fingerprint = training.model_fingerprint
     monkeypatch.setattr(training, "model_fingerprint", lambda root=project: real_fingerprint(root))
     return directory
@@ -101,7 +99,7 @@ def test_ensure_model_restores_from_the_cache_without_training(models_dir, tmp_p
     (cache / name).write_bytes(b"a trained model")
     messages = []
 
-    model = ensure_model(cache, echo=messages.append)
+    model = ensure_model(cache, echo=messages.append, root=models_dir.parent)
 
     assert model == models_dir / name
     assert model.read_bytes() == b"a trained model"
@@ -113,7 +111,7 @@ def test_ensure_model_keeps_an_up_to_date_model(models_dir, tmp_path, no_trainin
     model = models_dir / f"{training.model_fingerprint()}.tar.gz"
     model.write_bytes(b"current")
     messages = []
-    assert ensure_model(tmp_path / "empty-cache", echo=messages.append) == model
+    assert ensure_model(tmp_path / "empty-cache", echo=messages.append, root=models_dir.parent) == model
     assert model.read_bytes() == b"current"
     assert "up to date" in messages[-1]
 
@@ -132,7 +130,7 @@ def test_ensure_model_trains_when_no_copy_exists(models_dir, tmp_path, monkeypat
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / "0000000000000000.tar.gz").write_bytes(b"a model for other inputs")
     with pytest.raises(TrainingFailed, match="exited with 1"):
-        ensure_model(tmp_path / "cache", echo=lambda _: None)
+        ensure_model(tmp_path / "cache", echo=lambda _: None, root=models_dir.parent)
     assert len(calls) == 1
     assert calls[0][1] == "train"
     assert calls[0][calls[0].index("--fixed-model-name") + 1] == training.model_fingerprint()
@@ -153,7 +151,7 @@ def test_force_trains_even_when_a_model_exists(models_dir, tmp_path, monkeypatch
 
     monkeypatch.setattr(training.subprocess, "run", fake_run)
     cache = tmp_path / "cache"
-    model = ensure_model(cache, force=True, echo=lambda _: None)
+    model = ensure_model(cache, force=True, echo=lambda _: None, root=models_dir.parent)
     assert len(calls) == 1
     assert model.read_bytes() == b"retrained"
     # The new model is cached for the next clone.

@@ -10,6 +10,7 @@ from checkout.catalog.csv_format import COLUMNS
 from checkout.catalog.editing import CatalogEditError, update_variant
 from checkout.catalog.importer import export_catalog, import_catalog
 from checkout.db.models import Product
+from checkout.learning import catalog_changed, learning_status
 from web.seller import actor, bp, database, settings
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -20,7 +21,8 @@ def catalog():
     with database().reading() as session:
         products = list(session.scalars(select(Product).options(selectinload(Product.variants))
                                         .order_by(Product.active.desc(), Product.name)))
-    return render_template("seller/catalog.html", products=products, columns=",".join(COLUMNS))
+    return render_template("seller/catalog.html", products=products, columns=",".join(COLUMNS),
+                           learning=learning_status(settings()))
 
 
 @bp.post("/catalog/variants/<int:variant_id>")
@@ -34,6 +36,8 @@ def variant_update(variant_id: int):
     except CatalogEditError as exc:
         flash(f"Nothing changed: {exc}.", "error")
     else:
+        with database().reading() as session:
+            catalog_changed(session, settings())
         flash(f"{sku} saved.")
     return redirect(url_for("seller.catalog") + f"#variant-{variant_id}")
 
@@ -57,8 +61,10 @@ def catalog_import():
                          {"created": result.created, "updated": result.updated, "deactivated": result.deactivated})
     if not result.ok:
         return render_template("seller/catalog_errors.html", filename=upload.filename, errors=result.errors), 422
+    with database().reading() as session:
+        catalog_changed(session, settings())
     flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
-          f"{result.deactivated} deactivated. Run `shop train` so the assistant learns new product names.")
+          f"{result.deactivated} deactivated. The assistant reads the new names now and learns them in the background.")
     return redirect(url_for("seller.catalog"))
 
 

@@ -28,3 +28,8 @@ def moment(value: datetime | None) -> str:
 @bp.app_template_filter("percent")
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@bp.app_template_filter("unix_moment")
+def unix_moment(seconds: float) -> str:
+    return moment(datetime.fromtimestamp(seconds, timezone.utc)) + " UTC"

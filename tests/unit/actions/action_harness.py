@@ -21,6 +21,7 @@ import actions.add_to_cart_form
 import actions.cart_actions
 import actions.catalog_actions
 import actions.checkout_actions
+import actions.checkout_start
 import actions.order_actions
 import actions.payment_actions
 import actions.runtime
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 SLOT_NAMES = list(DOMAIN["slots"]) + ["requested_slot"]
 PATCHED_MODULES = (actions.runtime, actions.catalog_actions, actions.add_to_cart_form, actions.cart_actions, actions.checkout_actions,
-                   actions.order_actions, actions.payment_actions, actions.support_actions)
+                   actions.checkout_start, actions.order_actions, actions.payment_actions, actions.support_actions)
 
 PAYMENT_INSTRUCTIONS = "Pay by transfer to IBAN TEST 0000 1111 2222, reference: your order number."
 SHIPPING_INFO = "Test shipping: 3 days, 5.00 EUR."

@@ -73,7 +73,8 @@ def test_a_said_as_an_article_is_one_even_when_nlu_tags_no_quantity(shop):
 def test_everything_known_adds_at_once_with_the_running_total(shop):
     turn = add_turn("2 logo tees black M", {"product": "logo tee", "color": "black", "size": "M", "quantity": "2"})
     # Added by the start action itself: no form, so the slots are left clear for the next line.
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "last_product": "Logo Tee"}
+    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "checkout_after_line": False,
+                                            "last_product": "Logo Tee"}
     assert turn.responses == ["utter_added_to_cart"]
     added = turn.messages[0]
     assert (added["quantity"], added["product"], added["variant"], added["line_total"], added["cart_total"]) == (
@@ -116,7 +117,7 @@ def test_a_missing_size_is_asked_by_the_form_with_what_is_known(shop):
     events = turn.start_events
     assert events[0] == {"event": "active_loop", "name": None, "timestamp": None}  # any other form is left first
     assert slot_sets(events) == {"cart_product": "Heavyweight Hoodie", "cart_color": "black", "cart_size": None,
-                                 "cart_quantity": "2", "cart_form_needed": True,
+                                 "cart_quantity": "2", "cart_form_needed": True, "checkout_after_line": False,
                                  "last_product": "Heavyweight Hoodie"}
     assert turn.messages == []
     assert turn.form_started and not turn.form_complete
@@ -124,17 +125,22 @@ def test_a_missing_size_is_asked_by_the_form_with_what_is_known(shop):
 
 
 def test_nothing_but_the_product_asks_for_everything_else(shop):
-    turn = add_turn("add the logo tee", {"product": "logo tee"})
+    turn = add_turn("add logo tee", {"product": "logo tee"})
     assert turn.messages == []
     assert slot_sets(turn.start_events) == {"cart_product": "Logo Tee", "cart_color": None, "cart_size": None,
                                             "cart_quantity": None, "cart_form_needed": True,
-                                            "last_product": "Logo Tee"}
+                                            "checkout_after_line": False, "last_product": "Logo Tee"}
+
+
+def test_the_means_one(shop):
+    turn = add_turn("add the logo tee", {"product": "logo tee"})
+    assert slot_sets(turn.start_events)["cart_quantity"] == "1"
 
 
 def test_no_product_at_all_lets_the_form_ask_for_it(shop):
     turn = add_turn("i want to buy something")
     assert turn.messages == []
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": True}
+    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": True, "checkout_after_line": False}
 
 
 def test_a_quantity_above_stock_is_refused_with_what_is_available(shop):
@@ -159,7 +165,8 @@ def test_an_out_of_stock_product(shop):
     turn = add_turn("i'll take the snapback", {"product": "snapback"})
     assert turn.responses == ["utter_product_out_of_stock"]
     assert turn.messages[0]["product"] == "Snapback Cap"
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "last_product": "Snapback Cap"}
+    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "checkout_after_line": False,
+                                            "last_product": "Snapback Cap"}
     assert not turn.form_started
 
 
@@ -203,7 +210,7 @@ def test_an_ambiguous_product_offers_buttons_that_keep_what_was_said(shop):
     choices = [payload_of(b) for b in turn.messages[0]["buttons"]]
     assert ("add_to_cart", {"product": "Logo Tee", "size": "M", "quantity": "2"}) in choices
     assert ("add_to_cart", {"product": "Oversized Tee", "size": "M", "quantity": "2"}) in choices
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False}
+    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "checkout_after_line": False}
 
 
 def test_an_unknown_product_named(shop):

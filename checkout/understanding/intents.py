@@ -1,0 +1,77 @@
+"""Correcting the model's intent with what the catalog reading shows.
+
+The model learns phrasing from our examples; it cannot know that "one <a name it never saw> please" is a
+purchase, or that "hi, I'd like the ..." is more than a greeting. The reading against the live catalog can.
+Each correction needs evidence in the message itself (a catalog name plus a purchase or question cue);
+without it the model's intent stands.
+"""
+from __future__ import annotations
+
+import re
+
+from checkout.understanding.reading import Reading
+
+SMALL_TALK = {"greet", "thank", "goodbye"}
+# Intents a purchase may hide behind when the model meets names it never saw. Never: yes/no answers,
+# removing, cancelling, asking for a person.
+MISREAD_PURCHASE = SMALL_TALK | {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog", "inform", "checkout",
+                                 "view_cart", "order_status", "ask_shipping", "ask_returns", "ask_payment_methods",
+                                 "bot_challenge"}
+# Of those, the ones where only an explicit purchase phrase counts ("the silent garden" alone answers
+# "which book?"; "2" alone answers "how many?").
+NEEDS_PURCHASE_PHRASE = MISREAD_PURCHASE - SMALL_TALK - {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog"}
+# What a greeting may carry in front: a request of one of these kinds.
+REQUESTS = {"browse_catalog", "product_info", "add_to_cart", "remove_from_cart", "view_cart", "checkout", "order_status",
+            "cancel_order", "human_handoff", "ask_shipping", "ask_payment_methods", "ask_returns"}
+MIN_REQUEST_CONFIDENCE = 0.15
+PURCHASE_CUE = re.compile(
+    r"\b(?:i'?d\s+like|i\s+would\s+like|i\s+(?:want|wanna|need)|i'?ll\s+(?:take|have|get|buy)|i\s+will\s+(?:take|have)"
+    r"|(?:can|could|may)\s+i\s+(?:get|have|grab|order|buy|take)|give\s+me|get\s+me|send\s+me|gimme|add|buy|order|"
+    r"purchase|put|grab|take|ill\s+take|lemme\s+get|let\s+me\s+(?:get|have)|i'?m\s+(?:buying|taking)|gonna\s+(?:get|buy|take))\b",
+    re.I)
+# "I want to know the price", "would like to see": wanting information, not the item.
+NOT_PURCHASE = re.compile(r"\b(?:want|wanna|like|need)\s+(?:to\s+)?(?:know|see|ask|check|find\s+out|look)\b", re.I)
+QUESTION_CUE = re.compile(r"\?|\b(?:how\s+much|price|cost|in\s+stock|available|do\s+you\s+(?:have|sell|carry)|"
+                          r"is\s+(?:it|there|the)|are\s+(?:they|there|the)|what|which|does|made\s+(?:of|from))\b", re.I)
+# Asking to see what there is ("what notebooks do you have", "any serums?") rather than about one thing.
+BROWSE_CUE = re.compile(r"\b(?:what|which|show|see|any|got|list|sell|carry|selection|range|options|browse|look(?:ing)?\s+for)\b|"
+                        r"\b(?:do|d)\s*(?:you|u|ya)\s+(?:have|sell|carry|stock)\b|^\W*\w+\W*$", re.I)
+# A question about details of the things named: a product question, even about a category.
+DETAIL_CUE = re.compile(r"\b(?:how\s+(?:much|thick|big|long|many|heavy|warm)|price|cost|come\s+in|made\s+(?:of|from)|fit|"
+                        r"material|ingredients?|size|sizes|suitable|good\s+for|ok\s+for|safe)\b", re.I)
+GREETING_WORDS = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|bonjour|salut|ciao|good\s+(?:morning|"
+                            r"afternoon|evening)|morning|evening|greetings|hey\s+there|hi\s+there|hello\s+there)\b[\W]*",
+                            re.I)
+
+
+def wants_to_buy(text: str, reading: Reading, phrase_needed: bool = False) -> bool:
+    """A catalog name with a purchase phrase, or (unless `phrase_needed`) a number: "one glow serum please"."""
+    if not (reading.products or reading.categories):
+        return False
+    if PURCHASE_CUE.search(text) and not NOT_PURCHASE.search(text):
+        return True
+    return not phrase_needed and reading.quantity is not None and not QUESTION_CUE.search(text)
+
+
+def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
+    """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
+    if intent in MISREAD_PURCHASE and wants_to_buy(text, reading, intent in NEEDS_PURCHASE_PHRASE):
+        return "add_to_cart"
+    if intent == "greet":
+        rest = GREETING_WORDS.sub("", text).strip()
+        if len(rest.split()) >= 2:  # "hi, do you have notebooks?": answer the request, not the greeting
+            if reading.categories and not reading.products:
+                return "browse_catalog"
+            if reading.products:
+                return "product_info"
+            request = next((name for name, confidence in ranking
+                            if name in REQUESTS and confidence >= MIN_REQUEST_CONFIDENCE), None)
+            return request or intent
+    if (intent in ("product_info", "nlu_fallback", "out_of_scope") and reading.categories and not reading.products
+            and BROWSE_CUE.search(text) and not DETAIL_CUE.search(text)):
+        return "browse_catalog"  # "what notebooks do you have", "show me your lipsticks"
+    if intent == "browse_catalog" and reading.product and not reading.categories:
+        return "product_info"  # "show me the silent garden"
+    if intent in ("nlu_fallback", "out_of_scope") and reading.products:
+        return "product_info"
+    return intent

@@ -1,0 +1,92 @@
+"""What a message asks about, read against the catalog: the products (one, or candidates to choose from),
+categories, colour, size and how many."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from checkout.understanding.mentions import Mention, find_mentions
+from checkout.understanding.terms import CatalogTerms
+from checkout.understanding.text import tokenize
+
+NUMBER_WORDS = {
+    "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
+    # a few languages our shoppers write in
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "uno": 1, "una": 1, "dos": 2, "tres": 3, "zwei": 2, "drei": 3,
+    "dois": 2, "duas": 2, "eins": 1, "ein": 1, "eine": 1,
+}
+# "a", "an", "the", "this" before a product: one of it ("add the tote" is one tote).
+ONE_WORDS = {"a", "an", "the", "this", "that", "another"}
+# Between a number and what it counts: "2 of the", "2x", "a couple of".
+COUNT_JOINERS = {"of", "the", "x", "copies", "copy", "pieces", "piece", "pcs", "units", "unit", "more", "a", "those",
+                 "these", "your"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    mentions: tuple[Mention, ...]
+    products: tuple[tuple[str, ...], ...]  # per product mention: its candidates (one = resolved)
+    categories: tuple[str, ...]
+    color: str | None
+    size: str | None
+    quantity: int | None  # a number said for the first product or category
+    says_one: bool  # "a", "the", "one" before the first product or category
+    quantity_span: tuple[int, int] | None = None  # where the number is written
+
+    @property
+    def product(self) -> str | None:
+        """The one product the message names, when it names exactly one and unambiguously."""
+        return self.products[0][0] if len(self.products) == 1 and len(self.products[0]) == 1 else None
+
+
+def read_message(terms: CatalogTerms, text: str) -> Reading:
+    mentions = tuple(find_mentions(terms, text))
+    color = next((m.value for m in mentions if m.kind == "color"), None)
+    size = next((m.value for m in mentions if m.kind == "size"), None)
+    products = tuple(_narrow(terms, m.values, color, size) for m in mentions if m.kind == "product")
+    categories = tuple(m.value for m in mentions if m.kind == "category" and m.value)
+    target = next((m for m in mentions if m.kind in ("product", "category")), None)
+    quantity, says_one, span = _count_before(text, target) if target else (None, False, None)
+    if quantity is None and target is not None:
+        quantity, span = _count_after(text, target)
+    return Reading(mentions, products, categories, color, size, quantity, says_one or quantity == 1, span)
+
+
+def products_in_category(terms: CatalogTerms, category: str, color: str | None, size: str | None) -> tuple[str, ...]:
+    """"2 beanies", "the blue notebook": the category's products that have the colour and size asked for."""
+    return _narrow(terms, tuple(p.name for p in terms.products if p.category == category), color, size)
+
+
+def _narrow(terms: CatalogTerms, names: tuple[str, ...], color: str | None, size: str | None) -> tuple[str, ...]:
+    """Candidates that have the colour and size asked for, when that leaves any."""
+    fitting = tuple(n for n in names if (p := terms.product(n)) is not None
+                    and (not color or color in p.colors) and (not size or size in p.sizes))
+    return fitting or names
+
+
+def _count_before(text: str, target: Mention) -> tuple[int | None, bool, tuple[int, int] | None]:
+    """The number said just before the product ("2 of the", "two", "a couple of") and where, or whether
+    "a"/"the" is said there."""
+    tokens = tokenize(text[:target.start])[-5:]
+    for back in range(len(tokens) - 1, -1, -1):
+        word = tokens[back].text.casefold()
+        number = int(word) if word.isdigit() and 0 < len(word) <= 3 else NUMBER_WORDS.get(word)
+        if number is not None:
+            start = tokens[back - 1].start if back and word in ("couple", "pair") and tokens[back - 1].key == "a" else tokens[back].start
+            return number, False, (start, tokens[back].end)
+        if word not in COUNT_JOINERS:
+            break
+    return None, bool(tokens) and tokens[-1].text.casefold() in ONE_WORDS, None
+
+
+_AFTER = re.compile(r"^\s*(?:x\s*(\d{1,3})\b|(\d{1,3})\s*x\b|[,:]?\s*(?:qty|quantity)\s*:?\s*(\d{1,3})\b)", re.I)
+
+
+def _count_after(text: str, target: Mention) -> tuple[int | None, tuple[int, int] | None]:
+    """"glow serum x2", "silent garden qty 3"."""
+    match = _AFTER.match(text[target.end:])
+    if not match:
+        return None, None
+    group = next(i for i, g in enumerate(match.groups(), start=1) if g)
+    return int(match.group(group)), (target.end + match.start(group), target.end + match.end(group))

@@ -1,0 +1,117 @@
+"""Scripted shopper conversations through the real Rasa server and action server, judged by the cart and
+the orders they leave in the database, never by the bot's wording (tests/catalogs/*/scenarios.yml)."""
+from __future__ import annotations
+
+import contextlib
+import socket
+import tempfile
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from checkout.assistant_client import AssistantClient, AssistantUnavailable
+from checkout.carts import get_cart
+from checkout.catalog.importer import import_catalog
+from checkout.catalog.terms_file import publish_catalog_terms
+from checkout.customers.identity import ShopperIdentity, identify
+from checkout.db.database import Database
+from checkout.db.migrate import upgrade
+from checkout.db.models import Order
+from checkout.settings import PROJECT_ROOT, Settings
+from cli.processes import Supervisor
+from cli.rasa_engine import write_endpoints
+
+
+@dataclass
+class ScenarioResult:
+    name: str
+    passed: bool
+    problem: str = ""
+    transcript: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Shop:
+    """A running Rasa + action server over a throwaway database holding one catalog."""
+    settings: Settings
+    db: Database
+    assistant: AssistantClient
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path):
+    from cli.run_command import process_specs  # run_command imports the training side; only needed here
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = base.replace(
+            database_url=f"sqlite:///{tmp}/shop.db", rasa_tracker_url=f"sqlite:///{tmp}/rasa.db",
+            rasa_events_url=f"sqlite:///{tmp}/events.db", shop_catalog_terms_file=f"{tmp}/catalog_terms.json",
+            rasa_port=_free_port(), action_server_port=_free_port(), web_port=_free_port(),
+            rasa_api_token=uuid.uuid4().hex, shop_secret_key=uuid.uuid4().hex)
+        upgrade(settings.database_url)
+        db = Database(settings.database_url)
+        with db.transaction() as session:
+            result = import_catalog(session, catalog_csv.read_bytes(), settings.shop_currency)
+            if not result.ok:
+                raise ValueError(f"{catalog_csv}: {result.errors[0]}")
+            publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
+        endpoints = write_endpoints(settings, Path(tmp) / "endpoints.yml")
+        specs = [s for s in process_specs(settings, model, endpoints) if s.name in ("rasa", "actions")]
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("w") as log:
+            supervisor = Supervisor(specs, out=log, cwd=str(PROJECT_ROOT))
+            supervisor.start()
+            try:
+                supervisor.wait_ready(timeout=300)
+                yield Shop(settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60))
+            finally:
+                supervisor.stop()
+                db.dispose()
+
+
+def load_scenarios(path: Path) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]
+
+
+def run_scenario(shop: Shop, scenario: dict, tag: str) -> ScenarioResult:
+    sender = f"scenario-{tag}-{uuid.uuid4().hex[:8]}"
+    transcript: list[str] = []
+    replies: list[dict] = []
+    for turn in scenario["turns"]:
+        if isinstance(turn, dict):
+            button = next((b for m in replies for b in m.get("buttons", []) if b.get("title") == turn["press"]), None)
+            if button is None:
+                return ScenarioResult(scenario["name"], False, f"no button {turn['press']!r} to press", transcript)
+            text, shown = button["payload"], f"[{turn['press']}]"
+        else:
+            text, shown = str(turn), str(turn)
+        try:
+            replies = shop.assistant.send(sender, text)
+        except AssistantUnavailable as exc:
+            return ScenarioResult(scenario["name"], False, f"assistant unavailable: {exc}", transcript)
+        transcript += [f"> {shown}"] + [f"< {m.get('text') or ''}" for m in replies]
+    cart, orders = _outcome(shop, sender)
+    expected_cart = {line["sku"]: line["quantity"] for line in scenario["expect"].get("cart") or []}
+    expected_orders = [(o["status"], {i["sku"]: i["quantity"] for i in o["items"]}) for o in scenario["expect"].get("orders") or []]
+    if cart != expected_cart:
+        return ScenarioResult(scenario["name"], False, f"cart {cart} != expected {expected_cart}", transcript)
+    if orders != expected_orders:
+        return ScenarioResult(scenario["name"], False, f"orders {orders} != expected {expected_orders}", transcript)
+    return ScenarioResult(scenario["name"], True, transcript=transcript)
+
+
+def _outcome(shop: Shop, sender: str) -> tuple[dict[str, int], list[tuple[str, dict[str, int]]]]:
+    with shop.db.transaction() as session:
+        customer = identify(session, ShopperIdentity.from_rasa(sender, "rest", {}))
+        cart = {item.variant.sku: item.quantity for item in get_cart(session, customer).items}
+        orders = session.scalars(select(Order).where(Order.sender_id == sender).order_by(Order.id)).all()
+        return cart, [(str(o.status), {i.sku: i.quantity for i in o.items}) for o in orders]

@@ -1,0 +1,109 @@
+"""The catalog reader (checkout.understanding) on a catalog written for this test, unlike the demo one:
+names with accents and shared words, multi-word categories and colours, volumes as sizes."""
+from __future__ import annotations
+
+import pytest
+
+from checkout.understanding.intents import repair_intent
+from checkout.understanding.mentions import find_mentions
+from checkout.understanding.reading import products_in_category, read_message
+from checkout.understanding.terms import CatalogTerms, ProductTerms
+
+TEA_SHOP = CatalogTerms((
+    ProductTerms("Earl Grey Supreme", "black teas", ("loose",), ("100 G", "250 G")),
+    ProductTerms("Smoky Lapsang", "black teas", (), ("100 G",)),
+    ProductTerms("Crème Brûlée Rooibos", "herbal teas", (), ("100 G",)),
+    ProductTerms("Jade Dragon Well", "green teas", (), ("50 G",)),
+    ProductTerms("Celadon Tea Bowl", "ceramics", ("celadon green", "ash grey"), ()),
+    ProductTerms("Stoneware Teapot", "ceramics", ("ash grey", "black"), ("600 ML", "1 L")),
+    ProductTerms("Travel Tea Bowl", "ceramics", ("black",), ()),
+), frozenset({"tea", "leaf", "cup"}))
+
+
+def kinds(text: str) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(m.kind, m.values, text[m.start:m.end]) for m in find_mentions(TEA_SHOP, text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("one earl grey supreme please", [("product", ("Earl Grey Supreme",), "earl grey supreme")]),
+    ("creme brulee rooibos", [("product", ("Crème Brûlée Rooibos",), "creme brulee rooibos")]),  # accents
+    ("earl grey suprme", [("product", ("Earl Grey Supreme",), "earl grey suprme")]),  # typos
+    ("2 stoneware teapots", [("product", ("Stoneware Teapot",), "stoneware teapots")]),  # plural
+    ("the lapsang", [("product", ("Smoky Lapsang",), "lapsang")]),  # a distinctive word alone
+    ("what green teas do you have", [("category", ("green teas",), "green teas")]),
+    ("show me your ceramics", [("category", ("ceramics",), "ceramics")]),
+])
+def test_names_are_found_however_they_are_written(text, expected):
+    assert kinds(text) == expected
+
+
+def test_a_shared_word_is_a_choice_not_a_guess():
+    [mention] = find_mentions(TEA_SHOP, "can i see the tea bowl")
+    assert mention.kind == "product" and set(mention.values) == {"Celadon Tea Bowl", "Travel Tea Bowl"}
+
+
+def test_the_colour_narrows_the_choice():
+    reading = read_message(TEA_SHOP, "a tea bowl in black please")
+    assert reading.product == "Travel Tea Bowl" and reading.color == "black"
+
+
+def test_a_whole_name_wins_over_a_colour_inside_it_and_a_colour_over_part_of_a_name():
+    assert kinds("earl grey supreme in loose") == [("product", ("Earl Grey Supreme",), "earl grey supreme"),
+                                                   ("color", ("loose",), "loose")]
+    assert [k for k, _, _ in kinds("a teapot in ash grey")] == ["product", "color"]
+
+
+def test_volumes_are_sizes_and_not_quantities():
+    reading = read_message(TEA_SHOP, "2 of the stoneware teapot 600ml")
+    assert (reading.product, reading.size, reading.quantity) == ("Stoneware Teapot", "600 ML", 2)
+
+
+@pytest.mark.parametrize("text", ["12 Black Street, Greyton", "how is the weather today", "i drink a cup every day"])
+def test_ordinary_words_and_addresses_name_nothing(text):
+    assert [k for k, _, _ in kinds(text) if k == "product"] == []
+
+
+@pytest.mark.parametrize("text, quantity, says_one", [
+    ("one smoky lapsang please", 1, True), ("can i get 2 of the smoky lapsangs", 2, False),
+    ("add the smoky lapsang", None, True), ("a couple of jade dragon well", 2, False),
+    ("smoky lapsang x3", 3, False), ("how much is smoky lapsang", None, False),
+])
+def test_how_many_the_words_say(text, quantity, says_one):
+    reading = read_message(TEA_SHOP, text)
+    assert (reading.quantity, reading.says_one) == (quantity, says_one)
+
+
+def test_a_category_stands_for_its_products_with_the_variant_asked():
+    assert products_in_category(TEA_SHOP, "ceramics", "black", None) == ("Stoneware Teapot", "Travel Tea Bowl")
+    assert products_in_category(TEA_SHOP, "ceramics", "celadon green", None) == ("Celadon Tea Bowl",)
+
+
+@pytest.mark.parametrize("intent, text, expected", [
+    ("greet", "hi, i'd like the smoky lapsang", "add_to_cart"),
+    ("product_info", "one jade dragon well please", "add_to_cart"),
+    ("product_info", "can i get 2 of the stoneware teapots", "add_to_cart"),
+    ("product_info", "what green teas do you have?", "browse_catalog"),
+    ("greet", "hello! do you have the smoky lapsang?", "product_info"),
+    ("browse_catalog", "show me the stoneware teapot", "product_info"),
+    ("product_info", "how much is the smoky lapsang?", "product_info"),  # a question stays a question
+    ("greet", "hi there", "greet"),
+    ("thank", "thanks a lot", "thank"),
+    ("remove_from_cart", "remove the smoky lapsang", "remove_from_cart"),  # never turned into a purchase
+    ("product_info", "i want to know the price of the smoky lapsang", "product_info"),
+])
+def test_the_intent_is_corrected_only_with_evidence_in_the_message(intent, text, expected):
+    assert repair_intent(intent, [(intent, 0.9)], text, read_message(TEA_SHOP, text)) == expected
+
+
+def test_a_greeting_in_front_of_a_request_the_catalog_cannot_see_takes_the_request_from_the_ranking():
+    text = "hey, where is my order"
+    ranking = [("greet", 0.6), ("order_status", 0.3)]
+    assert repair_intent("greet", ranking, text, read_message(TEA_SHOP, text)) == "order_status"
+
+
+def test_terms_round_trip_through_the_snapshot_file(tmp_path):
+    from checkout.understanding.terms import TermsFile
+
+    path = tmp_path / "terms.json"
+    path.write_text(TEA_SHOP.to_json())
+    assert TermsFile(path).current() == TEA_SHOP
