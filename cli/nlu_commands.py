@@ -89,8 +89,9 @@ def nlu_evaluate(app: AppContext, conditions: tuple[str, ...], catalogs: tuple[s
         save(result)
         scenarios = (f"{result.scenarios_passed}/{result.scenarios_total} {result.scenario_success:.0%}"
                      if result.scenarios_total else "-")
+        resolution = "-" if result.resolution_f1 is None else f"{result.resolution_f1:.3f}"
         click.echo(f"{result.catalog:<12} {result.condition:<9} {result.examples:>8} {result.intent_macro_f1:>9.3f} "
-                   f"{result.entity_f1:>9.3f} {result.resolution_f1:>13.3f} {scenarios:>13}")
+                   f"{result.entity_f1:>9.3f} {resolution:>13} {scenarios:>13}")
     missed = missed_bars(results)
     for line in missed:
         click.echo(f"below the bar: {line}")

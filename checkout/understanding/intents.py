@@ -17,9 +17,11 @@ SMALL_TALK = {"greet", "thank", "goodbye"}
 MISREAD_PURCHASE = SMALL_TALK | {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog", "inform", "checkout",
                                  "view_cart", "order_status", "ask_shipping", "ask_returns", "ask_payment_methods",
                                  "bot_challenge"}
-# Of those, the ones where only an explicit purchase phrase counts ("the silent garden" alone answers
-# "which book?"; "2" alone answers "how many?").
-NEEDS_PURCHASE_PHRASE = MISREAD_PURCHASE - SMALL_TALK - {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog"}
+# Of those, the ones where a number before the name is not enough, only a purchase phrase is ("how much is
+# shipping for 2 tea bowls" asks about shipping). An answer (inform) with a number and a name is a purchase:
+# "one jade dragon well please".
+NEEDS_PURCHASE_PHRASE = MISREAD_PURCHASE - SMALL_TALK - {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog",
+                                                          "inform"}
 # What a greeting may carry in front: a request of one of these kinds.
 REQUESTS = {"browse_catalog", "product_info", "add_to_cart", "remove_from_cart", "view_cart", "checkout", "order_status",
             "cancel_order", "human_handoff", "ask_shipping", "ask_payment_methods", "ask_returns"}

@@ -312,13 +312,42 @@ def test_help_works_everywhere(path, tmp_path):
 
 
 def test_train_on_a_fresh_install_migrates_first_and_keeps_the_catalog_words(tmp_path, monkeypatch):
-    """`shop train` before anything else: no tables yet, so it migrates, finds no catalog, and keeps the
-    committed catalog NLU file (no model is trained here: ensure_model is replaced)."""
-    import cli.main
+    """`shop train` before anything else: no tables yet, so it migrates, finds no catalog, and trains on the
+    committed catalog words (no model is trained here: ensure_model is replaced)."""
+    import cli.learning_commands
+    from cli.catalog_nlu import GENERATED_FILE
 
-    trained = []
-    monkeypatch.setattr(cli.main, "ensure_model", lambda *a, **k: trained.append(True) or tmp_path / "m.tar.gz")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}")
+    roots = []
+    monkeypatch.setattr(cli.learning_commands, "ensure_model",
+                        lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
+                        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"))
     result = CliRunner().invoke(shop, ["train"], obj=AppContext(settings))
     assert result.exit_code == 0, result.output
-    assert trained == [True]
+    [root] = roots
+    assert root == tmp_path / "var" / "training" / "shop"
+    assert (root / "data" / GENERATED_FILE.name).read_text() == GENERATED_FILE.read_text()
+
+
+def test_train_learns_the_shops_catalog_words_in_a_folder_of_its_own(tmp_path, monkeypatch):
+    """The committed data/ keeps the demo catalog's words; the shop's catalog is trained from var/."""
+    import cli.learning_commands
+    from cli.catalog_nlu import GENERATED_FILE
+
+    roots = []
+    monkeypatch.setattr(cli.learning_commands, "ensure_model",
+                        lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'shop.db'}",
+                        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"))
+    catalog = tmp_path / "tea.csv"
+    catalog.write_text("sku,name,price,currency,stock,category,description,color,size,image_url\n"
+                       "T1,Smoky Lapsang,9.00,EUR,5,black teas,Pine-smoked,,,\n")
+    before = GENERATED_FILE.read_text()
+    assert CliRunner().invoke(shop, ["db", "upgrade"], obj=AppContext(settings)).exit_code == 0
+    result = CliRunner().invoke(shop, ["catalog", "import", str(catalog)], obj=AppContext(settings))
+    assert result.exit_code == 0, result.output
+    assert "Smoky Lapsang" in (tmp_path / "var" / "catalog_terms.json").read_text()  # read in chats at once
+    assert (tmp_path / "var" / "learning" / "request.json").exists()  # and learned in the background
+    assert CliRunner().invoke(shop, ["train"], obj=AppContext(settings)).exit_code == 0
+    assert "smoky lapsang" in (roots[0] / "data" / GENERATED_FILE.name).read_text()
+    assert GENERATED_FILE.read_text() == before

@@ -81,6 +81,9 @@ def test_a_category_stands_for_its_products_with_the_variant_asked():
 @pytest.mark.parametrize("intent, text, expected", [
     ("greet", "hi, i'd like the smoky lapsang", "add_to_cart"),
     ("product_info", "one jade dragon well please", "add_to_cart"),
+    ("inform", "one jade dragon well please", "add_to_cart"),
+    ("inform", "jade dragon well", "inform"),  # the answer to "which one?"
+    ("ask_shipping", "how much is shipping for 2 stoneware teapots", "ask_shipping"),
     ("product_info", "can i get 2 of the stoneware teapots", "add_to_cart"),
     ("product_info", "what green teas do you have?", "browse_catalog"),
     ("greet", "hello! do you have the smoky lapsang?", "product_info"),
