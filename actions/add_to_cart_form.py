@@ -20,6 +20,7 @@ from actions.cart_lines import (
     option_buttons,
     product_named,
     say,
+    size_left,
     sizes_of,
 )
 from actions.catalog_actions import categories_text, product_buttons
@@ -143,7 +144,7 @@ class ValidateAddToCartForm(FormValidationAction):
             if slot == "cart_color":
                 color = parse_color(value, colors_of(product)) or str(value).lower()[:30]
                 check = check_color(product, color)
-                result = {slot: color}
+                result = {slot: color, **(size_left(product, color) if not tracker.get_slot("cart_size") else {})}
             else:
                 color = choice(tracker.get_slot("cart_color"))
                 size = parse_size(value, sizes_of(product)) or str(value).upper()[:10]

@@ -19,6 +19,7 @@ from actions.cart_lines import (
     in_stock,
     product_named,
     say,
+    size_left,
     sizes_of,
 )
 from actions.catalog_actions import categories_text
@@ -113,6 +114,8 @@ class ActionStartCartLine(ShopAction):
             slots["cart_color"] = color if check.ok else None
             if not check.ok:
                 say(dispatcher, check)
+            elif not size:
+                slots.update(size_left(product, color))
         if size and "cart_size" not in slots:
             parsed = parse_size(size, sizes_of(product))
             if parsed or size.lower() in SIZE_WORDS:  # otherwise NLU tagged a stray letter ("I'll")

@@ -50,6 +50,12 @@ def automatic_choices(product: Product) -> dict[str, str]:
     return filled
 
 
+def size_left(product: Product, color: str) -> dict[str, str]:
+    """The size filled in when the chosen colour comes in one size only (the gold edition is hardcover)."""
+    sizes = sizes_of(product, color)
+    return {"cart_size": sizes[0]} if len(sizes) == 1 and len(sizes_of(product)) > 1 else {}
+
+
 def find_variant(product: Product, color: str | None, size: str | None) -> Variant | None:
     for v in active_variants(product):
         if (v.color or NO_CHOICE) == (color or NO_CHOICE) and (v.size or NO_CHOICE) == (size or NO_CHOICE):

@@ -5,6 +5,9 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from checkout.understanding.mentions import find_mentions
+from checkout.understanding.terms import CatalogTerms, ProductTerms
+
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
@@ -40,7 +43,7 @@ def parse_quantity(text: str | None) -> int | None:
 
 # "add a black beanie", "I'll take an orange one": the article is the quantity. The NLU model tags it as
 # one only sometimes (it varies from one training to the next), so the words decide.
-_ARTICLE_QUANTITY = re.compile(r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another|the|this|that)\b"
+_ARTICLE_QUANTITY = re.compile(r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another|the|this|that|it)\b"
                                r"(?!\s+(?:couple|pair|few|dozen|lot|bunch)\b)", re.I)
 
 
@@ -49,8 +52,18 @@ def article_quantity(text: str | None) -> str | None:
     return "1" if _ARTICLE_QUANTITY.search(text or "") else None
 
 
+def read_option(text: str | None, options: list[str], kind: str) -> str | None:
+    """A colour or size among one product's `options` as the catalog reader finds it in `text`: any case,
+    typos, several words ("rose nude"), "50ml" for "50 ML", "hardback" for "HARDCOVER"."""
+    product = ProductTerms("-", None, tuple(options) if kind == "color" else (), tuple(options) if kind == "size" else ())
+    return next((m.value for m in find_mentions(CatalogTerms((product,)), text or "") if m.kind == kind), None)
+
+
 def parse_size(text: str | None, options: list[str]) -> str | None:
-    """A size among `options` named in `text` ('medium', 'M', 'size l')."""
+    """A size among `options` named in `text` ('medium', 'M', 'size l', '50ml')."""
+    read = read_option(text, options, "size")
+    if read:
+        return read
     text = (text or "").strip().lower()
     if text.upper() in options:
         return text.upper()
@@ -64,6 +77,9 @@ def parse_size(text: str | None, options: list[str]) -> str | None:
 
 def parse_color(text: str | None, options: list[str]) -> str | None:
     """A colour among `options` named in `text`, typos and a few aliases allowed."""
+    read = read_option(text, options, "color")
+    if read:
+        return read
     words = [COLOR_ALIASES.get(w, w) for w in re.findall(r"[a-zà-ÿ]+", (text or "").lower())]
     for word in words:
         if word in options:

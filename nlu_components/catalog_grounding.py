@@ -69,11 +69,14 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
                   "extractor": self.__class__.__name__, "confidence_entity": round(m.score, 3)}
                  for m in reading.mentions]
         sizes = [m for m in reading.mentions if m.kind == "size"]
+        named = bool(reading.products or reading.categories)
         kept = []
         for entity in model_entities:
             overlaps = any(entity["start"] < f["end"] and f["start"] < entity["end"] for f in found)
             if entity.get("entity") in CATALOG_KINDS and (overlaps or not self._plausible(entity)):
                 continue
+            if entity.get("entity") in ("product", "category") and named:
+                continue  # the catalog's names are in the message: the model's other guess ("copy") is not one
             if entity.get("entity") == "quantity" and any(entity["start"] < s.end and s.start < entity["end"] for s in sizes):
                 continue  # the "50" of "50 ml"
             kept.append(entity)

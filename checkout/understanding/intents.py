@@ -18,10 +18,13 @@ MISREAD_PURCHASE = SMALL_TALK | {"nlu_fallback", "out_of_scope", "product_info",
                                  "view_cart", "order_status", "ask_shipping", "ask_returns", "ask_payment_methods",
                                  "bot_challenge"}
 # Of those, the ones where a number before the name is not enough, only a purchase phrase is ("how much is
-# shipping for 2 tea bowls" asks about shipping). An answer (inform) with a number and a name is a purchase:
-# "one jade dragon well please".
-NEEDS_PURCHASE_PHRASE = MISREAD_PURCHASE - SMALL_TALK - {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog",
-                                                          "inform"}
+# shipping for 2 tea bowls" asks about shipping).
+NEEDS_PURCHASE_PHRASE = {"ask_shipping", "ask_returns", "ask_payment_methods"}
+# Requests the model may see in an answer to a checkout question ("2 Rose Cottages, Redhill" as add_to_cart):
+# without a catalog name, a purchase phrase or a word pointing back ("it", "one") they are the answer.
+CATALOG_REQUESTS = {"add_to_cart", "product_info", "remove_from_cart"}
+POINTING_BACK = re.compile(r"\b(?:it|one|ones|them|that|this|those|these|another|more)\b", re.I)
+POLITE_CUE = re.compile(r"\b(?:please|pls|plz|plse)\b", re.I)
 # What a greeting may carry in front: a request of one of these kinds.
 REQUESTS = {"browse_catalog", "product_info", "add_to_cart", "remove_from_cart", "view_cart", "checkout", "order_status",
             "cancel_order", "human_handoff", "ask_shipping", "ask_payment_methods", "ask_returns"}
@@ -47,18 +50,24 @@ GREETING_WORDS = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|bon
 
 
 def wants_to_buy(text: str, reading: Reading, phrase_needed: bool = False) -> bool:
-    """A catalog name with a purchase phrase, or (unless `phrase_needed`) a number: "one glow serum please"."""
+    """A catalog name with a purchase phrase, or (unless `phrase_needed`) a number ("one glow serum", "3x
+    classic notebook") or a please ("the navy notebook in a5 please") and no question."""
     if not (reading.products or reading.categories):
         return False
     if PURCHASE_CUE.search(text) and not NOT_PURCHASE.search(text):
         return True
-    return not phrase_needed and reading.quantity is not None and not QUESTION_CUE.search(text)
+    if phrase_needed or QUESTION_CUE.search(text):
+        return False
+    return reading.quantity is not None or (reading.product is not None and bool(POLITE_CUE.search(text)))
 
 
 def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
     if intent in MISREAD_PURCHASE and wants_to_buy(text, reading, intent in NEEDS_PURCHASE_PHRASE):
         return "add_to_cart"
+    if (intent in CATALOG_REQUESTS and not reading.mentions and not PURCHASE_CUE.search(text)
+            and not POINTING_BACK.search(text) and not QUESTION_CUE.search(text)):
+        return "inform"
     if intent == "greet":
         rest = GREETING_WORDS.sub("", text).strip()
         if len(rest.split()) >= 2:  # "hi, do you have notebooks?": answer the request, not the greeting

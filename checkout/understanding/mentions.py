@@ -117,6 +117,8 @@ def _candidate(entry: _Entry, tokens: list[Token], first: int, last: int, used: 
         return None
     if not full and len(used) == 1 and not _names_alone(entry, tokens, first, used):
         return None
+    if entry.kind == "size" and first > 0 and tokens[first - 1].end == tokens[first].start:
+        return None  # the "xl" of "2xl" is another size
     if entry.kind == "size" and len(entry.words) == 1 and len(entry.words[0]) == 1:
         before = tokens[first - 1].key if first > 0 else ""
         if not (tokens[first].text.isupper() or before in SIZE_CUES or len(tokens) == 1):
@@ -153,8 +155,10 @@ def find_mentions(terms: CatalogTerms, text: str) -> list[Mention]:
     for mention in sorted(found, key=_reading_strength, reverse=True):
         if any(mention.start < c.end and c.start < mention.end for c in chosen):
             continue
+        # Part of a name fits every product with that part as well ("garden": both garden books), whatever
+        # the lengths of their names; a whole name leads the parts of others unless they come close.
         rivals = [m for m in found if m.kind == mention.kind == "product" and (m.start, m.end) == (mention.start, mention.end)
-                  and mention.score - m.score < CLEAR_LEAD]
+                  and (not mention.full or mention.score - m.score < CLEAR_LEAD)]
         values = tuple(dict.fromkeys(v for m in [mention, *rivals] for v in m.values))
         chosen.append(Mention(mention.kind, values, mention.start, mention.end, mention.score, mention.full))
     return sorted(chosen, key=lambda m: m.start)

@@ -47,9 +47,10 @@ def read_message(terms: CatalogTerms, text: str) -> Reading:
     products = tuple(_narrow(terms, m.values, color, size) for m in mentions if m.kind == "product")
     categories = tuple(m.value for m in mentions if m.kind == "category" and m.value)
     target = next((m for m in mentions if m.kind in ("product", "category")), None)
-    quantity, says_one, span = _count_before(text, target) if target else (None, False, None)
+    variants = [m for m in mentions if m.kind in ("color", "size")]
+    quantity, says_one, span = _count_before(text, target, variants) if target else (None, False, None)
     if quantity is None and target is not None:
-        quantity, span = _count_after(text, target)
+        quantity, span = _count_after(text, max(m.end for m in mentions))
     return Reading(mentions, products, categories, color, size, quantity, says_one or quantity == 1, span)
 
 
@@ -65,10 +66,12 @@ def _narrow(terms: CatalogTerms, names: tuple[str, ...], color: str | None, size
     return fitting or names
 
 
-def _count_before(text: str, target: Mention) -> tuple[int | None, bool, tuple[int, int] | None]:
-    """The number said just before the product ("2 of the", "two", "a couple of") and where, or whether
-    "a"/"the" is said there."""
-    tokens = tokenize(text[:target.start])[-5:]
+def _count_before(text: str, target: Mention, variants: list[Mention]) -> tuple[int | None, bool, tuple[int, int] | None]:
+    """The number said just before the product ("2 of the", "two navy", "a couple of") and where, or whether
+    "a"/"the" is said there. The words of a colour or size in between are passed over; a number inside a
+    size ("£25 gift card") is the size's."""
+    tokens = [t for t in tokenize(text[:target.start])
+              if not any(v.start <= t.start < v.end for v in variants)][-5:]
     for back in range(len(tokens) - 1, -1, -1):
         word = tokens[back].text.casefold()
         number = int(word) if word.isdigit() and 0 < len(word) <= 3 else NUMBER_WORDS.get(word)
@@ -83,10 +86,10 @@ def _count_before(text: str, target: Mention) -> tuple[int | None, bool, tuple[i
 _AFTER = re.compile(r"^\s*(?:x\s*(\d{1,3})\b|(\d{1,3})\s*x\b|[,:]?\s*(?:qty|quantity)\s*:?\s*(\d{1,3})\b)", re.I)
 
 
-def _count_after(text: str, target: Mention) -> tuple[int | None, tuple[int, int] | None]:
-    """"glow serum x2", "silent garden qty 3"."""
-    match = _AFTER.match(text[target.end:])
+def _count_after(text: str, after: int) -> tuple[int | None, tuple[int, int] | None]:
+    """"glow serum x2", "cafe at the corner paperback x1", "silent garden qty 3": after the last name."""
+    match = _AFTER.match(text[after:])
     if not match:
         return None, None
     group = next(i for i, g in enumerate(match.groups(), start=1) if g)
-    return int(match.group(group)), (target.end + match.start(group), target.end + match.end(group))
+    return int(match.group(group)), (after + match.start(group), after + match.end(group))

@@ -10,7 +10,7 @@ from pathlib import Path
 SIZE_SYNONYMS = {
     "XS": ("extra small", "x small", "x-small"), "S": ("small",), "M": ("medium", "med"), "L": ("large",),
     "XL": ("extra large", "x large", "x-large"), "XXL": ("2xl", "xx large", "xxl"),
-    "HARDCOVER": ("hard cover", "hardbound"), "PAPERBACK": ("soft cover", "paper back"),
+    "HARDCOVER": ("hardback", "hard cover", "hardbound"), "PAPERBACK": ("softcover", "soft cover", "paper back"),
 }
 COLOR_SYNONYMS = {"grey": ("gray",), "gray": ("grey",)}
 

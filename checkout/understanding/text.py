@@ -11,8 +11,7 @@ from rapidfuzz import fuzz
 # Letters and digits apart, so "30ml" reads as "30 ml" and "2x" as "2 x"; apostrophes stay inside words.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 # Words shoppers use for the same thing, whatever the seller called it (singular keys; "t-shirt" -> "tshirt").
-SAME_THING = {"tshirt": "tee", "sweatshirt": "hoodie", "hat": "cap", "keyring": "keychain", "colour": "color",
-              "hardback": "hardcover", "softcover": "paperback"}
+SAME_THING = {"tshirt": "tee", "sweatshirt": "hoodie", "hat": "cap", "keyring": "keychain", "colour": "color"}
 # Words that join a name's words ("The Garden of Salt") but never name anything alone.
 FUNCTION_WORDS = frozenset(
     "the a an of and & at in on for with by to from de la le les du des el los y et und der die das".split())
@@ -78,9 +77,13 @@ def similarity(typed: str, name_word: str) -> float:
     """1.0 for the same word (any number, case, accents); a typo's closeness; 0 otherwise."""
     if typed == name_word:
         return 1.0
-    if len(typed) < MIN_FUZZY_LENGTH or len(name_word) < MIN_FUZZY_LENGTH or typed in CHAT_WORDS:
+    if typed in CHAT_WORDS or len(name_word) < MIN_FUZZY_LENGTH or len(typed) < 3:
         return 0.0
     if typed.isdigit() or name_word.isdigit():
+        return 0.0
+    if name_word.startswith(typed) and len(typed) >= 0.7 * len(name_word) and typed not in FUNCTION_WORDS:
+        return 0.85  # cut short: "nud" for "nude", "blu" for "blue"
+    if len(typed) < MIN_FUZZY_LENGTH:
         return 0.0
     score = fuzz.ratio(typed, name_word)
     return score / 100 if score >= FUZZY_CUTOFF else 0.0

@@ -196,12 +196,15 @@ def test_ill_take_2_uses_the_product_colour_and_size_asked_about(shop):
 
 def test_a_stray_letter_tagged_as_size_does_not_override_the_context(shop):
     context = {"last_product": "Heavyweight Hoodie", "last_color": "grey", "last_size": "M"}
-    turn = add_turn("i'll take it", {"size": "ll"}, slots=context)  # NLU read "I'll" as a size
+    turn = add_turn("i'll take them", {"size": "ll"}, slots=context)  # NLU read "I'll" as a size
     assert turn.messages == []
     assert (turn.slots["cart_color"], turn.slots["cart_size"], turn.slots["cart_quantity"]) == ("grey", "M", None)
     turn = add_turn("i'll take one", {"size": "ll", "quantity": "one"}, slots=context)
     assert turn.responses == ["utter_added_to_cart"]
     assert shop.cart("web-ana") == [("HOOD-HVY-GRY-M", 1)]
+    turn = add_turn("i'll take it", {"size": "ll"}, slots=context)  # "it" is one of it
+    assert turn.responses == ["utter_added_to_cart"]
+    assert shop.cart("web-ana") == [("HOOD-HVY-GRY-M", 2)]
 
 
 def test_an_ambiguous_product_offers_buttons_that_keep_what_was_said(shop):
