@@ -17,9 +17,13 @@ SMALL_TALK = {"greet", "thank", "goodbye"}
 MISREAD_PURCHASE = SMALL_TALK | {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog", "inform", "checkout",
                                  "view_cart", "order_status", "ask_shipping", "ask_returns", "ask_payment_methods",
                                  "bot_challenge"}
-# Of those, the ones where a number before the name is not enough, only a purchase phrase is ("how much is
-# shipping for 2 tea bowls" asks about shipping).
-NEEDS_PURCHASE_PHRASE = {"ask_shipping", "ask_returns", "ask_payment_methods"}
+# Of those, the ones where a number before the name is not enough when the message speaks of their topic, only
+# a purchase phrase is ("how much is shipping for 2 tea bowls" asks about shipping).
+TOPIC_WORDS = {
+    "ask_shipping": re.compile(r"\b(?:ship\w*|deliver\w*|postage|post|arriv\w*|courier|dispatch\w*|days?|abroad)\b", re.I),
+    "ask_returns": re.compile(r"\b(?:return\w*|refund\w*|exchange\w*|send\s+(?:it\s+)?back)\b", re.I),
+    "ask_payment_methods": re.compile(r"\b(?:pay\w*|card|cash|transfer|apple|klarna|paypal)\b", re.I),
+}
 # Requests the model may see in an answer to a checkout question ("2 Rose Cottages, Redhill" as add_to_cart):
 # without a catalog name, a purchase phrase or a word pointing back ("it", "one") they are the answer.
 CATALOG_REQUESTS = {"add_to_cart", "product_info", "remove_from_cart"}
@@ -44,6 +48,8 @@ BROWSE_CUE = re.compile(r"\b(?:what|which|show|see|any|got|list|sell|carry|selec
 # A question about details of the things named: a product question, even about a category.
 DETAIL_CUE = re.compile(r"\b(?:how\s+(?:much|thick|big|long|many|heavy|warm)|price|cost|come\s+in|made\s+(?:of|from)|fit|"
                         r"material|ingredients?|size|sizes|suitable|good\s+for|ok\s+for|safe)\b", re.I)
+SMALL_TALK_WORDS = re.compile(r"\b(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|morning|evening|thanks?|thx|ty|cheers|"
+                              r"bye|goodbye|cya|later|night|merci|gracias|danke|appreciate\w*)\b", re.I)
 GREETING_WORDS = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|bonjour|salut|ciao|good\s+(?:morning|"
                             r"afternoon|evening)|morning|evening|greetings|hey\s+there|hi\s+there|hello\s+there)\b[\W]*",
                             re.I)
@@ -63,8 +69,11 @@ def wants_to_buy(text: str, reading: Reading, phrase_needed: bool = False) -> bo
 
 def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
-    if intent in MISREAD_PURCHASE and wants_to_buy(text, reading, intent in NEEDS_PURCHASE_PHRASE):
+    on_topic = intent in TOPIC_WORDS and bool(TOPIC_WORDS[intent].search(text))
+    if intent in MISREAD_PURCHASE and wants_to_buy(text, reading, phrase_needed=on_topic):
         return "add_to_cart"
+    if intent in SMALL_TALK and reading.mentions and not SMALL_TALK_WORDS.search(text):
+        return "inform"  # "berry wine" answering "which colour?" is no greeting
     if (intent in CATALOG_REQUESTS and not reading.mentions and not PURCHASE_CUE.search(text)
             and not POINTING_BACK.search(text) and not QUESTION_CUE.search(text)):
         return "inform"

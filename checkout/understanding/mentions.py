@@ -17,7 +17,7 @@ from checkout.understanding.text import CHAT_WORDS, Token, fold, key_words, simi
 # Closer than this to the best reading, another product stays a candidate (the shopper is asked).
 CLEAR_LEAD = 0.15
 # A name given in part must carry at least this share of its weight ("tote" of "Canvas Tote Bag").
-MIN_PARTIAL_SCORE = 0.25
+MIN_PARTIAL_SCORE = 0.2
 # Words common enough in chat that, alone, they do not name a product even when a name contains them.
 COMMON_WORDS = CHAT_WORDS | frozenset("morning evening night day good great best new old big little gift set "
                                       "classic original mini everyday".split())

@@ -83,13 +83,17 @@ def _count_before(text: str, target: Mention, variants: list[Mention]) -> tuple[
     return None, bool(tokens) and tokens[-1].text.casefold() in ONE_WORDS, None
 
 
-_AFTER = re.compile(r"^\s*(?:x\s*(\d{1,3})\b|(\d{1,3})\s*x\b|[,:]?\s*(?:qty|quantity)\s*:?\s*(\d{1,3})\b)", re.I)
+_NUMBER = r"\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_AFTER = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*x|(?:qty|quantity)\s*:?\s*(\d{1,3})|"
+                    rf"({_NUMBER})(?=\s*(?:please|pls|plz|of\s+(?:them|those|it)|thanks|thx|$|[,.!?])))(?!\w)", re.I)
 
 
 def _count_after(text: str, after: int) -> tuple[int | None, tuple[int, int] | None]:
-    """"glow serum x2", "cafe at the corner paperback x1", "silent garden qty 3": after the last name."""
-    match = _AFTER.match(text[after:])
+    """"glow serum x2", "cafe at the corner paperback x1", "... 200 ml, one please", "qty 3": after the last
+    name."""
+    match = _AFTER.search(text[after:])
     if not match:
         return None, None
     group = next(i for i, g in enumerate(match.groups(), start=1) if g)
-    return int(match.group(group)), (after + match.start(group), after + match.end(group))
+    word = match.group(group).casefold()
+    return (int(word) if word.isdigit() else NUMBER_WORDS[word]), (after + match.start(group), after + match.end(group))
