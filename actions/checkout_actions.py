@@ -20,6 +20,7 @@ from actions.common import (
     shopper,
     skips_empty,
     sounds_like_small_talk,
+    sounds_like_yes_or_no,
 )
 from actions.payment_actions import how_to_pay
 from actions.runtime import database, settings
@@ -123,9 +124,10 @@ class ValidateCheckoutForm(FormValidationAction):
     @skips_empty
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
         intent = (tracker.latest_message or {}).get("intent") or {}
-        small_talk = intent.get("name") not in SMALL_TALK or sounds_like_small_talk(value)
-        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT and small_talk:
-            value = ""  # "yes", "hi", "thanks" are answers, not names
+        # "yes", "hi", "thanks" are answers, not names; "Sam Okafor" read as affirm is a name
+        said_so = sounds_like_small_talk(value) if intent.get("name") in SMALL_TALK else sounds_like_yes_or_no(value)
+        if intent.get("name") in NOT_A_NAME and (intent.get("confidence") or 0) >= CONFIDENT and said_so:
+            value = ""
         return self._checked("customer_name", clean_name(value), "utter_invalid_name", dispatcher)
 
     @skips_empty

@@ -85,6 +85,14 @@ def sounds_like_small_talk(text: str) -> bool:
     return any(word in SMALL_TALK_WORDS for word in re.findall(r"\w+", text.lower()))
 
 
+YES_OR_NO_WORDS = {"yes", "yeah", "yep", "yup", "ya", "y", "sure", "ok", "okay", "k", "fine", "correct", "right", "no",
+                   "nope", "nah", "n", "not", "never", "si", "oui", "ja", "nein", "non", "sim", "nao", "please", "pls"}
+
+
+def sounds_like_yes_or_no(text: str) -> bool:
+    return any(word in YES_OR_NO_WORDS for word in re.findall(r"\w+", text.lower()))
+
+
 def is_interruption(tracker: Tracker) -> bool:
     intent = (tracker.latest_message or {}).get("intent") or {}
     if intent.get("name") not in INTERRUPTIONS or (intent.get("confidence") or 0) < CONFIDENT:

@@ -68,7 +68,6 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
         found = [{"entity": m.kind, "start": m.start, "end": m.end, "value": m.value or text[m.start:m.end],
                   "extractor": self.__class__.__name__, "confidence_entity": round(m.score, 3)}
                  for m in reading.mentions]
-        sizes = [m for m in reading.mentions if m.kind == "size"]
         named = bool(reading.products or reading.categories)
         kept = []
         for entity in model_entities:
@@ -77,11 +76,13 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
                 continue
             if entity.get("entity") in ("product", "category") and named:
                 continue  # the catalog's names are in the message: the model's other guess ("copy") is not one
-            if entity.get("entity") == "quantity" and any(entity["start"] < s.end and s.start < entity["end"] for s in sizes):
-                continue  # the "50" of "50 ml"
+            if entity.get("entity") == "quantity" and overlaps:
+                continue  # the "50" of "50 ml", "two creme" of "two creme douce cleansers"
             kept.append(entity)
-        if reading.quantity_span and not any(e.get("entity") == "quantity" for e in kept):
-            # the model missed the number in "two silent gardens": the reader saw it before the name
+        if reading.quantity_span:
+            # the number said with the name ("take one dinosaur picnic out, i only need 2" removes one), whether
+            # the model tagged it, tagged another number, or missed it ("two silent gardens")
+            kept = [e for e in kept if e.get("entity") != "quantity"]
             start, end = reading.quantity_span
             found.append({"entity": "quantity", "start": start, "end": end, "value": str(reading.quantity),
                           "extractor": self.__class__.__name__})

@@ -12,21 +12,28 @@ import re
 from checkout.understanding.reading import Reading
 
 SMALL_TALK = {"greet", "thank", "goodbye"}
-# Intents a purchase may hide behind when the model meets names it never saw. Never: yes/no answers,
-# removing, cancelling, asking for a person.
+# Intents a purchase may hide behind when the model meets names it never saw ("one smokey night pallete
+# pls" as remove_from_cart). Never yes/no answers; the others only without their own words (TOPIC_WORDS).
 MISREAD_PURCHASE = SMALL_TALK | {"nlu_fallback", "out_of_scope", "product_info", "browse_catalog", "inform", "checkout",
                                  "view_cart", "order_status", "ask_shipping", "ask_returns", "ask_payment_methods",
-                                 "bot_challenge"}
-# Of those, the ones where a number before the name is not enough when the message speaks of their topic, only
-# a purchase phrase is ("how much is shipping for 2 tea bowls" asks about shipping).
+                                 "bot_challenge", "remove_from_cart", "cancel_order", "human_handoff"}
+# Requests whose own words, when present, mean the model was right ("how much is shipping for 2 tea bowls",
+# "remove the 2 teapots"); without them a name and a number is a purchase the model misread.
 TOPIC_WORDS = {
+    "remove_from_cart": re.compile(r"\b(?:remove\w*|delete\w*|take\b.*\bout|drop|rid|minus|less|fewer|without|clear|empty|"
+                                   r"don'?t\s+(?:want|need)|no\s+longer|instead|out\s+of|off)\b", re.I),
+    "cancel_order": re.compile(r"\b(?:cancel\w*|stop|abort|call\s+off)\b", re.I),
+    "human_handoff": re.compile(r"\b(?:person|human|agent|someone|somebody|staff|seller|owner|real|talk|speak|call)\b", re.I),
+    "order_status": re.compile(r"\b(?:order\w*|status|where|track\w*|arriv\w*|shipped|sent|deliver\w*)\b", re.I),
+    "view_cart": re.compile(r"\b(?:cart|basket|bag|total|so\s+far|have\s+i)\b", re.I),
+    "checkout": re.compile(r"\b(?:check\s*out|pay\w*|finish\w*|done|that'?s\s+all|order\s+now|place)\b", re.I),
     "ask_shipping": re.compile(r"\b(?:ship\w*|deliver\w*|postage|post|arriv\w*|courier|dispatch\w*|days?|abroad)\b", re.I),
     "ask_returns": re.compile(r"\b(?:return\w*|refund\w*|exchange\w*|send\s+(?:it\s+)?back)\b", re.I),
     "ask_payment_methods": re.compile(r"\b(?:pay\w*|card|cash|transfer|apple|klarna|paypal)\b", re.I),
 }
 # Requests the model may see in an answer to a checkout question ("2 Rose Cottages, Redhill" as add_to_cart):
 # without a catalog name, a purchase phrase or a word pointing back ("it", "one") they are the answer.
-CATALOG_REQUESTS = {"add_to_cart", "product_info", "remove_from_cart"}
+CATALOG_REQUESTS = {"add_to_cart", "product_info"}
 POINTING_BACK = re.compile(r"\b(?:it|one|ones|them|that|this|those|these|another|more)\b", re.I)
 POLITE_CUE = re.compile(r"\b(?:please|pls|plz|plse)\b", re.I)
 # What a greeting may carry in front: a request of one of these kinds.
@@ -55,22 +62,26 @@ GREETING_WORDS = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|bon
                             re.I)
 
 
-def wants_to_buy(text: str, reading: Reading, phrase_needed: bool = False) -> bool:
-    """A catalog name with a purchase phrase, or (unless `phrase_needed`) a number ("one glow serum", "3x
-    classic notebook") or a please ("the navy notebook in a5 please") and no question."""
+def wants_to_buy(text: str, reading: Reading) -> bool:
+    """A catalog name with a purchase phrase, or a number ("one glow serum", "3x classic notebook") or a
+    please ("the navy notebook in a5 please") and no question."""
     if not (reading.products or reading.categories):
         return False
     if PURCHASE_CUE.search(text) and not NOT_PURCHASE.search(text):
         return True
-    if phrase_needed or QUESTION_CUE.search(text):
+    if QUESTION_CUE.search(text):
         return False
-    return reading.quantity is not None or (reading.product is not None and bool(POLITE_CUE.search(text)))
+    if reading.quantity is not None:
+        return True
+    # "the navy notebook in a5 please", "glow drops serum 50ml": one product, asked for politely or with its variant
+    return reading.product is not None and (bool(POLITE_CUE.search(text)) or bool(reading.color or reading.size))
 
 
 def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
+    # "if I buy the hoodie can I return it" is about returns: a policy question that speaks of its topic stands
     on_topic = intent in TOPIC_WORDS and bool(TOPIC_WORDS[intent].search(text))
-    if intent in MISREAD_PURCHASE and wants_to_buy(text, reading, phrase_needed=on_topic):
+    if intent in MISREAD_PURCHASE and not on_topic and wants_to_buy(text, reading):
         return "add_to_cart"
     if intent in SMALL_TALK and reading.mentions and not SMALL_TALK_WORDS.search(text):
         return "inform"  # "berry wine" answering "which colour?" is no greeting
