@@ -37,6 +37,8 @@ from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_qua
 from actions.runtime import database, settings
 from checkout.carts import remove_from_cart, view_cart
 from checkout.catalog.matching import read, resolve_product
+from checkout.catalog.terms_file import terms_of
+from checkout.understanding.reading import split_requests
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import current_conversation, identify
 
@@ -53,14 +55,35 @@ class ActionStartCartLine(ShopAction):
     action_name = "action_start_cart_line"
 
     def act(self, dispatcher, tracker, domain):
-        color, size = entity(tracker, "color"), entity(tracker, "size")
         text = latest_text(tracker)
         with database().reading() as session:
+            pieces = split_requests(terms_of(list_products(session)), text)
+        if len(pieces) > 1:
+            return self._several_lines(dispatcher, tracker, pieces)
+        return self._start_line(dispatcher, tracker, text, entity(tracker, "color"), entity(tracker, "size"),
+                                entity(tracker, "product"), entity(tracker, "quantity"))
+
+    def _several_lines(self, dispatcher, tracker, pieces: list[str]) -> list:
+        """"two red notebooks a5 and a brown bookmark": each line said in full is added now; the first that
+        needs a question goes to the form, and the shopper is told which ones to say again after it."""
+        for index, piece in enumerate(pieces):
+            events = self._start_line(dispatcher, tracker, piece, None, None, None, None)
+            if any(e.get("name") == "cart_form_needed" and e.get("value") for e in events):
+                later = pieces[index + 1:]
+                if later:
+                    dispatcher.utter_message(response="utter_one_line_at_a_time", later="; ".join(later)[:200])
+                return events
+        return events
+
+    def _start_line(self, dispatcher, tracker, text: str, color: str | None, size: str | None, named: str | None,
+                    quantity: str | None) -> list:
+        with database().reading() as session:
             products = list_products(session)
-            named = entity(tracker, "product")
             # "2 beanies": a category named alone stands for its products (one, or a choice)
             resolution = resolve_product(products, named or text, color, size)
-            quantity = entity(tracker, "quantity") or said_quantity(read(products, text)) or article_quantity(text)
+            reading = read(products, text)
+            color, size = color or reading.color, size or reading.size
+            quantity = quantity or said_quantity(reading) or article_quantity(text)
             if resolution.product is None and not resolution.candidates and not named:
                 # "ok I'll take 2" after asking about the black hoodie in M: that product, colour and size
                 resolution = resolve_product(products, tracker.get_slot("last_product") or "", color, size)

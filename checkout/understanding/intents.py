@@ -85,7 +85,7 @@ def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, read
         return "add_to_cart"
     if intent in SMALL_TALK and reading.mentions and not SMALL_TALK_WORDS.search(text):
         return "inform"  # "berry wine" answering "which colour?" is no greeting
-    if (intent in CATALOG_REQUESTS and not reading.mentions and not PURCHASE_CUE.search(text)
+    if (intent in CATALOG_REQUESTS and not (reading.products or reading.categories) and not PURCHASE_CUE.search(text)
             and not POINTING_BACK.search(text) and not QUESTION_CUE.search(text)):
         return "inform"
     if intent == "greet":

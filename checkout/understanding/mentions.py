@@ -98,7 +98,7 @@ def _runs(entry: _Entry, tokens: list[Token]):
         while j < len(tokens):
             best = max(((similarity(tokens[j].key, w), k) for k, w in enumerate(entry.words) if k not in used),
                        default=(0.0, -1))
-            if best[0] > 0 and (entry.weights[best[1]] > 0 or last_match >= 0):
+            if best[0] > 0 and entry.weights[best[1]] > 0:
                 used[best[1]] = best[0]
                 last_match = j
             elif not (tokens[j].is_function_word and last_match >= 0):

@@ -97,3 +97,24 @@ def _count_after(text: str, after: int) -> tuple[int | None, tuple[int, int] | N
     group = next(i for i, g in enumerate(match.groups(), start=1) if g)
     word = match.group(group).casefold()
     return (int(word) if word.isdigit() else NUMBER_WORDS[word]), (after + match.start(group), after + match.end(group))
+
+
+_SEPARATOR = re.compile(r",|;|\+|&|\band\b|\bplus\b|\balso\b|\bwith\b", re.I)
+
+
+def split_requests(terms: CatalogTerms, text: str) -> list[str]:
+    """One piece of the message per product it names, each with its own number, colour and size:
+    "two red notebooks a5 and a brown bookmark please" -> ["two red notebooks a5", "a brown bookmark please"].
+    A message naming one product (or none) is one piece."""
+    products = [m for m in find_mentions(terms, text) if m.kind == "product"]
+    if len(products) < 2:
+        return [text]
+    pieces, start = [], 0
+    for before, after in zip(products, products[1:]):
+        gap = text[before.end:after.start]
+        separators = list(_SEPARATOR.finditer(gap))
+        cut = before.end + (separators[-1].start() if separators else len(gap))
+        pieces.append(text[start:cut].strip(" ,;"))
+        start = before.end + (separators[-1].end() if separators else len(gap))
+    pieces.append(text[start:].strip(" ,;"))
+    return [p for p in pieces if p]

@@ -6,7 +6,7 @@ import pytest
 
 from checkout.understanding.intents import repair_intent
 from checkout.understanding.mentions import find_mentions
-from checkout.understanding.reading import products_in_category, read_message
+from checkout.understanding.reading import products_in_category, read_message, split_requests
 from checkout.understanding.terms import CatalogTerms, ProductTerms
 
 TEA_SHOP = CatalogTerms((
@@ -93,6 +93,12 @@ def test_a_category_stands_for_its_products_with_the_variant_asked():
     ("thank", "thanks a lot", "thank"),
     ("remove_from_cart", "remove the smoky lapsang", "remove_from_cart"),  # never turned into a purchase
     ("product_info", "i want to know the price of the smoky lapsang", "product_info"),
+    ("remove_from_cart", "one jade dragon well pls", "add_to_cart"),  # a misread without any "remove" word
+    ("ask_shipping", "3x smoky lapsang", "add_to_cart"),
+    ("ask_returns", "if i buy the stoneware teapot can i return it", "ask_returns"),  # its own topic
+    ("product_info", "stoneware teapot 600ml", "add_to_cart"),  # a product with its variant
+    ("greet", "ash grey", "inform"),  # the answer to "which colour?"
+    ("add_to_cart", "12 Black Street, Greyton", "inform"),  # an address, not a purchase
 ])
 def test_the_intent_is_corrected_only_with_evidence_in_the_message(intent, text, expected):
     assert repair_intent(intent, [(intent, 0.9)], text, read_message(TEA_SHOP, text)) == expected
@@ -110,3 +116,13 @@ def test_terms_round_trip_through_the_snapshot_file(tmp_path):
     path = tmp_path / "terms.json"
     path.write_text(TEA_SHOP.to_json())
     assert TermsFile(path).current() == TEA_SHOP
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("two jade dragon wells and a stoneware teapot 1l please", ["two jade dragon wells", "a stoneware teapot 1l please"]),
+    ("i'll have the smoky lapsang, the celadon tea bowl in ash grey",
+     ["i'll have the smoky lapsang", "the celadon tea bowl in ash grey"]),
+    ("one earl grey supreme please", ["one earl grey supreme please"]),
+])
+def test_a_message_naming_several_products_is_one_request_per_product(text, pieces):
+    assert split_requests(TEA_SHOP, text) == pieces
