@@ -32,6 +32,13 @@ BARS = (
 )
 
 
+# What this version measured (README, Measurements), a little under: `make test` fails below these, so a
+# change never makes the assistant understand less than it does now. Raise them as the figures rise.
+FLOORS = (
+    # (catalog, condition, figure, floor)
+)
+
+
 def missed_bars(results: list[NluResult]) -> list[str]:
     missed = []
     for result in results:

@@ -29,7 +29,8 @@ def rasa():
 @pytest.fixture
 def app(clean_db, rasa, tmp_path):
     settings = Settings(database_url=clean_db.url.replace("postgresql+psycopg://", "postgresql://"),
-                        rasa_port=rasa.port, rasa_api_token=RASA_TOKEN)
+                        rasa_port=rasa.port, rasa_api_token=RASA_TOKEN,
+                        shop_catalog_terms_file=str(tmp_path / "catalog_terms.json"))
     flask_app = create_app({"SETTINGS": settings, "TESTING": True})
     flask_app.extensions["database"].dispose()
     flask_app.extensions["database"] = clean_db  # the test's own database object, shared with the test body

@@ -26,7 +26,8 @@ def app_context(settings: Settings):
 @pytest.fixture
 def app(clean_db, tmp_path):
     """The CLI's context on an empty, migrated database."""
-    yield from app_context(Settings(database_url=clean_db.url, rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}"))
+    yield from app_context(Settings(database_url=clean_db.url, rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
+                                    shop_catalog_terms_file=str(tmp_path / "catalog_terms.json")))
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def test_catalog_import_good_file(migrated, app):
     result = migrated("catalog", "import", str(DEMO_CSV))
     assert result.exit_code == 0, result.output
     assert "30 new, 0 updated, 0 unchanged, 0 deactivated" in result.stdout
-    assert "shop train" in result.stdout
+    assert "reads the new names now" in result.stdout
     assert (count(app, Variant), count(app, Product)) == (30, 14)
     again = migrated("catalog", "import", str(DEMO_CSV))
     assert "0 new, 0 updated, 30 unchanged, 0 deactivated" in again.stdout

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
 from checkout.db.models import AuditLog, Conversation, Message, OutboxMessage, Product, Variant
+from checkout.learning import record_status
 from tests.integration.dashboard_fixtures import EMAIL, XSS, app, csrf_token, post_form, rasa, seller, shop  # noqa: F401
 from tests.integration.orm_builders import DEMO_CSV
 
@@ -149,3 +151,15 @@ def test_csv_import_and_export_round_trip(app, seller, shop):
     assert "Choose a CSV file" in seller.get(
         seller.post("/seller/catalog/import", data={"csrf_token": csrf_token(seller, "/seller/catalog")}).headers[
             "Location"]).get_data(as_text=True)
+
+
+def test_an_import_publishes_the_new_names_and_the_page_says_the_assistant_is_learning(app, seller, shop):
+    settings = app.config["SETTINGS"]
+    exported = seller.get("/seller/catalog/export.csv").get_data()
+    response = upload(seller, exported + b"TEA-LAP,Smoky Lapsang,9.00,EUR,5,teas,Pine-smoked black tea,,,\n")
+    assert response.headers["Location"] == "/seller/catalog"
+    assert "Smoky Lapsang" in Path(settings.shop_catalog_terms_file).read_text()  # read in chats at once
+    page = seller.get("/seller/catalog").get_data(as_text=True)
+    assert "The assistant is learning the new names" in page
+    record_status(settings, "learned", "abc.tar.gz")
+    assert "The assistant has learned the current catalog" in seller.get("/seller/catalog").get_data(as_text=True)
