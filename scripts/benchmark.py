@@ -32,6 +32,7 @@ from checkout.db.models import Message  # noqa: E402
 from checkout.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from cli.processes import Supervisor  # noqa: E402
 from cli.rasa_engine import write_endpoints  # noqa: E402
+from checkout.catalog.terms_file import publish_catalog_terms  # noqa: E402
 from cli.run_command import DEMO_CATALOG, process_specs  # noqa: E402
 from cli.training import ensure_model  # noqa: E402
 
@@ -137,7 +138,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     settings = load_settings(environ={}, env_file=tmp / "none").replace(
         database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
-        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}",
+        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}", shop_catalog_terms_file=str(tmp / "catalog_terms.json"),
         rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
         shop_secret_key="bench", rasa_api_token="bench")
     upgrade(settings.database_url)
@@ -145,6 +146,7 @@ def main() -> int:
     catalog = DEMO_CATALOG.read_text().replace(",10,hoodies,", ",1000000,hoodies,")
     with db.transaction() as session:
         assert import_catalog(session, catalog.encode(), settings.shop_currency).ok
+        publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
     model = args.model or ensure_model(settings.model_cache_path)
     log = (tmp / "stack.log").open("w")
     supervisor = Supervisor(process_specs(settings, model, write_endpoints(settings, tmp / "endpoints.yml")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from checkout.understanding.reading import Reading
+from checkout.understanding.reading import NUMBER_WORDS, Reading
 
 SMALL_TALK = {"greet", "thank", "goodbye"}
 # Intents a purchase may hide behind when the model meets names it never saw ("one smokey night pallete
@@ -35,6 +35,7 @@ TOPIC_WORDS = {
 # without a catalog name, a purchase phrase or a word pointing back ("it", "one") they are the answer.
 CATALOG_REQUESTS = {"add_to_cart", "product_info"}
 POINTING_BACK = re.compile(r"\b(?:it|one|ones|them|that|this|those|these|another|more)\b", re.I)
+HOW_MANY_FILLERS = {"please", "pls", "plz", "just", "only", "x", "of", "them", "ok", "okay", "thanks", "pieces", "copies"}
 POLITE_CUE = re.compile(r"\b(?:please|pls|plz|plse)\b", re.I)
 # What a greeting may carry in front: a request of one of these kinds.
 REQUESTS = {"browse_catalog", "product_info", "add_to_cart", "remove_from_cart", "view_cart", "checkout", "order_status",
@@ -77,6 +78,12 @@ def wants_to_buy(text: str, reading: Reading) -> bool:
     return reading.product is not None and (bool(POLITE_CUE.search(text)) or bool(reading.color or reading.size))
 
 
+def says_only_how_many(text: str) -> bool:
+    """"2", "two please", "3 pls": a number for the product talked about, which the dialogue reads in context."""
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return bool(words) and all(w.isdigit() or w in NUMBER_WORDS or w in HOW_MANY_FILLERS for w in words)
+
+
 def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
     # "if I buy the hoodie can I return it" is about returns: a policy question that speaks of its topic stands
@@ -86,7 +93,7 @@ def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, read
     if intent in SMALL_TALK and reading.mentions and not SMALL_TALK_WORDS.search(text):
         return "inform"  # "berry wine" answering "which colour?" is no greeting
     if (intent in CATALOG_REQUESTS and not (reading.products or reading.categories) and not PURCHASE_CUE.search(text)
-            and not POINTING_BACK.search(text) and not QUESTION_CUE.search(text)):
+            and not POINTING_BACK.search(text) and not QUESTION_CUE.search(text) and not says_only_how_many(text)):
         return "inform"
     if intent == "greet":
         rest = GREETING_WORDS.sub("", text).strip()

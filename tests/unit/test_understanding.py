@@ -99,6 +99,8 @@ def test_a_category_stands_for_its_products_with_the_variant_asked():
     ("product_info", "stoneware teapot 600ml", "add_to_cart"),  # a product with its variant
     ("greet", "ash grey", "inform"),  # the answer to "which colour?"
     ("add_to_cart", "12 Black Street, Greyton", "inform"),  # an address, not a purchase
+    ("add_to_cart", "Sam Okafor", "inform"),
+    ("add_to_cart", "two please", "add_to_cart"),  # how many of the product just talked about
 ])
 def test_the_intent_is_corrected_only_with_evidence_in_the_message(intent, text, expected):
     assert repair_intent(intent, [(intent, 0.9)], text, read_message(TEA_SHOP, text)) == expected
