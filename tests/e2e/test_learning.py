@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 def test_the_learned_model_is_loaded_without_a_restart_and_a_pending_line_survives(stack):
     shopper = Shopper(stack, "learning")
-    assert "how many" in shopper.say("I want the rib beanie in black").lower(), shopper.text
+    assert "how many" in shopper.say("I want rib beanies in black").lower(), shopper.text
     request_training(stack.settings)
     assert learning_status(stack.settings).state == "waiting"
 
