@@ -35,7 +35,15 @@ BARS = (
 # What this version measured (README, Measurements), a little under: `make test` fails below these, so a
 # change never makes the assistant understand less than it does now. Raise them as the figures rise.
 FLOORS = (
-    # (catalog, condition, figure, floor)
+    ("demo", "learned", "intent_macro_f1", 0.93), ("demo", "learned", "entity_f1", 0.91),
+    ("bookshop", "unseen", "intent_macro_f1", 0.91), ("bookshop", "unseen", "entity_f1", 0.90),
+    ("bookshop", "unseen", "resolution_f1", 0.92), ("bookshop", "unseen", "scenario_success", 0.84),
+    ("bookshop", "learned", "intent_macro_f1", 0.92), ("bookshop", "learned", "entity_f1", 0.90),
+    ("bookshop", "learned", "scenario_success", 0.83),
+    ("cosmetics", "unseen", "intent_macro_f1", 0.91), ("cosmetics", "unseen", "entity_f1", 0.93),
+    ("cosmetics", "unseen", "resolution_f1", 0.95), ("cosmetics", "unseen", "scenario_success", 0.90),
+    ("cosmetics", "learned", "intent_macro_f1", 0.92), ("cosmetics", "learned", "entity_f1", 0.93),
+    ("cosmetics", "learned", "scenario_success", 0.86),
 )
 
 
