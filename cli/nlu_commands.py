@@ -27,8 +27,9 @@ BARS = (
     Bar("entity_f1", "learned", 0.90),
     Bar("scenario_success", "unseen", 0.95),
     Bar("scenario_success", "learned", 0.98),
-    Bar("intent_macro_f1", "demo", 0.94),
-    Bar("entity_f1", "demo", 0.94),
+    # the model before the catalog reader, scored the same way on the demo held-out file (README, Measurements)
+    Bar("intent_macro_f1", "demo", 0.950),
+    Bar("entity_f1", "demo", 0.976),
 )
 
 
