@@ -6,15 +6,11 @@ import re
 from rapidfuzz import fuzz, process
 
 from checkout.understanding.mentions import find_mentions
+from checkout.understanding.reading import NUMBER_WORDS as CATALOG_NUMBER_WORDS
 from checkout.understanding.terms import CatalogTerms, ProductTerms
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
-    # a few languages our shoppers write in
-    "un": 1, "une": 1, "deux": 2, "trois": 3, "uno": 1, "una": 1, "dos": 2, "tres": 3, "zwei": 2, "drei": 3,
-    "dois": 2, "duas": 2, "eins": 1, "ein": 1, "eine": 1,
-}
+# "a"/"an" count as one only when they start a short answer ("an orange one"): see parse_quantity
+NUMBER_WORDS = {**CATALOG_NUMBER_WORDS, "a": 1, "an": 1}
 SIZE_WORDS = {
     "xs": "XS", "extra small": "XS", "s": "S", "small": "S", "sm": "S", "m": "M", "medium": "M", "med": "M",
     "l": "L", "large": "L", "lg": "L", "xl": "XL", "extra large": "XL", "x-large": "XL", "xxl": "XXL", "2xl": "XXL",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from checkout.catalog.terms_file import terms_of
 from checkout.db.models import Product
-from checkout.understanding.reading import Reading, products_in_category, read_message
+from checkout.understanding.reading import Reading, narrow_to_variant, products_in_category, read_message
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,7 @@ def resolve_product(products: list[Product], text: str, color: str | None = None
         names = reading.products[0]
     elif by_category and reading.categories:
         names = products_in_category(terms, reading.categories[0], color, size)
-    if color or size:
-        names = tuple(n for n in names if _has_variant(terms, n, color, size)) or names
+    names = narrow_to_variant(terms, names, color, size)
     by_name = {p.name: p for p in products}
     candidates = [by_name[n] for n in names if n in by_name]
     return Resolution(candidates[0] if len(candidates) == 1 else None, candidates)
@@ -52,7 +51,3 @@ def resolve_product(products: list[Product], text: str, color: str | None = None
 def _spelled(value: str | None, known: tuple[str, ...]) -> str | None:
     return next((k for k in known if value and k.casefold() == value.casefold()), None)
 
-
-def _has_variant(terms, name: str, color: str | None, size: str | None) -> bool:
-    product = terms.product(name)
-    return product is not None and (not color or color in product.colors) and (not size or size in product.sizes)

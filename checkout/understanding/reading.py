@@ -44,7 +44,7 @@ def read_message(terms: CatalogTerms, text: str) -> Reading:
     mentions = tuple(find_mentions(terms, text))
     color = next((m.value for m in mentions if m.kind == "color"), None)
     size = next((m.value for m in mentions if m.kind == "size"), None)
-    products = tuple(_narrow(terms, m.values, color, size) for m in mentions if m.kind == "product")
+    products = tuple(narrow_to_variant(terms, m.values, color, size) for m in mentions if m.kind == "product")
     categories = tuple(m.value for m in mentions if m.kind == "category" and m.value)
     target = next((m for m in mentions if m.kind in ("product", "category")), None)
     variants = [m for m in mentions if m.kind in ("color", "size")]
@@ -56,10 +56,10 @@ def read_message(terms: CatalogTerms, text: str) -> Reading:
 
 def products_in_category(terms: CatalogTerms, category: str, color: str | None, size: str | None) -> tuple[str, ...]:
     """"2 beanies", "the blue notebook": the category's products that have the colour and size asked for."""
-    return _narrow(terms, tuple(p.name for p in terms.products if p.category == category), color, size)
+    return narrow_to_variant(terms, tuple(p.name for p in terms.products if p.category == category), color, size)
 
 
-def _narrow(terms: CatalogTerms, names: tuple[str, ...], color: str | None, size: str | None) -> tuple[str, ...]:
+def narrow_to_variant(terms: CatalogTerms, names: tuple[str, ...], color: str | None, size: str | None) -> tuple[str, ...]:
     """Candidates that have the colour and size asked for, when that leaves any."""
     fitting = tuple(n for n in names if (p := terms.product(n)) is not None
                     and (not color or color in p.colors) and (not size or size in p.sizes))
