@@ -14,6 +14,7 @@ from actions.cart_lines import (
     check_quantity,
     check_size,
     choice,
+    color_left,
     colors_of,
     find_variant,
     in_stock,
@@ -149,7 +150,7 @@ class ValidateAddToCartForm(FormValidationAction):
                 color = choice(tracker.get_slot("cart_color"))
                 size = parse_size(value, sizes_of(product)) or str(value).upper()[:10]
                 check = check_size(product, color, size)
-                result = {slot: size}
+                result = {slot: size, **(color_left(product, size) if not color else {})}
             if not check.ok:
                 say(dispatcher, check)
                 return {slot: None}

@@ -14,6 +14,7 @@ from actions.cart_lines import (
     check_quantity,
     check_size,
     choice,
+    color_left,
     colors_of,
     find_variant,
     in_stock,
@@ -146,6 +147,8 @@ class ActionStartCartLine(ShopAction):
                 slots["cart_size"] = parsed if check.ok else None
                 if not check.ok:
                     say(dispatcher, check)
+                elif parsed and not slots.get("cart_color"):
+                    slots.update(color_left(product, parsed))
         if quantity:
             parsed = parse_quantity(quantity)
             slots["cart_quantity"] = str(parsed) if parsed and parsed > 0 else None

@@ -56,6 +56,13 @@ def size_left(product: Product, color: str) -> dict[str, str]:
     return {"cart_size": sizes[0]} if len(sizes) == 1 and len(sizes_of(product)) > 1 else {}
 
 
+def color_left(product: Product, size: str) -> dict[str, str]:
+    """The colour filled in when the chosen size comes in one colour, or in none (the paperback has no
+    colour edition, only the hardcover has)."""
+    colors = {v.color or NO_CHOICE for v in active_variants(product) if v.size == size}
+    return {"cart_color": colors.pop()} if len(colors) == 1 and len(colors_of(product)) > 1 else {}
+
+
 def find_variant(product: Product, color: str | None, size: str | None) -> Variant | None:
     for v in active_variants(product):
         if (v.color or NO_CHOICE) == (color or NO_CHOICE) and (v.size or NO_CHOICE) == (size or NO_CHOICE):
@@ -81,9 +88,12 @@ class LineCheck:
 
 def check_color(product: Product, color: str) -> LineCheck:
     colors = colors_of(product)
-    if color in colors or (color == NO_CHOICE and not colors):
-        return LineCheck(True)
-    return LineCheck(False, "utter_invalid_color", dict(product=product.name, value=color, options=", ".join(colors)))
+    if not (color in colors or (color == NO_CHOICE and not colors)):
+        return LineCheck(False, "utter_invalid_color", dict(product=product.name, value=color, options=", ".join(colors)))
+    if color != NO_CHOICE and not any(in_stock(v) for v in active_variants(product) if v.color == color):
+        # Said now, so that the colour is asked again, not the size it comes in (the espresso shade is sold out).
+        return _out_of_stock(product, color)
+    return LineCheck(True)
 
 
 def check_size(product: Product, color: str | None, size: str) -> LineCheck:
@@ -92,11 +102,14 @@ def check_size(product: Product, color: str | None, size: str) -> LineCheck:
         return LineCheck(False, "utter_invalid_size", dict(product=product.name, value=size, options=", ".join(sizes)))
     variant = find_variant(product, color, size)
     if variant is not None and not in_stock(variant):
-        others = [variant_label(v.color, v.size) for v in active_variants(product) if in_stock(v)]
-        return LineCheck(False, "utter_variant_out_of_stock",
-                         dict(product=product.name, variant=variant_label(variant.color, variant.size),
-                              options="; ".join(others) or "-"))
+        return _out_of_stock(product, variant_label(variant.color, variant.size))
     return LineCheck(True)
+
+
+def _out_of_stock(product: Product, label: str) -> LineCheck:
+    others = [variant_label(v.color, v.size) for v in active_variants(product) if in_stock(v)]
+    return LineCheck(False, "utter_variant_out_of_stock", dict(product=product.name, variant=label,
+                                                               options="; ".join(others) or "-"))
 
 
 def check_quantity(session: Session, customer: Customer, variant: Variant, quantity: int) -> LineCheck:

@@ -82,6 +82,17 @@ class AssistantClient:
         as a fresh turn rather than as the continuation of a turn the bot never answered."""
         self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
 
+    def parse(self, text: str) -> dict:
+        """What the running model makes of a message (`POST /model/parse`: intent, ranking, entities), without
+        a turn in any conversation."""
+        try:
+            response = httpx.post(f"{self.base_url}/model/parse", params={"token": self.api_token},
+                                  json={"text": text}, timeout=self.timeout)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise AssistantUnavailable(str(exc)) from exc
+
     def load_model(self, model_file: str, timeout: float = 300.0) -> None:
         """Rasa replaces its model in place (`PUT /model`); conversations carry on with the new one."""
         try:

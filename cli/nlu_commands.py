@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import click
 
 from cli.context import AppContext, pass_app
-from cli.nlu_evaluation import NluResult, evaluate, evaluation_sets, learned_model, run_scenarios, save
+from cli.nlu_evaluation import NluResult, evaluate_set, evaluation_sets, learned_model, save
 from cli.training import TrainingFailed, ensure_model
 
 
@@ -27,24 +27,10 @@ BARS = (
     Bar("entity_f1", "learned", 0.90),
     Bar("scenario_success", "unseen", 0.95),
     Bar("scenario_success", "learned", 0.98),
-    # the model before the catalog reader, scored the same way on the demo held-out file (README, Measurements)
-    Bar("intent_macro_f1", "demo", 0.950),
-    Bar("entity_f1", "demo", 0.976),
-)
-
-
-# What this version measured (README, Measurements), a little under: `make test` fails below these, so a
-# change never makes the assistant understand less than it does now. Raise them as the figures rise.
-FLOORS = (
-    ("demo", "learned", "intent_macro_f1", 0.93), ("demo", "learned", "entity_f1", 0.91),
-    ("bookshop", "unseen", "intent_macro_f1", 0.91), ("bookshop", "unseen", "entity_f1", 0.90),
-    ("bookshop", "unseen", "resolution_f1", 0.92), ("bookshop", "unseen", "scenario_success", 0.84),
-    ("bookshop", "learned", "intent_macro_f1", 0.92), ("bookshop", "learned", "entity_f1", 0.90),
-    ("bookshop", "learned", "scenario_success", 0.83),
-    ("cosmetics", "unseen", "intent_macro_f1", 0.91), ("cosmetics", "unseen", "entity_f1", 0.93),
-    ("cosmetics", "unseen", "resolution_f1", 0.95), ("cosmetics", "unseen", "scenario_success", 0.90),
-    ("cosmetics", "learned", "intent_macro_f1", 0.92), ("cosmetics", "learned", "entity_f1", 0.93),
-    ("cosmetics", "learned", "scenario_success", 0.86),
+    # the model before the catalog reader (commit 3aa17a6), scored on the demo held-out file as it is now
+    # (scripts/score_other_model.py; README, Measurements)
+    Bar("intent_macro_f1", "demo", 0.974),
+    Bar("entity_f1", "demo", 0.972),
 )
 
 
@@ -67,14 +53,11 @@ def run_evaluation(app: AppContext, conditions: tuple[str, ...], catalogs: tuple
         if catalogs and evaluation.name not in catalogs:
             continue
         if evaluation.learned_by_default:
-            results.append(evaluate(evaluation, "learned", default_model))
-            continue
-        models = {condition: default_model if condition == "unseen"
-                  else learned_model(evaluation, app.settings.model_cache_path, echo) for condition in conditions}
-        by_condition = {condition: evaluate(evaluation, condition, model) for condition, model in models.items()}
-        if scenarios:
-            run_scenarios(evaluation, by_condition, models, app.settings, echo)
-        results.extend(by_condition.values())
+            models = {"learned": default_model}
+        else:
+            models = {condition: default_model if condition == "unseen"
+                      else learned_model(evaluation, app.settings.model_cache_path, echo) for condition in conditions}
+        results.extend(evaluate_set(evaluation, models, app.settings, scenarios, echo))
     return results
 
 

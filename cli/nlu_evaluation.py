@@ -8,19 +8,16 @@ is the one the default model learned, so it has one condition.
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from checkout.settings import PROJECT_ROOT, Settings
 from cli.catalog_training import terms_from_csv, write_training_root_for_csv
 from cli.nlu_scoring import entity_scores, intent_scores, load_examples, resolution_scores
-from cli.rasa_engine import rasa_environment
 from cli.scenario_runner import load_scenarios, run_scenario, running_shop
 from cli.training import ensure_model
 
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
 RESULTS = PROJECT_ROOT / "results" / "nlu"
 CATALOGS = PROJECT_ROOT / "tests" / "catalogs"
 TRAINING_ROOTS = PROJECT_ROOT / "var" / "training"
@@ -60,6 +57,7 @@ class NluResult:
     per_entity: dict[str, float] = field(default_factory=dict)
     intent_errors: list[dict] = field(default_factory=list)
     resolution_misses: list[dict] = field(default_factory=list)
+    entity_errors: list[dict] = field(default_factory=list)
     scenarios_passed: int = 0
     scenarios_total: int = 0  # 0: the set has no scenario suite, or it was not run
     scenario_failures: list[dict] = field(default_factory=list)
@@ -69,37 +67,23 @@ class NluResult:
         return self.scenarios_passed / self.scenarios_total if self.scenarios_total else None
 
 
-def parse_with_model(model: Path, texts: list[str], terms_file: Path) -> list[dict]:
-    """The whole pipeline's parses, our catalog component reading `terms_file`."""
-    env = rasa_environment()
-    env["SHOP_CATALOG_TERMS_FILE"] = str(terms_file)
-    out = terms_file.with_name("parses.json")
-    result = subprocess.run([str(RASA_PYTHON), "-m", "nlu_components.parse_messages", str(model), str(out)],
-                            input=json.dumps(texts), env=env, cwd=PROJECT_ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"parsing with {model.name} failed:\n{result.stderr[-3000:]}")
-    return json.loads(out.read_text(encoding="utf-8"))
-
-
 def learned_model(evaluation: EvaluationSet, cache_dir: Path, echo=print) -> Path:
     root = write_training_root_for_csv(evaluation.catalog, TRAINING_ROOTS / evaluation.name)
     return ensure_model(cache_dir, echo=echo, root=root)
 
 
-def evaluate(evaluation: EvaluationSet, condition: str, model: Path) -> NluResult:
+def score_heldout(evaluation: EvaluationSet, condition: str, parse: Callable[[str], dict]) -> NluResult:
+    """The held-out messages parsed by the running pipeline, scored against their annotations."""
     examples = load_examples(evaluation.heldout)
-    terms = terms_from_csv(evaluation.catalog)
-    with tempfile.TemporaryDirectory() as tmp:
-        terms_file = Path(tmp) / "terms.json"
-        terms_file.write_text(terms.to_json(), encoding="utf-8")
-        parses = parse_with_model(model, [e.text for e in examples], terms_file)
+    parses = [parse(e.text) for e in examples]
     intent_f1, per_intent = intent_scores([e.intent for e in examples], [p["intent"] for p in parses])
-    entity_f1, per_entity = entity_scores(examples, parses)
-    resolution_f1, misses = resolution_scores(examples, terms) if not evaluation.learned_by_default else (None, [])
+    entity_f1, per_entity, entity_errors = entity_scores(examples, parses)
+    resolution_f1, misses = ((None, []) if evaluation.learned_by_default
+                             else resolution_scores(examples, terms_from_csv(evaluation.catalog)))
     errors = [{"text": e.text, "expected": e.intent, "predicted": p["intent"]}
               for e, p in zip(examples, parses) if e.intent != p["intent"]]
     return NluResult(evaluation.name, condition, len(examples), intent_f1, entity_f1, resolution_f1,
-                     per_intent, per_entity, errors, misses)
+                     per_intent, per_entity, errors, misses, entity_errors)
 
 
 def save(result: NluResult, out: Path = RESULTS) -> Path:
@@ -109,22 +93,24 @@ def save(result: NluResult, out: Path = RESULTS) -> Path:
     return path
 
 
-def run_scenarios(evaluation: EvaluationSet, results: dict[str, NluResult], models: dict[str, Path],
-                  settings: Settings, echo=print) -> None:
-    """Every scripted conversation of the set, once per condition, in one running shop: the learned model
-    is loaded into the running Rasa (`PUT /model`) as the shop's trainer does."""
-    if not evaluation.scenarios.exists():
-        return
-    scenarios = load_scenarios(evaluation.scenarios)
-    log = RESULTS / f"{evaluation.name}-scenarios.log"
-    with running_shop(settings, evaluation.catalog, models["unseen"] if "unseen" in models else models["learned"], log) as shop:
-        for condition in ("unseen", "learned"):
-            if condition not in results:
-                continue
-            if condition == "learned" and "unseen" in models:
-                shop.assistant.load_model(str(models["learned"].resolve()))
-            outcomes = [run_scenario(shop, scenario, condition) for scenario in scenarios]
-            result = results[condition]
-            result.scenarios_total, result.scenarios_passed = len(outcomes), sum(o.passed for o in outcomes)
-            result.scenario_failures = [asdict(o) for o in outcomes if not o.passed]
-            echo(f"{evaluation.name} {condition}: {result.scenarios_passed}/{result.scenarios_total} scenarios")
+def evaluate_set(evaluation: EvaluationSet, models: dict[str, Path], settings: Settings, with_scenarios: bool = True,
+                 echo=print) -> list[NluResult]:
+    """The set's held-out messages and scripted conversations, per condition, in one running shop holding its
+    catalog: the next condition's model is loaded into the running Rasa (`PUT /model`), as the shop's trainer
+    does, so parses and conversations go through exactly what a shopper reaches."""
+    scenarios = load_scenarios(evaluation.scenarios) if with_scenarios and evaluation.scenarios.exists() else []
+    conditions = list(models)
+    results = []
+    with running_shop(settings, evaluation.catalog, models[conditions[0]], RESULTS / f"{evaluation.name}-shop.log",
+                      with_actions=bool(scenarios)) as shop:
+        for condition in conditions:
+            if condition != conditions[0]:
+                shop.assistant.load_model(str(models[condition].resolve()))
+            result = score_heldout(evaluation, condition, shop.parse)
+            if scenarios:
+                outcomes = [run_scenario(shop, scenario, condition) for scenario in scenarios]
+                result.scenarios_total, result.scenarios_passed = len(outcomes), sum(o.passed for o in outcomes)
+                result.scenario_failures = [asdict(o) for o in outcomes if not o.passed]
+                echo(f"{evaluation.name} {condition}: {result.scenarios_passed}/{result.scenarios_total} scenarios")
+            results.append(result)
+    return results

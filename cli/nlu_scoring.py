@@ -74,11 +74,17 @@ def _token_labels(text: str, spans) -> list[str | None]:
     return labels
 
 
-def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, dict[str, float]]:
+def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, dict[str, float], list[dict]]:
+    """Entity F1 per token, per entity kind, and the messages whose tokens were labelled otherwise."""
     counts: Counter = Counter()
+    errors = []
     for example, parse in zip(examples, parses):
         gold = _token_labels(example.text, [(e, s, t) for e, s, t, _ in example.entities])
         predicted = _token_labels(example.text, [(e["entity"], e["start"], e["end"]) for e in parse["entities"]])
+        if gold != predicted:
+            errors.append({"text": example.text,
+                           "expected": [(e, example.text[s:t]) for e, s, t, _ in example.entities],
+                           "found": [(e["entity"], example.text[e["start"]:e["end"]]) for e in parse["entities"]]})
         for g, p in zip(gold, predicted):
             if g is not None and g == p:
                 counts["tp", g] += 1
@@ -90,7 +96,7 @@ def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, d
     labels = sorted({label for _, label in counts})
     per_label = {label: f1(counts["tp", label], counts["fp", label], counts["fn", label]) for label in labels}
     total = [sum(counts[kind, label] for label in labels) for kind in ("tp", "fp", "fn")]
-    return f1(*total), per_label
+    return f1(*total), per_label, errors
 
 
 def resolution_scores(examples: list[Example], terms: CatalogTerms) -> tuple[float, list[dict]]:

@@ -39,6 +39,21 @@ class Shop:
     settings: Settings
     db: Database
     assistant: AssistantClient
+    catalog_csv: Path
+
+    def restock(self) -> None:
+        """The catalog's stock as in its file again, so that each conversation is judged on its own rather
+        than on what the conversations before it reserved (a few books are 3 in stock)."""
+        with self.db.transaction() as session:
+            import_catalog(session, self.catalog_csv.read_bytes(), self.settings.shop_currency)
+
+    def parse(self, text: str) -> dict:
+        """The running pipeline's final intent and entities for a message (our catalog component included)."""
+        result = self.assistant.parse(text)
+        return {"text": text, "intent": (result.get("intent") or {}).get("name"),
+                "confidence": (result.get("intent") or {}).get("confidence"),
+                "entities": [{k: e.get(k) for k in ("entity", "start", "end", "value", "extractor")}
+                             for e in result.get("entities") or []]}
 
 
 def _free_port() -> int:
@@ -48,7 +63,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path):
+def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path, with_actions: bool = True):
+    """Rasa serving `model` (and the action server, unless only messages are parsed) over a new database
+    that holds `catalog_csv`."""
     from cli.run_command import process_specs  # run_command imports the training side; only needed here
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,14 +82,14 @@ def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path)
                 raise ValueError(f"{catalog_csv}: {result.errors[0]}")
             publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
         endpoints = write_endpoints(settings, Path(tmp) / "endpoints.yml")
-        specs = [s for s in process_specs(settings, model, endpoints) if s.name in ("rasa", "actions")]
+        specs = [s for s in process_specs(settings, model, endpoints) if s.name == "rasa" or (with_actions and s.name == "actions")]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w") as log:
             supervisor = Supervisor(specs, out=log, cwd=str(PROJECT_ROOT))
             supervisor.start()
             try:
                 supervisor.wait_ready(timeout=300)
-                yield Shop(settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60))
+                yield Shop(settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60), catalog_csv)
             finally:
                 supervisor.stop()
                 db.dispose()
@@ -83,6 +100,7 @@ def load_scenarios(path: Path) -> list[dict]:
 
 
 def run_scenario(shop: Shop, scenario: dict, tag: str) -> ScenarioResult:
+    shop.restock()
     sender = f"scenario-{tag}-{uuid.uuid4().hex[:8]}"
     transcript: list[str] = []
     replies: list[dict] = []

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from checkout.understanding.reading import NUMBER_WORDS, Reading
+from checkout.understanding.reading import NUMBER_WORDS, ONE_MORE, Reading
+from checkout.understanding.text import CHAT_WORDS, tokenize
 
 SMALL_TALK = {"greet", "thank", "goodbye"}
 # Intents a purchase may hide behind when the model meets names it never saw ("one smokey night pallete
@@ -43,13 +44,13 @@ REQUESTS = {"browse_catalog", "product_info", "add_to_cart", "remove_from_cart",
 MIN_REQUEST_CONFIDENCE = 0.15
 PURCHASE_CUE = re.compile(
     r"\b(?:i'?d\s+like|i\s+would\s+like|i\s+(?:want|wanna|need)|i'?ll\s+(?:take|have|get|buy)|i\s+will\s+(?:take|have)"
-    r"|(?:can|could|may)\s+i\s+(?:get|have|grab|order|buy|take)|give\s+me|get\s+me|send\s+me|gimme|add|buy|order|"
+    r"|i'?m\s+after|(?:can|could|may)\s+i\s+(?:get|have|grab|order|buy|take)|give\s+me|get\s+me|send\s+me|gimme|add|buy|order|"
     r"purchase|put|grab|take|ill\s+take|lemme\s+get|let\s+me\s+(?:get|have)|i'?m\s+(?:buying|taking)|gonna\s+(?:get|buy|take))\b",
     re.I)
 # "I want to know the price", "would like to see": wanting information, not the item.
 NOT_PURCHASE = re.compile(r"\b(?:want|wanna|like|need)\s+(?:to\s+)?(?:know|see|ask|check|find\s+out|look)\b", re.I)
 QUESTION_CUE = re.compile(r"\?|\b(?:how\s+much|price|cost|in\s+stock|available|do\s+you\s+(?:have|sell|carry)|"
-                          r"is\s+(?:it|there|the)|are\s+(?:they|there|the)|what|which|does|made\s+(?:of|from))\b", re.I)
+                          r"is\s+(?:it|there|the)|are\s+(?:they|there|the)|what|whats|which|does|made\s+(?:of|from))\b", re.I)
 # Asking to see what there is ("what notebooks do you have", "any serums?") rather than about one thing.
 BROWSE_CUE = re.compile(r"\b(?:what|which|show|see|any|got|list|sell|carry|selection|range|options|browse|look(?:ing)?\s+for)\b|"
                         r"\b(?:do|d)\s*(?:you|u|ya)\s+(?:have|sell|carry|stock)\b|^\W*\w+\W*$", re.I)
@@ -62,20 +63,48 @@ GREETING_WORDS = re.compile(r"^\W*(?:hi+|hello+|hey+|heya|hiya|yo|hallo|hola|bon
                             r"afternoon|evening)|morning|evening|greetings|hey\s+there|hi\s+there|hello\s+there)\b[\W]*",
                             re.I)
 
+# An answer to "what's the delivery address?": a house number, then a street word or a postcode. No
+# purchase is written this way ("18 Rose Hill Rd" is no order of 18 Velvet Rose lip oils).
+STREET_ADDRESS = re.compile(
+    r"^\W*\d{1,5}[a-z]?\b.*(?:\b(?:road|rd|street|st|lane|ln|avenue|ave|drive|dr|way|close|court|ct|place|pl|terrace|"
+    r"crescent|cres|boulevard|blvd|row|walk|square|sq|parkway|pkwy|highway|hwy|gardens|mews|grove|apt|flat|suite)\b|"
+    r"\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b|\b[a-z]{2}\s+\d{5}(?:-\d{4})?\b)", re.I)
+NEGATION = re.compile(r"\b(?:no|nope|nah|not|don'?t|dont|never)\b", re.I)
+NAME_GIVEN = re.compile(r"^\W*(?:my\s+name\s+is|my\s+name'?s|name\s*:|the\s+name'?s?\s+is|call\s+me)\b", re.I)
+# "Emily Carter", "Tomás O'Brien": a person's name, the answer to "what's your full name?" (no request is
+# two to four capitalised words and nothing else).
+PERSON_NAME = re.compile(r"^\s*(?:[A-ZÀ-Ý][\w'’.-]*\s+){1,3}[A-ZÀ-Ý][\w'’.-]*\s*$")
+# Intents a question about a named product may be taken for ("what spf is the sunveil fluid" as view_cart).
+MISREAD_QUESTION = {"remove_from_cart", "view_cart", "ask_returns", "ask_shipping", "bot_challenge", "cancel_order",
+                    "order_status", "checkout", "human_handoff", "ask_payment_methods"}
+# Intents a request to see a category may be taken for ("show me your lipstiks" as view_cart).
+MISREAD_BROWSE = MISREAD_QUESTION | {"product_info", "nlu_fallback", "out_of_scope"}
+
 
 def wants_to_buy(text: str, reading: Reading) -> bool:
-    """A catalog name with a purchase phrase, or a number ("one glow serum", "3x classic notebook") or a
-    please ("the navy notebook in a5 please") and no question."""
+    """A catalog name with a purchase phrase, or a number ("one glow serum", "3x classic notebook"), a
+    please ("the navy notebook in a5 please") or an "and" that adds to what was said ("and the weekday
+    kitchen"), and no question."""
     if not (reading.products or reading.categories):
         return False
     if PURCHASE_CUE.search(text) and not NOT_PURCHASE.search(text):
         return True
     if QUESTION_CUE.search(text):
         return False
-    if reading.quantity is not None:
+    if reading.quantity is not None or ONE_MORE.search(text):
         return True
     # "the navy notebook in a5 please", "glow drops serum 50ml": one product, asked for politely or with its variant
-    return reading.product is not None and (bool(POLITE_CUE.search(text)) or bool(reading.color or reading.size))
+    return bool(reading.products) and (bool(POLITE_CUE.search(text)) or bool(reading.color or reading.size))
+
+
+def names_only_a_variant(text: str, reading: Reading) -> bool:
+    """A colour or size and a few words around it, no name, no question, no "no"."""
+    if not (reading.color or reading.size) or reading.products or reading.categories:
+        return False
+    if QUESTION_CUE.search(text) or NEGATION.search(text) or PURCHASE_CUE.search(text):
+        return False
+    rest = [t for t in tokenize(text) if not any(m.start <= t.start < m.end for m in reading.mentions)]
+    return len(rest) <= 4
 
 
 def says_only_how_many(text: str) -> bool:
@@ -88,6 +117,14 @@ def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, read
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
     # "if I buy the hoodie can I return it" is about returns: a policy question that speaks of its topic stands
     on_topic = intent in TOPIC_WORDS and bool(TOPIC_WORDS[intent].search(text))
+    if intent not in ("affirm", "deny") and (STREET_ADDRESS.search(text) or NAME_GIVEN.search(text)):
+        return "inform"
+    if (intent in MISREAD_BROWSE | SMALL_TALK and not on_topic and not reading.mentions
+            and PERSON_NAME.match(text) and not GREETING_WORDS.match(text)
+            and not any(t.key in CHAT_WORDS for t in tokenize(text))):  # "Are You Human", "Show Cart"
+        return "inform"
+    if intent not in ("affirm", "inform") and not on_topic and names_only_a_variant(text, reading):
+        return "inform"  # "XL i think", "lets go with navy", "orange i guess": the answer to "which colour/size?"
     if intent in MISREAD_PURCHASE and not on_topic and wants_to_buy(text, reading):
         return "add_to_cart"
     if intent in SMALL_TALK and reading.mentions and not SMALL_TALK_WORDS.search(text):
@@ -105,9 +142,11 @@ def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, read
             request = next((name for name, confidence in ranking
                             if name in REQUESTS and confidence >= MIN_REQUEST_CONFIDENCE), None)
             return request or intent
-    if (intent in ("product_info", "nlu_fallback", "out_of_scope") and reading.categories and not reading.products
+    if (intent in MISREAD_BROWSE and not on_topic and reading.categories and not reading.products
             and BROWSE_CUE.search(text) and not DETAIL_CUE.search(text)):
         return "browse_catalog"  # "what notebooks do you have", "show me your lipsticks"
+    if intent in MISREAD_QUESTION and not on_topic and reading.products and QUESTION_CUE.search(text):
+        return "product_info"  # "what spf is the sunveil fluid", "what age is dinosaur picnic for?"
     if intent == "browse_catalog" and reading.product and not reading.categories:
         return "product_info"  # "show me the silent garden"
     if intent in ("nlu_fallback", "out_of_scope") and reading.products:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 
 from checkout.understanding.terms import COLOR_SYNONYMS, SIZE_SYNONYMS, CatalogTerms
@@ -30,6 +31,13 @@ MAX_READ = 1000
 KIND_ORDER = {"product": 3, "category": 2, "color": 1, "size": 1}
 # Letter sizes are ordinary words ("a", "m", "s"): they count after these words, typed in capitals, or alone.
 SIZE_CUES = {"size", "sz", "in", "an", "a"}
+
+
+_EMAIL_OR_LINK = re.compile(r"\S+@\S+|\bhttps?://\S+|\bwww\.\S+", re.I)
+# Words after which a colour or size is expected: "in snad", "colour: balck".
+VARIANT_CUES = {"in", "color", "shade", "size", "sz"}
+# What parts two requests: "the glow serum, and another glow serum".
+_PARTS = re.compile(r"[,;+&/]|\b(?:and|or|plus|also)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class _Entry:
     weights: tuple[float, ...]  # 0 for joining words ("the", "of")
     common: frozenset[str] = frozenset()  # the shop's everyday words
     shared_head: bool = False  # the name's last word is in other names too ("fiction")
+    shared: frozenset[str] = frozenset()  # its words that other names of its kind have too
 
     @property
     def head(self) -> int:
@@ -76,7 +85,8 @@ def _entries(terms: CatalogTerms) -> tuple[_Entry, ...]:
             weights = tuple((1 + math.log(len(spelled) / df[w])) if w in content else 0.0 for w in words)
             head = max((k for k, w in enumerate(weights) if w > 0), default=len(words) - 1)
             entries.append(_Entry(kind, name, words, weights, terms.common_words if kind == "product" else frozenset(),
-                                  df.get(words[head], 0) > 1 if words else False))
+                                  df.get(words[head], 0) > 1 if words else False,
+                                  frozenset(w for w in words if df[w] > 1)))
     for color in terms.colors:
         for spelling in (color, *COLOR_SYNONYMS.get(color, ())):
             words = key_words(spelling)
@@ -118,7 +128,7 @@ def _candidate(entry: _Entry, tokens: list[Token], first: int, last: int, used: 
     typed = [t for t in tokens[first:last + 1] if not t.is_function_word]
     if entry.kind in ("color", "size") and not full:
         return None
-    if not full and (score < MIN_PARTIAL_SCORE or all(t.key in COMMON_WORDS for t in typed)):
+    if not full and all(t.key in COMMON_WORDS for t in typed) and not _named_as_one(tokens, first, last):
         return None
     if not full and len(used) == 1 and not _names_alone(entry, tokens, first, used):
         return None
@@ -134,6 +144,12 @@ def _candidate(entry: _Entry, tokens: list[Token], first: int, last: int, used: 
     return Mention(entry.kind, (entry.value,), tokens[first].start, tokens[last].end, score, full)
 
 
+def _named_as_one(tokens: list[Token], first: int, last: int) -> bool:
+    """"the night one", "a glow one": a word of a name said as the name, even an everyday word."""
+    return (first > 0 and tokens[first - 1].key in DETERMINERS and last + 1 < len(tokens)
+            and tokens[last + 1].key == "one")
+
+
 def _names_alone(entry: _Entry, tokens: list[Token], first: int, used: dict[int, float]) -> bool:
     """Whether one word of a name, alone, points to it: "the snapback", "a tote", "keychain" do; "oily skin",
     "pay by card", "the weather" (~ "leather") do not."""
@@ -143,8 +159,8 @@ def _names_alone(entry: _Entry, tokens: list[Token], first: int, used: dict[int,
         return False
     if entry.kind == "category":
         # "serums" for "face serums", "crime" for "crime fiction" (its other word is shared), but not "book"
-        # for "book accessories"
-        return index == entry.head or entry.shared_head
+        # for "book accessories", nor "books" for "children's books" when "book accessories" has it too
+        return word not in entry.shared and (index == entry.head or entry.shared_head)
     before = tokens[first - 1].key if first > 0 else ""
     alone = all(t.is_function_word for i, t in enumerate(tokens) if i != first)  # the answer to "which one?"
     return alone or index == entry.head or before in DETERMINERS or before.isdigit()
@@ -152,12 +168,17 @@ def _names_alone(entry: _Entry, tokens: list[Token], first: int, used: dict[int,
 
 def find_mentions(terms: CatalogTerms, text: str) -> list[Mention]:
     """Every catalog thing the message names, in the order written, none overlapping."""
-    tokens = tokenize(text[:MAX_READ])
+    # an address like sophie@orange.fr or shop.example/blue names no colour
+    tokens = tokenize(_EMAIL_OR_LINK.sub(lambda m: " " * len(m.group()), text[:MAX_READ]))
     found = [m for entry in _entries(terms) for first, last, used in _runs(entry, tokens)
              if (m := _candidate(entry, tokens, first, last, used))]
+    found = [m for m in found if m.kind not in ("color", "size") or m.score == 1.0 or _in_variant_place(m, found, tokens)]
     found = [_prefer_product_for_singular(m, found, text) for m in found]
+    # A part too small to name its product alone can still make it a candidate beside a stronger reading of
+    # the same words ("the glow one": the serum, and the mask and the gift set with "glow" in longer names).
+    strong = [m for m in found if m.full or m.score >= MIN_PARTIAL_SCORE]
     chosen: list[Mention] = []
-    for mention in sorted(found, key=_reading_strength, reverse=True):
+    for mention in sorted(strong, key=_reading_strength, reverse=True):
         if any(mention.start < c.end and c.start < mention.end for c in chosen):
             continue
         # Part of a name fits every product with that part as well ("garden": both garden books), whatever
@@ -166,7 +187,48 @@ def find_mentions(terms: CatalogTerms, text: str) -> list[Mention]:
                   and (not mention.full or mention.score - m.score < CLEAR_LEAD)]
         values = tuple(dict.fromkeys(v for m in [mention, *rivals] for v in m.values))
         chosen.append(Mention(mention.kind, values, mention.start, mention.end, mention.score, mention.full))
-    return sorted(chosen, key=lambda m: m.start)
+    return _join_pieces(_variant_before_product(sorted(chosen, key=lambda m: m.start), found, terms), tokens, text)
+
+
+def _in_variant_place(mention: Mention, found: list[Mention], tokens: list[Token]) -> bool:
+    """Where a misspelt colour or size is one: right before a name, after "in", or as a short answer
+    ("balck hoodie", "in snad", "porcelan shade pls"), not any ordinary word a letter away ("did a person
+    write this", "send back the tee", "victoria island")."""
+    index = next(i for i, t in enumerate(tokens) if t.start == mention.start)
+    after = next((t for t in tokens if t.start >= mention.end), None)
+    return (len(tokens) <= 3 or (index > 0 and tokens[index - 1].key in VARIANT_CUES)
+            or (after is not None and any(m.kind in ("product", "category") and m.start == after.start for m in found)))
+
+
+def _join_pieces(mentions: list[Mention], tokens: list[Token], text: str) -> list[Mention]:
+    """"cloud wip moisturiser", "murder on the nite ferry": two pieces of one name around a word too
+    misspelt to match are one mention, not two requests for the same product."""
+    joined: list[Mention] = []
+    for mention in mentions:
+        before = joined[-1] if joined else None
+        if (before is not None and mention.kind == before.kind == "product" and mention.values == before.values
+                and not _PARTS.search(text[before.end:mention.start])
+                and sum(before.end <= t.start < mention.start for t in tokens) <= 2):
+            joined[-1] = Mention("product", mention.values, before.start, mention.end, max(before.score, mention.score),
+                                 before.full or mention.full)
+        else:
+            joined.append(mention)
+    return joined
+
+
+def _variant_before_product(mentions: list[Mention], found: list[Mention], terms: CatalogTerms) -> list[Mention]:
+    """"the black canvas book tote": a word that begins another name ("The Black Orchard") but is a colour or
+    size of the product named right after it is that colour or size."""
+    result = list(mentions)
+    for i, (mention, following) in enumerate(zip(mentions, mentions[1:])):
+        if mention.kind != "product" or mention.full or following.kind != "product":
+            continue
+        for variant in (m for m in found if m.kind in ("color", "size") and mention.start <= m.start and m.end == mention.end):
+            products = [p for name in following.values if (p := terms.product(name)) is not None]
+            if any(variant.value in (p.colors if variant.kind == "color" else p.sizes) for p in products):
+                result[i] = variant
+                break
+    return result
 
 
 def _reading_strength(mention: Mention) -> tuple:

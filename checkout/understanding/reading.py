@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from checkout.understanding.mentions import Mention, find_mentions
 from checkout.understanding.terms import CatalogTerms
-from checkout.understanding.text import tokenize
+from checkout.understanding.text import fold, key_words, tokenize
 
 NUMBER_WORDS = {
     "one": 1, "single": 1, "two": 2, "couple": 2, "pair": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -21,6 +21,11 @@ ONE_WORDS = {"a", "an", "the", "this", "that", "another"}
 # Between a number and what it counts: "2 of the", "2x", "a couple of".
 COUNT_JOINERS = {"of", "the", "x", "copies", "copy", "pieces", "piece", "pcs", "units", "unit", "more", "a", "those",
                  "these", "your"}
+
+# "and the weekday kitchen", "also a tote": one more of what the shopper was just doing.
+ONE_MORE = re.compile(r"^\W*(?:(?:oh|ok|okay)\W+)?(?:and|also|plus|&)\b", re.I)
+_SOME = re.compile(r"\b(?:some|few|several|more|many)\b", re.I)
+_JOINER_KEYS = {key for word in COUNT_JOINERS for key in key_words(word)}  # "copys" as "copies"
 
 
 @dataclass(frozen=True)
@@ -50,8 +55,20 @@ def read_message(terms: CatalogTerms, text: str) -> Reading:
     variants = [m for m in mentions if m.kind in ("color", "size")]
     quantity, says_one, span = _count_before(text, target, variants) if target else (None, False, None)
     if quantity is None and target is not None:
-        quantity, span = _count_after(text, max(m.end for m in mentions))
+        last = max(mentions, key=lambda m: m.end)
+        quantity, span = _count_after(text, last.end, pointing=last.kind in ("color", "size") or not last.full)
+    # "the road to samarkand please": the name's own "the" is the shopper's too; "and letters to the sea too":
+    # one more of what was just asked for
+    says_one = says_one or (target is not None and (
+        text[target.start:target.end].split(maxsplit=1)[0].casefold() in ONE_WORDS
+        or (bool(ONE_MORE.match(text)) and _in_the_singular(text, target))))
     return Reading(mentions, products, categories, color, size, quantity, says_one or quantity == 1, span)
+
+
+def _in_the_singular(text: str, mention: Mention) -> bool:
+    """"letters to the sea" (a name) or "tote", not "some red bookmarks": how many is left to ask."""
+    words = tokenize(text[:mention.end])
+    return bool(words) and fold(words[-1].text) == words[-1].key and not _SOME.search(text[:mention.start])
 
 
 def products_in_category(terms: CatalogTerms, category: str, color: str | None, size: str | None) -> tuple[str, ...]:
@@ -72,15 +89,18 @@ def _count_before(text: str, target: Mention, variants: list[Mention]) -> tuple[
     size ("£25 gift card") is the size's."""
     tokens = [t for t in tokenize(text[:target.start])
               if not any(v.start <= t.start < v.end for v in variants)][-5:]
+    says_one = False
     for back in range(len(tokens) - 1, -1, -1):
         word = tokens[back].text.casefold()
         number = int(word) if word.isdigit() and 0 < len(word) <= 3 else NUMBER_WORDS.get(word)
         if number is not None:
             start = tokens[back - 1].start if back and word in ("couple", "pair") and tokens[back - 1].key == "a" else tokens[back].start
             return number, False, (start, tokens[back].end)
-        if word not in COUNT_JOINERS:
+        # "a hardcover of ...", "the paperback of ...": the article before the format counts the book
+        says_one = says_one or word in ONE_WORDS
+        if word not in COUNT_JOINERS and tokens[back].key not in _JOINER_KEYS:
             break
-    return None, bool(tokens) and tokens[-1].text.casefold() in ONE_WORDS, None
+    return None, says_one, None
 
 
 _NUMBER = r"\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
@@ -88,7 +108,7 @@ _AFTER = re.compile(r"\b(?:x\s*(\d{1,3})|(\d{1,3})\s*x|(?:qty|quantity)\s*:?\s*(
                     rf"({_NUMBER})(?=\s*(?:please|pls|plz|of\s+(?:them|those|it)|thanks|thx|$|[,.!?])))(?!\w)", re.I)
 
 
-def _count_after(text: str, after: int) -> tuple[int | None, tuple[int, int] | None]:
+def _count_after(text: str, after: int, pointing: bool = False) -> tuple[int | None, tuple[int, int] | None]:
     """"glow serum x2", "cafe at the corner paperback x1", "... 200 ml, one please", "qty 3": after the last
     name."""
     match = _AFTER.search(text[after:])
@@ -96,6 +116,8 @@ def _count_after(text: str, after: int) -> tuple[int | None, tuple[int, int] | N
         return None, None
     group = next(i for i, g in enumerate(match.groups(), start=1) if g)
     word = match.group(group).casefold()
+    if word == "one" and pointing and not text[after:after + match.start(group)].strip():
+        return None, None  # "the beige one", "the glow one": which one, not how many
     return (int(word) if word.isdigit() else NUMBER_WORDS[word]), (after + match.start(group), after + match.end(group))
 
 

@@ -85,5 +85,16 @@ def similarity(typed: str, name_word: str) -> float:
         return 0.85  # cut short: "nud" for "nude", "blu" for "blue"
     if len(typed) < MIN_FUZZY_LENGTH:
         return 0.0
+    if _swapped_neighbours(typed, name_word):
+        return 0.85  # "snad" for "sand", "moisutriser": two letters typed in the wrong order
     score = fuzz.ratio(typed, name_word)
     return score / 100 if score >= FUZZY_CUTOFF else 0.0
+
+
+def _swapped_neighbours(typed: str, word: str) -> bool:
+    """The same letters with one pair of neighbours swapped (a ratio counts it as two edits)."""
+    if len(typed) != len(word):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and typed[differ[0]] == word[differ[1]] \
+        and typed[differ[1]] == word[differ[0]]

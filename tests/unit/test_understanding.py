@@ -128,3 +128,112 @@ def test_terms_round_trip_through_the_snapshot_file(tmp_path):
 ])
 def test_a_message_naming_several_products_is_one_request_per_product(text, pieces):
     assert split_requests(TEA_SHOP, text) == pieces
+
+
+# A catalog with the traps the held-out shops showed: a name starting with "the", a colour that begins
+# another name, a word shared by long names, an everyday word inside names.
+STUDIO = CatalogTerms((
+    ProductTerms("The Black Lantern", "novels", (), ("paperback", "hardcover")),
+    ProductTerms("The Harbour Road", "novels", (), ("paperback",)),
+    ProductTerms("Canvas Market Tote", "bags", ("black", "sand"), ()),
+    ProductTerms("Dew Drops Serum", "serums", (), ("30 ML",)),
+    ProductTerms("Overnight Dew Sleeping Mask With Clay", "masks", (), ()),
+    ProductTerms("Velour Night Balm", "balms", (), ()),
+    ProductTerms("Smoky Night Kohl Pencil", "eyes", ("black",), ()),
+), frozenset())
+
+
+def test_a_names_own_the_means_one_and_copies_count():
+    assert read_message(STUDIO, "the harbour road please").says_one
+    reading = read_message(STUDIO, "3 copys of the black lantern")
+    assert (reading.product, reading.quantity) == ("The Black Lantern", 3)
+
+
+def test_a_colour_before_another_name_is_its_colour():
+    assert kinds_in(STUDIO, "the black canvas market tote please") == [
+        ("color", ("black",), "black"), ("product", ("Canvas Market Tote",), "canvas market tote")]
+    assert kinds_in(STUDIO, "the black lantern hardback")[0] == ("product", ("The Black Lantern",), "the black lantern")
+
+
+def test_pieces_of_one_name_around_a_misspelt_word_are_one_request():
+    text = "can i get the canvas markit tote"  # "markit": too far from "market" to match
+    assert [m.values for m in find_mentions(STUDIO, text)] == [("Canvas Market Tote",)]
+    assert split_requests(STUDIO, text) == [text]
+    assert len(split_requests(STUDIO, "the harbour road and the harbour road in paperback")) == 2
+
+
+def test_letters_typed_in_the_wrong_order_still_match():
+    assert read_message(STUDIO, "the canvas market tote in snad").color == "sand"
+    assert read_message(STUDIO, "dew drops sreum").product == "Dew Drops Serum"
+
+
+@pytest.mark.parametrize("text, candidates", [
+    ("could i get the dew one please", {"Dew Drops Serum", "Overnight Dew Sleeping Mask With Clay"}),
+    ("hmm i want the night one", {"Velour Night Balm", "Smoky Night Kohl Pencil"}),  # an everyday word, said as a name
+])
+def test_a_word_of_several_names_said_as_the_name_is_a_choice(text, candidates):
+    [mention] = find_mentions(STUDIO, text)
+    assert set(mention.values) == candidates
+    assert find_mentions(STUDIO, "good night") == []
+
+
+@pytest.mark.parametrize("model, text, expected", [
+    ("add_to_cart", "18 Velour Rd, Sandford GA 30328", "inform"),  # an address, whatever names it holds
+    ("add_to_cart", "2 Harbour Road, Leeds LS1 5HN", "inform"),
+    ("nlu_fallback", "my name is Ana Black", "inform"),
+    ("view_cart", "show me your serums", "browse_catalog"),
+    ("view_cart", "what's in my bag", "view_cart"),  # its own words: the model was right
+    ("view_cart", "what spf is the dew drops serum", "product_info"),
+    ("remove_from_cart", "whats the black lantern about", "product_info"),
+    ("remove_from_cart", "remove the black lantern", "remove_from_cart"),
+    ("product_info", "and the harbour road", "add_to_cart"),  # one more, after a purchase
+    ("product_info", "and the harbour road?", "product_info"),
+])
+def test_intent_corrections_for_answers_questions_and_continuations(model, text, expected):
+    assert repair_intent(model, [], text, read_message(STUDIO, text)) == expected
+
+
+def kinds_in(terms: CatalogTerms, text: str) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(m.kind, m.values, text[m.start:m.end]) for m in find_mentions(terms, text)]
+
+
+def test_an_article_before_the_format_or_an_and_in_front_counts_one():
+    assert read_message(STUDIO, "a hardcover of the black lantern please").says_one
+    assert read_message(STUDIO, "and dew drops serum too").says_one
+    assert not read_message(STUDIO, "dew drops serum").says_one
+
+
+@pytest.mark.parametrize("model, text, expected", [
+    ("view_cart", "Emily Carter", "inform"),  # a name answering "what's your full name?"
+    ("human_handoff", "Jane Miller", "inform"),
+    ("bot_challenge", "Are You Human", "bot_challenge"),  # chat words: no name
+    ("human_handoff", "Real Person", "human_handoff"),  # its own words
+])
+def test_a_persons_name_is_an_answer(model, text, expected):
+    assert repair_intent(model, [], text, read_message(STUDIO, text)) == expected
+
+
+def test_a_word_several_categories_share_names_none_of_them_alone():
+    shop = CatalogTerms((ProductTerms("Tiny Owl", "children's books", (), ()), ProductTerms("Page Clip", "book accessories", (), ()),
+                         ProductTerms("Far Stars", "science fiction", (), ()), ProductTerms("Old Rooms", "crime fiction", (), ())),
+                        frozenset())
+    assert find_mentions(shop, "any good books?") == []
+    assert find_mentions(shop, "what fiction do you have") == []
+    assert [m.value for m in find_mentions(shop, "any crime?")] == ["crime fiction"]
+    assert [m.value for m in find_mentions(shop, "show me your childrens books")] == ["children's books"]
+
+
+@pytest.mark.parametrize("text", ["did a person write this", "can i send back the canvas market tote",
+                                  "12 harbour street, victoria island", "ana@sand.example"])
+def test_an_ordinary_word_a_letter_away_from_a_colour_is_no_colour(text):
+    assert read_message(STUDIO, text).color is None
+
+
+@pytest.mark.parametrize("text", ["balck canvas market tote", "the canvas market tote in snad", "sadn"])
+def test_a_misspelt_colour_where_a_colour_goes_is_one(text):
+    assert read_message(STUDIO, text).color in ("black", "sand")
+
+
+def test_one_after_a_colour_or_a_part_of_a_name_says_which_not_how_many():
+    assert read_message(STUDIO, "swap the canvas market tote for the sand one").quantity is None
+    assert read_message(STUDIO, "the canvas market tote, one please").quantity == 1

@@ -5,11 +5,11 @@ import json
 from dataclasses import dataclass
 
 from action_harness import action_event, form_turn_tracker, render, responses, run, slot_sets, tracker
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from actions.add_to_cart_form import ActionAskCartSize, ValidateAddToCartForm
 from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ActionStartCartLine, ActionViewCart
-from checkout.db.models import Conversation
+from checkout.db.models import Conversation, Variant
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
 CART_RESET = {slot: None for slot in CART_SLOTS}
@@ -445,3 +445,18 @@ def test_remove_never_touches_another_shoppers_cart(shop):
     messages, _ = remove("remove the sticker pack", {"product": "sticker pack"})
     assert responses(messages) == ["utter_not_in_cart"]
     assert shop.cart("web-ben") == [("STK-PACK", 1)]
+
+
+def test_a_size_that_comes_in_one_colour_fills_the_colour(shop):
+    turn = add_turn("a heavyweight hoodie in S", {"product": "heavyweight hoodie", "size": "S"})
+    assert turn.responses == ["utter_added_to_cart"] and not turn.form_started
+    assert shop.cart("web-ana") == [("HOOD-HVY-BLK-S", 1)]
+
+
+def test_a_sold_out_colour_is_asked_again_not_the_size(shop):
+    with shop.db.transaction() as session:
+        session.execute(update(Variant).where(Variant.sku.like("HOOD-HVY-GRY-%")).values(stock=0))
+    turn = add_turn("one grey heavyweight hoodie", {"product": "heavyweight hoodie", "color": "grey"})
+    assert turn.responses[0] == "utter_variant_out_of_stock"
+    assert turn.messages[0]["variant"] == "grey"
+    assert turn.slots["cart_color"] is None and turn.form_started
