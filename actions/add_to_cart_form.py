@@ -34,7 +34,6 @@ from actions.common import (
     latest_text,
     shopper,
     skips_empty,
-    variant_label,
 )
 from actions.parsing import parse_color, parse_quantity, parse_size
 from actions.runtime import database
@@ -42,6 +41,7 @@ from checkout.catalog.matching import resolve_product
 from checkout.understanding.text import tokenize
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import identify
+from checkout.orders.labels import variant_label
 
 
 def _new_user_turn(tracker: Tracker) -> bool:

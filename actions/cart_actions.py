@@ -32,7 +32,6 @@ from actions.common import (
     latest_text,
     phrase,
     shopper,
-    variant_label,
 )
 from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
 from actions.runtime import database, settings
@@ -42,6 +41,7 @@ from checkout.catalog.terms_file import terms_of
 from checkout.understanding.reading import split_requests
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import current_conversation, identify
+from checkout.orders.labels import variant_label
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
 

@@ -10,10 +10,11 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import button, price, variant_label
+from actions.common import button, price
 from checkout.carts import add_to_cart, available_to_add, get_cart, view_cart
 from checkout.catalog.queries import active_variants, find_product
 from checkout.db.models import Customer, Product, Variant
+from checkout.orders.labels import variant_label
 
 # Slot value meaning "this product has no such choice" (a sticker pack has no size).
 NO_CHOICE = "-"

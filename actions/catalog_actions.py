@@ -7,11 +7,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ShopAction, button, entity, latest_text, phrase, price, variant_label
+from actions.common import ShopAction, button, entity, latest_text, phrase, price
 from actions.runtime import database
 from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_categories, list_products
 from checkout.db.models import Product, Variant
+from checkout.orders.labels import variant_label
 
 MAX_PRODUCTS_PER_MESSAGE = 8
 MAX_CATEGORY_BUTTONS = 12

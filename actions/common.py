@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from checkout.button_payloads import rasa_payload
 from checkout.customers.identity import ShopperIdentity
 from checkout.money import Money
 
@@ -100,19 +100,11 @@ def is_interruption(tracker: Tracker) -> bool:
     return intent["name"] not in SMALL_TALK or sounds_like_small_talk(latest_text(tracker))
 
 
-def payload(intent: str, **entities: str) -> str:
-    """A button payload that Rasa parses as this intent with these entities, whatever the NLU model says."""
-    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
-
-
 def button(title: str, intent: str, **entities: str) -> dict:
-    return {"title": title, "payload": payload(intent, **entities)}
+    return {"title": title, "payload": rasa_payload(intent, **entities)}
 
 
 def price(minor: int, currency: str) -> str:
     return Money(minor, currency).display()
 
 
-def variant_label(color: str | None, size: str | None) -> str:
-    """'black, M' — the words that tell variants of one product apart."""
-    return ", ".join(p for p in (color, size) if p)

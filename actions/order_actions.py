@@ -54,7 +54,7 @@ class ActionOrderStatus(ShopAction):
                     return []
                 items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
                 # An order still waiting for payment comes with the ways to pay it (again, after a failed try).
-                buttons = (method_buttons(domain, shopper(tracker).channel, order.number)
+                buttons = (method_buttons(shopper(tracker).channel, order.number)
                            if order.status == "awaiting_payment" else [])
                 dispatcher.utter_message(response="utter_order_status_one", number=order.number,
                                          date=f"{order.created_at:%d %b %Y}", status=phrase(domain, "phrase_status_" + order.status),

@@ -12,13 +12,11 @@ from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import customer_order
 from checkout.orders.numbers import normalize_order_number
 from checkout.payments.choice import payment_buttons
-from checkout.payments.registry import PROVIDERS, offered_methods, offered_provider
+from checkout.payments.registry import offered_methods, offered_provider
 
 
-def method_buttons(domain: dict, channel: str, number: str) -> list[dict]:
-    titles = {m: phrase(domain, f"phrase_pay_with_{m}") for m in PROVIDERS
-              if f"phrase_pay_with_{m}" in domain["responses"]}
-    return payment_buttons(offered_methods(settings(), channel), number, titles)
+def method_buttons(channel: str, number: str) -> list[dict]:
+    return payment_buttons(offered_methods(settings(), channel), number)
 
 
 def how_to_pay(domain: dict, channel: str, number: str, total: str, method: str | None = None) -> tuple[str, list]:
@@ -27,14 +25,14 @@ def how_to_pay(domain: dict, channel: str, number: str, total: str, method: str 
     the order no longer awaits payment."""
     methods = offered_methods(settings(), channel)
     if method is None and len(methods) > 1:
-        return phrase(domain, "phrase_choose_payment"), method_buttons(domain, channel, number)
+        return phrase(domain, "phrase_choose_payment"), method_buttons(channel, number)
     provider = offered_provider(settings(), channel, method or methods[0])
     if provider is None:  # a button from before the seller changed the methods
-        return phrase(domain, "phrase_choose_payment"), method_buttons(domain, channel, number)
+        return phrase(domain, "phrase_choose_payment"), method_buttons(channel, number)
     try:
         step = provider.start_payment(database(), number)
     except PaymentUnavailable:
-        return phrase(domain, "phrase_payment_unavailable", number=number), method_buttons(domain, channel, number)
+        return phrase(domain, "phrase_payment_unavailable", number=number), method_buttons(channel, number)
     if step.url:
         until = f"{step.expires_at:%H:%M} UTC" if step.expires_at else ""
         return (phrase(domain, "phrase_pay_by_link", total=total, until=until),

@@ -67,14 +67,15 @@ class AssistantClient:
     timeout: float = 10.0
 
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
-        """One shopper message through the REST channel; returns the bot's messages in order."""
+        """One shopper message through the REST channel; returns the bot's messages in order (the same shape
+        as AsyncAssistantClient.send)."""
         body = rest_body(sender_id, text, metadata)
         try:
             response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
             response.raise_for_status()
-            return response.json()
+            return bot_messages(response.json())
         except (httpx.HTTPError, ValueError) as exc:
-            raise AssistantUnavailable(str(exc)) from exc
+            raise AssistantUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     def resume_conversation(self, sender_id: str) -> None:
         """Lets the assistant answer again in a conversation it was paused in (after a human handoff).

@@ -1,14 +1,20 @@
-"""Short keys for button payloads, for channels that limit button data (Telegram: 64 bytes)."""
+"""Button payloads: the "/intent{entities}" text Rasa reads as that intent with those entities, whatever the NLU
+model says; and short keys for them, for channels that limit button data (Telegram: 64 bytes)."""
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkout.db.models import ButtonPayload
+
+
+def rasa_payload(intent: str, **entities: str) -> str:
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
 
 
 def payload_key(payload: str) -> str:

@@ -89,7 +89,7 @@ def chat(app: AppContext, sender: str | None):
             click.echo(f"The assistant at {app.settings.rasa_url} is not reachable ({exc}). "
                        "Is `shop run` running?", err=True)
             sys.exit(1)
-        buttons = show_replies(replies if isinstance(replies, list) else [])
+        buttons = show_replies(replies)
         if not replies:
             click.echo("(no reply)")
     click.echo(f"Bye. Continue later with: shop chat --sender {sender}", err=True)

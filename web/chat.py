@@ -50,8 +50,7 @@ def post_message():
     except AssistantUnavailable as exc:
         current_app.logger.warning("assistant unavailable for %s: %s", sender, exc)
         return {"error": UNREACHABLE}, 503
-    messages = [m for m in replies if isinstance(m, dict)] if isinstance(replies, list) else []
-    return {"messages": messages}
+    return {"messages": replies}
 
 
 @bp.get("/chat/updates")

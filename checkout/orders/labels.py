@@ -1,9 +1,20 @@
-"""How an order line is named to payment providers (Stripe's line items, Telegram's invoice prices)."""
+"""How a product's variant and an order line are named wherever they are shown: in the chat, to the seller,
+and to payment providers (Stripe's line items, Telegram's invoice prices)."""
 from __future__ import annotations
 
 from checkout.db.models import OrderItem
 
 
+def variant_label(color: str | None, size: str | None) -> str:
+    """'black, M': the words that tell variants of one product apart."""
+    return ", ".join(p for p in (color, size) if p)
+
+
+def line_label(name: str, color: str | None, size: str | None) -> str:
+    """'Logo Tee (black, M)', or the name alone for a product without variants."""
+    variant = variant_label(color, size)
+    return f"{name} ({variant})" if variant else name
+
+
 def item_label(item: OrderItem) -> str:
-    variant = ", ".join(p for p in (item.color, item.size) if p)
-    return f"{item.name} ({variant})" if variant else item.name
+    return line_label(item.name, item.color, item.size)

@@ -11,6 +11,7 @@ from checkout.db.models import Conversation, Customer, Order, OrderItem, Variant
 from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
 from checkout.money import Money
 from checkout.notifications import queue_for_seller
+from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
 
 
@@ -80,8 +81,7 @@ def new_order_alert(order: Order) -> str:
     lines = [f"New order {order.number}: {Money(order.total_minor, order.currency).display()}, "
              f"{order.customer_name} ({order.channel})"]
     for item in order.items:
-        variant = ", ".join(p for p in (item.color, item.size) if p)
-        lines.append(f"{item.quantity} × {item.name}" + (f" ({variant})" if variant else ""))
+        lines.append(f"{item.quantity} × {item_label(item)}")
     return "\n".join(lines)
 
 

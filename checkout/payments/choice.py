@@ -4,18 +4,30 @@ A button carries the order number, so one pressed again later (after a failed at
 still pays the right order; the action checks that the order is the shopper's and still awaits payment."""
 from __future__ import annotations
 
-import json
+import functools
+
+import yaml
+
+from checkout.button_payloads import rasa_payload
+from checkout.settings import PROJECT_ROOT
 
 CHOOSE_INTENT = "choose_payment_method"
-# Titles for buttons sent outside a conversation turn (the outbox); in the chat they come from domain.yml.
-OUTBOX_TITLES = {"manual": "Bank transfer or cash on delivery", "stripe": "Pay by card", "telegram": "Pay in Telegram"}
+TITLE_PREFIX = "phrase_pay_with_"
+
+
+@functools.cache
+def payment_titles() -> dict[str, str]:
+    """Each method's button title as domain.yml words it (responses phrase_pay_with_<method>): the same words in
+    the chat and in messages sent outside a turn (the outbox)."""
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    return {name.removeprefix(TITLE_PREFIX): variants[0]["text"]
+            for name, variants in responses.items() if name.startswith(TITLE_PREFIX)}
 
 
 def choose_payload(method: str, order_number: str) -> str:
-    """Rasa parses this as the choose_payment_method intent with these entities, whatever the NLU model says."""
-    return f"/{CHOOSE_INTENT}" + json.dumps({"payment_method": method, "order_number": order_number})
+    return rasa_payload(CHOOSE_INTENT, payment_method=method, order_number=order_number)
 
 
-def payment_buttons(methods: list[str], order_number: str, titles: dict[str, str] | None = None) -> list[dict]:
-    titles = titles or OUTBOX_TITLES
+def payment_buttons(methods: list[str], order_number: str) -> list[dict]:
+    titles = payment_titles()
     return [{"title": titles.get(m, m), "payload": choose_payload(m, order_number)} for m in methods]
