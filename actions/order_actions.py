@@ -12,6 +12,7 @@ from checkout.errors import InvalidTransition
 from checkout.orders.lifecycle import change_status, customer_order, customer_orders
 from checkout.orders.numbers import normalize_order_number
 from checkout.payments.registry import withdraw_payment_links
+from checkout.statuses import OrderStatus
 
 SHOWN_ORDERS = 5
 
@@ -55,7 +56,7 @@ class ActionOrderStatus(ShopAction):
                 items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
                 # An order still waiting for payment comes with the ways to pay it (again, after a failed try).
                 buttons = (method_buttons(shopper(tracker).channel, order.number)
-                           if order.status == "awaiting_payment" else [])
+                           if order.status == OrderStatus.AWAITING_PAYMENT else [])
                 dispatcher.utter_message(response="utter_order_status_one", number=order.number,
                                          date=f"{order.created_at:%d %b %Y}", status=phrase(domain, "phrase_status_" + order.status),
                                          items=items, total=price(order.total_minor, order.currency), buttons=buttons)
@@ -84,11 +85,11 @@ class ActionCancelOrder(ShopAction):
                     return []
             else:
                 mine = customer_orders(session, customer.id, SHOWN_ORDERS)
-                order = next((o for o in mine if o.status == "awaiting_payment"), None)
+                order = next((o for o in mine if o.status == OrderStatus.AWAITING_PAYMENT), None)
                 if order is None:
                     dispatcher.utter_message(response="utter_nothing_to_cancel")
                     return []
-            if order.status != "awaiting_payment":
+            if order.status != OrderStatus.AWAITING_PAYMENT:
                 dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
                                          status=phrase(domain, "phrase_status_" + order.status))
                 return []
@@ -104,7 +105,7 @@ def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
         if order is None:
             return
         try:
-            change_status(session, order, "cancelled", actor=f"shopper:{customer.id}", details={"via": "chat"},
+            change_status(session, order, OrderStatus.CANCELLED, actor=f"shopper:{customer.id}", details={"via": "chat"},
                           notify_shopper=False)  # the reply in the chat says so
         except InvalidTransition:
             dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,

@@ -13,6 +13,7 @@ from checkout.orders.lifecycle import customer_order
 from checkout.orders.numbers import normalize_order_number
 from checkout.payments.choice import payment_buttons
 from checkout.payments.registry import offered_methods, offered_provider
+from checkout.statuses import OrderStatus
 
 
 def method_buttons(channel: str, number: str) -> list[dict]:
@@ -59,8 +60,8 @@ class ActionStartPayment(ShopAction):
                 return []
             status, total = order.status, price(order.total_minor, order.currency)
         try:
-            if status != "awaiting_payment":
-                raise InvalidTransition(number, status, "paid")
+            if status != OrderStatus.AWAITING_PAYMENT:
+                raise InvalidTransition(number, status, OrderStatus.PAID)
             text, buttons = how_to_pay(domain, identity.channel, number, total, method)
         except InvalidTransition as exc:
             dispatcher.utter_message(response="utter_nothing_to_pay", number=number,

@@ -10,16 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkout.db.models import Conversation, Customer, Order, OutboxMessage, utcnow
+from checkout.statuses import OrderStatus
 
 SELLER_CHANNEL = "telegram_seller"  # the seller's own Telegram chat (TELEGRAM_SELLER_CHAT_ID)
 MAX_ATTEMPTS = 5
 
 ORDER_UPDATES = {
-    "paid": "Payment received for order {number}, thank you! We are preparing it now.",
-    "fulfilled": "Your order {number} is on its way.",
-    "cancelled": "Your order {number} has been cancelled. Nothing will be charged for it.",
-    "expired": "Order {number} expired before it was paid, so we released the items. Just write if you still want them.",
-    "refunded": "Order {number} has been refunded.",
+    OrderStatus.PAID: "Payment received for order {number}, thank you! We are preparing it now.",
+    OrderStatus.FULFILLED: "Your order {number} is on its way.",
+    OrderStatus.CANCELLED: "Your order {number} has been cancelled. Nothing will be charged for it.",
+    OrderStatus.EXPIRED: "Order {number} expired before it was paid, so we released the items. Just write if you still want them.",
+    OrderStatus.REFUNDED: "Order {number} has been refunded.",
 }
 
 
@@ -46,7 +47,7 @@ def queue_order_update(session: Session, order: Order, status: str) -> OutboxMes
     if template is None:
         return None
     text = template.format(number=order.number)
-    if status == "fulfilled" and order.fulfilment_note:
+    if status == OrderStatus.FULFILLED and order.fulfilment_note:
         text += f"\n{order.fulfilment_note}"
     customer = session.get(Customer, order.customer_id)
     return queue_for_customer(session, customer, f"order_{status}", text, order=order,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from checkout.db.models import Order, Payment
 from checkout.orders.numbers import normalize_order_number
+from checkout.statuses import SPENDING_STATUSES
 
 bp = Blueprint("payment_pages", __name__)
 
@@ -23,7 +24,7 @@ def stripe_success():
                                   .where(Payment.method == "stripe", Payment.reference == session_id)).first()
         if row:
             number, status = row
-    return render_template("payment_result.html", outcome="paid" if status in ("paid", "fulfilled") else "confirming",
+    return render_template("payment_result.html", outcome="paid" if status in SPENDING_STATUSES else "confirming",
                            number=number, shop_name=current_app.config["SETTINGS"].shop_name)
 
 

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from checkout.customers.export import SPENDING_STATUSES
 from checkout.customers.segments import Purchases, best_spend_threshold, segment
 from checkout.db.models import Customer, Order, utcnow
 from checkout.orders.export import parse_utc
 from checkout.orders.search import Page
+from checkout.statuses import SPENDING_STATUSES
 
 SORTS = {
     "name": lambda r: (r.customer.name or "").casefold(),

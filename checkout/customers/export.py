@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from checkout.db.models import Customer, Order
 from checkout.money import Money
 from checkout.orders.export import isoformat_utc, spreadsheet_safe
+from checkout.statuses import SPENDING_STATUSES
 
 # Orders whose money the seller keeps.
-SPENDING_STATUSES = ("paid", "fulfilled")
 CSV_COLUMNS = ("id", "channel", "channel_user_id", "name", "username", "phone", "email", "address", "language",
                "marketing_consent", "first_seen", "last_seen", "order_count", "total_spent", "currency",
                "last_order_at")

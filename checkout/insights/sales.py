@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checkout.customers.directory import as_datetime
-from checkout.customers.export import SPENDING_STATUSES
 from checkout.db.models import Order, OrderItem
 from checkout.insights.periods import Bucket, bucket_index
+from checkout.statuses import SPENDING_STATUSES
 
 
 @dataclass(frozen=True)

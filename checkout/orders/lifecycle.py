@@ -8,20 +8,21 @@ from checkout.audit import record_audit
 from checkout.db.models import Conversation, Order, OrderItem, Variant, utcnow
 from checkout.errors import InvalidTransition
 from checkout.notifications import queue_order_update
+from checkout.statuses import OrderStatus
 
 # status -> the statuses it may come from
 ALLOWED_FROM = {
-    "paid": ("awaiting_payment",),
-    "fulfilled": ("paid",),
-    "cancelled": ("awaiting_payment",),  # a paid order is refunded, not cancelled
-    "expired": ("awaiting_payment",),
-    "refunded": ("paid", "fulfilled"),
+    OrderStatus.PAID: (OrderStatus.AWAITING_PAYMENT,),
+    OrderStatus.FULFILLED: (OrderStatus.PAID,),
+    OrderStatus.CANCELLED: (OrderStatus.AWAITING_PAYMENT,),  # a paid order is refunded, not cancelled
+    OrderStatus.EXPIRED: (OrderStatus.AWAITING_PAYMENT,),
+    OrderStatus.REFUNDED: (OrderStatus.PAID, OrderStatus.FULFILLED),
 }
 # Stock goes back to the shelf when an order will never ship.
-RELEASES_STOCK = ("cancelled", "expired")
+RELEASES_STOCK = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
 
-def change_status(session: Session, order: Order, new_status: str, actor: str, details: dict | None = None,
+def change_status(session: Session, order: Order, new_status: OrderStatus, actor: str, details: dict | None = None,
                   notify_shopper: bool = True) -> Order:
     """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it).
 
@@ -30,7 +31,7 @@ def change_status(session: Session, order: Order, new_status: str, actor: str, d
     if not allowed:
         raise InvalidTransition(order.number, order.status, new_status)
     values = {"status": new_status, "updated_at": utcnow()}
-    if new_status == "paid":
+    if new_status == OrderStatus.PAID:
         values["paid_at"] = utcnow()
     changed = session.execute(
         update(Order).where(Order.id == order.id, Order.status.in_(allowed)).values(**values)
@@ -41,7 +42,7 @@ def change_status(session: Session, order: Order, new_status: str, actor: str, d
         raise InvalidTransition(order.number, order.status, new_status)
     if new_status in RELEASES_STOCK:
         release_stock(session, order)
-    if new_status == "paid" and order.conversation_id is not None:
+    if new_status == OrderStatus.PAID and order.conversation_id is not None:
         session.execute(update(Conversation).where(Conversation.id == order.conversation_id)
                         .values(had_paid_order=True).execution_options(synchronize_session=False))
     record_audit(session, actor, f"order.{new_status}", "order", order.number, details)

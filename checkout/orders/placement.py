@@ -13,6 +13,7 @@ from checkout.money import Money
 from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
+from checkout.statuses import OrderStatus
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def place_order(session: Session, customer: Customer, conversation: Conversation
     if len({line.variant.currency for line in cart.lines}) > 1:
         raise CheckoutError("the cart mixes currencies; the seller must price these items in one currency")
     order = Order(
-        number=_unused_number(session), status="awaiting_payment", customer_id=customer.id,
+        number=_unused_number(session), status=OrderStatus.AWAITING_PAYMENT, customer_id=customer.id,
         conversation_id=conversation.id if conversation else None,
         channel=conversation.channel if conversation else customer.channel,
         sender_id=conversation.sender_id if conversation else customer.channel_user_id,

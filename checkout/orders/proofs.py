@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, defer
 from checkout.audit import record_audit
 from checkout.db.models import Customer, Order, PaymentProof
 from checkout.notifications import queue_for_seller
+from checkout.statuses import OrderStatus
 
 MAX_PROOF_BYTES = 10 * 1024 * 1024  # a phone photo is far smaller; anything bigger is not a receipt
 # What the dashboard shows in the page; anything else is offered as a download, never rendered.
@@ -30,7 +31,7 @@ def order_awaiting_payment(session: Session, channel: str, channel_user_id: str)
     return session.scalar(
         select(Order).join(Customer, Customer.id == Order.customer_id)
         .where(Customer.channel == channel, Customer.channel_user_id == channel_user_id,
-               Order.status == "awaiting_payment")
+               Order.status == OrderStatus.AWAITING_PAYMENT)
         .order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
 
 

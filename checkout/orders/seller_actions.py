@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from checkout.db.models import Order, Payment, utcnow
 from checkout.errors import CheckoutError
 from checkout.orders.lifecycle import change_status
+from checkout.statuses import OrderStatus, PaymentStatus
 
 MAX_NOTE = 500
 
@@ -29,13 +30,13 @@ def mark_paid(session: Session, number: str, actor: str, reference: str | None =
     """For manual payments (bank transfer, cash): the seller saw the money arrive."""
     order = order_by_number(session, number)
     reference = (reference or "").strip()[:255] or None
-    change_status(session, order, "paid", actor, {"reference": reference} if reference else None)
+    change_status(session, order, OrderStatus.PAID, actor, {"reference": reference} if reference else None)
     # The pending manual attempt is the one that got paid; provider payments are settled by their webhooks.
-    values = {"status": "paid", "updated_at": utcnow()}
+    values = {"status": PaymentStatus.PAID, "updated_at": utcnow()}
     if reference:
         values["reference"] = reference
     session.execute(update(Payment).where(Payment.order_id == order.id, Payment.method == "manual",
-                                          Payment.status == "pending")
+                                          Payment.status == PaymentStatus.PENDING)
                     .values(**values).execution_options(synchronize_session=False))
     return order
 
@@ -44,17 +45,17 @@ def mark_fulfilled(session: Session, number: str, actor: str, note: str | None =
     """Shipped or handed over; the note (a tracking number...) goes to the shopper with the notice."""
     order = order_by_number(session, number)
     note = (note or "").strip()[:MAX_NOTE] or None
-    if note and order.status == "paid":
+    if note and order.status == OrderStatus.PAID:
         # Before the status change, which queues the notice that carries the note. If the change is
         # refused the caller's transaction rolls back and the note goes with it.
         order.fulfilment_note = note
         session.flush()
-    change_status(session, order, "fulfilled", actor, {"note": note} if note else None)
+    change_status(session, order, OrderStatus.FULFILLED, actor, {"note": note} if note else None)
     return order
 
 
 def cancel(session: Session, number: str, actor: str) -> Order:
     """An unpaid order the seller will not ship; its reserved stock goes back to the shelf."""
     order = order_by_number(session, number)
-    change_status(session, order, "cancelled", actor)
+    change_status(session, order, OrderStatus.CANCELLED, actor)
     return order

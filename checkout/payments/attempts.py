@@ -6,11 +6,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Order, Payment, utcnow
 from checkout.errors import CheckoutError, InvalidTransition
+from checkout.statuses import OrderStatus, PaymentStatus
 
-# Statuses of an attempt that may still end in a payment: "creating" (asked the provider, no answer yet),
-# "pending" (a link or instructions the shopper has), "processing" (paid by a method that settles later,
-# like a SEPA debit). The others are final: paid, failed, expired, flagged (paid the wrong amount).
-OPEN_STATUSES = ("creating", "pending", "processing")
+# An attempt that may still end in a payment (checkout/statuses.py says what each status means); the others
+# are final.
+OPEN_STATUSES = (PaymentStatus.CREATING, PaymentStatus.PENDING, PaymentStatus.PROCESSING)
 
 
 def order_awaiting_payment(session: Session, number: str, lock: bool = False) -> Order:
@@ -20,8 +20,8 @@ def order_awaiting_payment(session: Session, number: str, lock: bool = False) ->
     order = session.scalar(query.with_for_update() if lock else query)
     if order is None:
         raise CheckoutError(f"there is no order {number}")
-    if order.status != "awaiting_payment":
-        raise InvalidTransition(order.number, order.status, "paid")
+    if order.status != OrderStatus.AWAITING_PAYMENT:
+        raise InvalidTransition(order.number, order.status, OrderStatus.PAID)
     return order
 
 
@@ -31,6 +31,6 @@ def other_open_attempt(session: Session, order: Order, but: Payment) -> Payment 
     now = utcnow()
     for payment in session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.id != but.id,
                                                          Payment.status.in_(OPEN_STATUSES))):
-        if payment.status == "processing" or payment.expires_at is None or payment.expires_at > now:
+        if payment.status == PaymentStatus.PROCESSING or payment.expires_at is None or payment.expires_at > now:
             return payment
     return None

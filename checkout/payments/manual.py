@@ -7,6 +7,7 @@ from checkout.db.database import Database
 from checkout.db.models import Payment
 from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
+from checkout.statuses import PaymentStatus
 
 
 class ManualProvider:
@@ -21,6 +22,6 @@ class ManualProvider:
             payment = session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == self.name))
             if payment is None:
                 # The order number is the transfer reference the seller matches on their bank statement.
-                session.add(Payment(order_id=order.id, method=self.name, status="pending",
+                session.add(Payment(order_id=order.id, method=self.name, status=PaymentStatus.PENDING,
                                     amount_minor=order.total_minor, currency=order.currency, reference=order.number))
         return PaymentStep(self.name, self.instructions)

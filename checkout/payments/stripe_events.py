@@ -16,6 +16,7 @@ from checkout.orders.lifecycle import change_status
 from checkout.payments.attempts import OPEN_STATUSES, other_open_attempt
 from checkout.payments.choice import payment_buttons
 from checkout.payments.flagging import display_amount, flag_order
+from checkout.statuses import OrderStatus, PaymentStatus
 
 PROVIDER = "stripe"
 COMPLETED, SUCCEEDED, FAILED, EXPIRED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
@@ -57,8 +58,8 @@ def apply_session_state(session: Session, kind: str, checkout: dict, cause: str)
     if kind == FAILED:
         return _fail(session, order, payment, checkout)
     if kind == COMPLETED and checkout.get("payment_status") != "paid":
-        if payment.status in ("creating", "pending"):
-            payment.status = "processing"  # a debit that settles later: async_payment_* follows
+        if payment.status in (PaymentStatus.CREATING, PaymentStatus.PENDING):
+            payment.status = PaymentStatus.PROCESSING  # a debit that settles later: async_payment_* follows
         return "processing"
     return _settle(session, order, payment, checkout, cause)
 
@@ -83,11 +84,11 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
     if payment is None:
         # We never heard Stripe's answer to this attempt (a timeout): the attempt still waiting adopts it.
         payment = session.scalar(select(Payment).where(Payment.order_id == order_id, Payment.method == PROVIDER,
-                                                       Payment.status == "creating", Payment.reference.is_(None))
+                                                       Payment.status == PaymentStatus.CREATING, Payment.reference.is_(None))
                                  .order_by(Payment.id.desc()).limit(1))
     if payment is None:
         order = session.get(Order, order_id)
-        payment = Payment(order_id=order_id, method=PROVIDER, status="pending", amount_minor=order.total_minor,
+        payment = Payment(order_id=order_id, method=PROVIDER, status=PaymentStatus.PENDING, amount_minor=order.total_minor,
                           currency=order.currency)
         session.add(payment)
     payment.reference = session_id
@@ -96,40 +97,40 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
 
 
 def _settle(session: Session, order: Order, payment: Payment, checkout: dict, cause: str) -> str:
-    if payment.status == "paid":
+    if payment.status == PaymentStatus.PAID:
         return "already paid"
     paid, currency = checkout.get("amount_total"), str(checkout.get("currency") or "").upper()
     if paid != order.total_minor or currency != order.currency:
-        payment.status = "flagged"
+        payment.status = PaymentStatus.FLAGGED
         reason = (f"Stripe session {payment.reference} was paid {display_amount(paid, currency)}, but the order "
                   f"total is {display_amount(order.total_minor, order.currency)}: check it before shipping.")
         flag_order(session, order, reason, cause)
         return "flagged"
-    payment.status = "paid"
+    payment.status = PaymentStatus.PAID
     payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}
-    if order.status != "awaiting_payment":
+    if order.status != OrderStatus.AWAITING_PAYMENT:
         flag_order(session, order, f"Stripe session {payment.reference} was paid while the order was "
                                    f"{order.status}: refund it or ship it.", cause)
         return "flagged"
-    change_status(session, order, "paid", actor=cause,
+    change_status(session, order, OrderStatus.PAID, actor=cause,
                   details={"stripe_session": payment.reference, "payment_intent": checkout.get("payment_intent")})
     return "paid"
 
 
 def _expire(session: Session, order: Order, payment: Payment, cause: str) -> str:
     if payment.status in OPEN_STATUSES:
-        payment.status = "expired"
-    if order.status != "awaiting_payment" or other_open_attempt(session, order, payment) is not None:
+        payment.status = PaymentStatus.EXPIRED
+    if order.status != OrderStatus.AWAITING_PAYMENT or other_open_attempt(session, order, payment) is not None:
         return "link expired"
-    change_status(session, order, "expired", actor=cause, details={"stripe_session": payment.reference})
+    change_status(session, order, OrderStatus.EXPIRED, actor=cause, details={"stripe_session": payment.reference})
     return "expired"
 
 
 def _fail(session: Session, order: Order, payment: Payment, checkout: dict) -> str:
     if payment.status not in OPEN_STATUSES:
         return "unchanged"
-    payment.status = "failed"
-    if order.status == "awaiting_payment":
+    payment.status = PaymentStatus.FAILED
+    if order.status == OrderStatus.AWAITING_PAYMENT:
         queue_for_customer(session, order.customer, "payment_failed", PAYMENT_FAILED_TEXT.format(number=order.number),
                            order=order, dedupe_key=f"payment:{payment.id}:failed",
                            buttons=payment_buttons([PROVIDER], order.number))

@@ -22,6 +22,7 @@ from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
 from checkout.payments.stripe_api import MIN_LIFETIME_MINUTES, checkout_expiry, checkout_session_params, stripe_client
 from checkout.settings import Settings
+from checkout.statuses import OrderStatus, PaymentStatus
 
 log = logging.getLogger(__name__)
 METHOD = "stripe"
@@ -75,7 +76,7 @@ class StripeProvider:
             links = list(session.scalars(
                 select(Payment.reference).join(Order, Order.id == Payment.order_id)
                 .where(Order.number == order_number, Payment.method == METHOD,
-                       Payment.status == "pending", Payment.reference.is_not(None))))
+                       Payment.status == PaymentStatus.PENDING, Payment.reference.is_not(None))))
         expired = 0
         for session_id in links:
             try:
@@ -98,20 +99,20 @@ class StripeProvider:
                                         .order_by(Payment.id.desc())))
         for payment in attempts:
             still_open = payment.expires_at is not None and payment.expires_at > now + REUSE_MARGIN
-            if payment.status == "pending" and payment.url and still_open:
+            if payment.status == PaymentStatus.PENDING and payment.url and still_open:
                 return PaymentStep(METHOD, "", payment.url, payment.expires_at)
         for payment in attempts:
-            if payment.status != "creating":
+            if payment.status != PaymentStatus.CREATING:
                 continue
             if payment.expires_at and payment.expires_at > now + timedelta(minutes=MIN_LIFETIME_MINUTES):
                 return Attempt(payment.id, payment.idempotency_key, payment.provider_data["request"])
-            payment.status = "failed"  # too late for Stripe to accept the same request again
+            payment.status = PaymentStatus.FAILED  # too late for Stripe to accept the same request again
             payment.provider_data = {**payment.provider_data, "error": "abandoned: no answer from Stripe in time"}
         expires_at = checkout_expiry(now, self.settings.stripe_checkout_expires_minutes)
         request = checkout_session_params(order, self.settings, expires_at)
         number = (session.scalar(select(func.count()).select_from(Payment)
                                  .where(Payment.order_id == order.id, Payment.method == METHOD)) or 0) + 1
-        payment = Payment(order_id=order.id, method=METHOD, status="creating", amount_minor=order.total_minor,
+        payment = Payment(order_id=order.id, method=METHOD, status=PaymentStatus.CREATING, amount_minor=order.total_minor,
                           currency=order.currency, idempotency_key=f"checkout-{order.number}-stripe-{number}",
                           provider_data={"request": request}, expires_at=expires_at)
         session.add(payment)
@@ -121,20 +122,20 @@ class StripeProvider:
     def _fail(self, db: Database, payment_id: int, error: str) -> None:
         with db.transaction() as session:
             payment = session.get(Payment, payment_id)
-            if payment.status == "creating":
-                payment.status = "failed"
+            if payment.status == PaymentStatus.CREATING:
+                payment.status = PaymentStatus.FAILED
                 payment.provider_data = {**payment.provider_data, "error": error[:500]}
 
     def _store(self, db: Database, payment_id: int, checkout) -> PaymentStep:
         expires_at = datetime.fromtimestamp(checkout["expires_at"], timezone.utc)
         with db.transaction() as session:
             # Only a reserved attempt becomes pending: a webhook may already have settled it.
-            session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == "creating")
-                            .values(status="pending").execution_options(synchronize_session=False))
+            session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATING)
+                            .values(status=PaymentStatus.PENDING).execution_options(synchronize_session=False))
             session.execute(update(Payment).where(Payment.id == payment_id)
                             .values(reference=checkout["id"], url=checkout["url"], expires_at=expires_at,
                                     updated_at=utcnow()).execution_options(synchronize_session=False))
             order = session.get(Payment, payment_id).order
-        if order.status != "awaiting_payment":  # cancelled while Stripe was answering: the link is kept, not sent
-            raise InvalidTransition(order.number, order.status, "paid")
+        if order.status != OrderStatus.AWAITING_PAYMENT:  # cancelled while Stripe was answering: the link is kept, not sent
+            raise InvalidTransition(order.number, order.status, OrderStatus.PAID)
         return PaymentStep(METHOD, "", checkout["url"], expires_at)

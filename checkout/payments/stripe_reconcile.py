@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from checkout.db.database import Database
 from checkout.db.models import Order, Payment
+from checkout.payments.attempts import OPEN_STATUSES
 from checkout.payments.stripe_api import stripe_client
 from checkout.payments.stripe_events import COMPLETED, EXPIRED, PROVIDER, apply_session_state
 from checkout.settings import Settings
+from checkout.statuses import OrderStatus
 
 
 @dataclass(frozen=True)
@@ -26,8 +28,8 @@ def reconcile_stripe(db: Database, settings: Settings, client: stripe.StripeClie
     with db.reading() as session:
         rows = session.execute(
             select(Order.number, Payment.reference).join(Payment, Payment.order_id == Order.id)
-            .where(Order.status == "awaiting_payment", Payment.method == PROVIDER, Payment.reference.is_not(None),
-                   Payment.status.in_(("creating", "pending", "processing")))
+            .where(Order.status == OrderStatus.AWAITING_PAYMENT, Payment.method == PROVIDER, Payment.reference.is_not(None),
+                   Payment.status.in_(OPEN_STATUSES))
             .order_by(Payment.id)).all()
     results = []
     for number, session_id in rows:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from checkout.db.database import Database
 from checkout.db.models import Payment
 from checkout.payments.telegram_provider import CHANNEL, METHOD
+from checkout.statuses import OrderStatus, PaymentStatus
 
 UNKNOWN_INVOICE = "Sorry, this invoice is no longer valid. Nothing was charged."
 NOT_YOURS = "This invoice belongs to another Telegram account, so it can't be paid here. Nothing was charged."
@@ -21,7 +22,7 @@ NOT_RESERVED = "The items of order {number} are no longer reserved for you, so i
 REPLACED = "This invoice for order {number} is no longer valid. Nothing was charged; ask me for a new one."
 AMOUNT_CHANGED = ("This invoice's amount doesn't match order {number}. Nothing was charged; "
                   "ask me for a new invoice.")
-PAID_STATUSES = ("paid", "fulfilled", "refunded")
+PAID_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED)
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,11 @@ def pre_checkout_refusal(db: Database, query: PreCheckout) -> str | None:
             return NOT_YOURS
         if order.status in PAID_STATUSES:
             return ALREADY_PAID.format(number=order.number)
-        if order.status != "awaiting_payment":
+        if order.status != OrderStatus.AWAITING_PAYMENT:
             return NO_LONGER_PAYABLE.format(number=order.number, status=order.status)
         if order.stock_released_at is not None:
             return NOT_RESERVED.format(number=order.number)
-        if payment.status != "pending":
+        if payment.status != PaymentStatus.PENDING:
             return REPLACED.format(number=order.number)
         if query.total_amount != order.total_minor or query.currency.upper() != order.currency:
             return AMOUNT_CHANGED.format(number=order.number)

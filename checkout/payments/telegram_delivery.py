@@ -7,6 +7,7 @@ from checkout.db.models import Payment
 from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.payments.choice import payment_buttons
 from checkout.payments.telegram_provider import METHOD, invoiced_payment_id
+from checkout.statuses import OrderStatus, PaymentStatus
 
 REFUSED_TEXT = ("Sorry, the invoice for order {number} could not be sent, so nothing was charged. "
                 "The order is still reserved for you: choose another way to pay.")
@@ -18,7 +19,7 @@ def invoice_to_send(session: Session, dedupe_key: str | None) -> dict | None:
     """sendInvoice's fields (without the provider token) for an invoice row of the outbox, or None when it must
     not be sent any more: its attempt is over, or its order was cancelled, expired or paid meanwhile."""
     payment = _attempt(session, dedupe_key)
-    if payment is None or payment.status != "pending" or payment.order.status != "awaiting_payment":
+    if payment is None or payment.status != PaymentStatus.PENDING or payment.order.status != OrderStatus.AWAITING_PAYMENT:
         return None
     return dict((payment.provider_data or {}).get("invoice") or {}) or None
 
@@ -28,16 +29,16 @@ def invoice_refused(session: Session, dedupe_key: str | None, error: str, other_
     the attempt fails, so the next "Pay in Telegram" makes a new one, the seller learns why, and the shopper
     is offered the other ways to pay."""
     payment = _attempt(session, dedupe_key)
-    if payment is None or payment.status != "pending":
+    if payment is None or payment.status != PaymentStatus.PENDING:
         return
-    payment.status = "failed"
+    payment.status = PaymentStatus.FAILED
     payment.provider_data = {**(payment.provider_data or {}), "error": error[:500]}
     order = payment.order
     queue_for_seller(session, "invoice_refused",
                      f"Telegram refused the invoice for order {order.number}: {error[:300]}. "
                      f"Check TELEGRAM_PAYMENT_PROVIDER_TOKEN and that the provider accepts {order.currency}.",
                      dedupe_key=f"payment:{payment.id}:refused", customer=order.customer, order=order)
-    if order.status != "awaiting_payment":
+    if order.status != OrderStatus.AWAITING_PAYMENT:
         return
     others = [m for m in other_methods if m != METHOD]
     text = (REFUSED_TEXT if others else REFUSED_NO_OTHER_WAY_TEXT).format(number=order.number)

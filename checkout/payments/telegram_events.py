@@ -19,6 +19,7 @@ from checkout.orders.lifecycle import change_status
 from checkout.payments.flagging import display_amount, flag_order
 from checkout.payments.telegram_checks import PAID_STATUSES
 from checkout.payments.telegram_provider import METHOD
+from checkout.statuses import OrderStatus, PaymentStatus
 
 CHARGES = "telegram_charge"  # processed_events.provider of charges (update ids are the gateway's "telegram")
 MISMATCH_TEXT = ("We received your payment of {paid} for order {number}, but the order total is {total}. "
@@ -75,26 +76,26 @@ def _apply(session: Session, charge: TelegramCharge, cause: str) -> str:
                              .execution_options(populate_existing=True))
     total = display_amount(order.total_minor, order.currency)
     if payment.reference is not None:  # the invoice took a charge before: this one is kept on a row of its own
-        payment = Payment(order_id=order.id, method=METHOD, status="pending", amount_minor=charge.total_amount,
+        payment = Payment(order_id=order.id, method=METHOD, status=PaymentStatus.PENDING, amount_minor=charge.total_amount,
                           currency=charge.currency[:3])
         session.add(payment)
     payment.reference = charge.telegram_charge_id
     payment.provider_data = {**(payment.provider_data or {}), **charge.ids()}
     session.flush()
     if charge.total_amount != order.total_minor or charge.currency.upper() != order.currency:
-        payment.status = "flagged"
+        payment.status = PaymentStatus.FLAGGED
         flag_order(session, order, f"Telegram charge {charge.telegram_charge_id} was paid {paid}, but the order "
                                    f"total is {total}: check it before shipping.", cause)
         queue_for_customer(session, order.customer, "payment_mismatch",
                            MISMATCH_TEXT.format(paid=paid, number=order.number, total=total), order=order,
                            dedupe_key=f"payment:{payment.id}:mismatch")
         return "flagged"
-    payment.status = "paid"
-    if order.status != "awaiting_payment":
+    payment.status = PaymentStatus.PAID
+    if order.status != OrderStatus.AWAITING_PAYMENT:
         problem = ("a second time: refund one of the two payments" if order.status in PAID_STATUSES
                    else f"while it was {order.status}: refund it or ship it")
         flag_order(session, order, f"Telegram charge {charge.telegram_charge_id} ({paid}) paid order {order.number} "
                                    f"{problem}.", cause)
         return "flagged"
-    change_status(session, order, "paid", actor=cause, details=charge.ids())
+    change_status(session, order, OrderStatus.PAID, actor=cause, details=charge.ids())
     return "paid"

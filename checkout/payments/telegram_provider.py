@@ -18,6 +18,7 @@ from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
 from checkout.payments.telegram_invoice import invoice_request, new_attempt_key
 from checkout.settings import Settings
+from checkout.statuses import PaymentStatus
 
 METHOD = "telegram"
 CHANNEL = "telegram"  # the only channel an invoice can be sent to
@@ -50,10 +51,10 @@ def open_attempt(session: Session, order: Order) -> Payment | None:
     """The order's pending attempt, unless its invoice could never be delivered (the outbox gave up on it): that
     attempt fails, so pressing "Pay in Telegram" again sends a new invoice instead of pointing at none."""
     payment = session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD,
-                                                   Payment.status == "pending").order_by(Payment.id.desc()).limit(1))
+                                                   Payment.status == PaymentStatus.PENDING).order_by(Payment.id.desc()).limit(1))
     if payment is not None and session.scalar(select(OutboxMessage.status).where(
             OutboxMessage.dedupe_key == invoice_outbox_key(payment.id))) == "failed":
-        payment.status = "failed"
+        payment.status = PaymentStatus.FAILED
         return None
     return payment
 
@@ -62,7 +63,7 @@ def start_attempt(session: Session, order: Order) -> Payment:
     """A new attempt with its random key (the invoice payload), and its invoice queued for the gateway."""
     key = new_attempt_key()
     invoice = invoice_request(order, key)
-    payment = Payment(order_id=order.id, method=METHOD, status="pending", amount_minor=order.total_minor,
+    payment = Payment(order_id=order.id, method=METHOD, status=PaymentStatus.PENDING, amount_minor=order.total_minor,
                       currency=order.currency, idempotency_key=key, provider_data={"invoice": invoice})
     session.add(payment)
     session.flush()

@@ -6,9 +6,11 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from checkout.statuses import OrderStatus, PaymentStatus
+
 from .base import Base, UTCDateTime, utcnow
 
-ORDER_STATUSES = ("awaiting_payment", "paid", "fulfilled", "cancelled", "expired", "refunded")
+ORDER_STATUSES = tuple(status.value for status in OrderStatus)  # plain strings, for CLI choices and messages
 
 
 class Cart(Base):
@@ -45,14 +47,14 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('awaiting_payment','paid','fulfilled','cancelled','expired','refunded')",
+            "status IN (" + ",".join(f"'{status}'" for status in OrderStatus) + ")",
             name="status_known",
         ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="awaiting_payment", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.AWAITING_PAYMENT, index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
@@ -112,7 +114,7 @@ class Payment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     method: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING)
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     url: Mapped[str | None] = mapped_column(String(1000))
