@@ -9,9 +9,10 @@ from actions.payment_actions import method_buttons
 from actions.runtime import database, settings
 from checkout.customers.identity import identify
 from checkout.errors import InvalidTransition
-from checkout.orders.lifecycle import change_status, customer_order, customer_orders
+from checkout.orders.cancellation import cancel_order
+from checkout.orders.lifecycle import customer_order, customer_orders
 from checkout.orders.numbers import normalize_order_number
-from checkout.payments.registry import withdraw_payment_links
+from checkout.orders.seller_actions import OrderNotFound
 from checkout.statuses import OrderStatus
 
 SHOWN_ORDERS = 5
@@ -100,19 +101,17 @@ class ActionCancelOrder(ShopAction):
 
 def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
     with database().transaction() as session:
-        customer = identify(session, shopper(tracker))
-        order = own_order(session, dispatcher, customer, number)
-        if order is None:
-            return
-        try:
-            change_status(session, order, OrderStatus.CANCELLED, actor=f"shopper:{customer.id}", details={"via": "chat"},
-                          notify_shopper=False)  # the reply in the chat says so
-        except InvalidTransition:
-            dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
-                                     status=phrase(domain, "phrase_status_" + order.status))
-            return
-    withdraw_payment_links(settings(), database(), number)
-    dispatcher.utter_message(response="utter_order_cancelled", number=number)
+        customer_id = identify(session, shopper(tracker)).id
+    try:
+        cancel_order(database(), settings(), number, actor=f"shopper:{customer_id}", customer_id=customer_id,
+                     details={"via": "chat"}, notify_shopper=False)  # the reply in the chat says so
+    except OrderNotFound:
+        dispatcher.utter_message(response="utter_order_not_found", number=number)
+    except InvalidTransition as refused:
+        dispatcher.utter_message(response="utter_cannot_cancel", number=refused.number,
+                                 status=phrase(domain, "phrase_status_" + refused.status))
+    else:
+        dispatcher.utter_message(response="utter_order_cancelled", number=number)
 
 
 class ActionResolveConfirmation(ShopAction):

@@ -4,7 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from checkout.assistant_client import AssistantClient
 from checkout.audit import record_audit
+from checkout.db.database import Database
 from checkout.db.models import Conversation, Customer, utcnow
 from checkout.notifications import queue_for_seller
 
@@ -42,3 +44,12 @@ def release_handoff(session: Session, sender_id: str, actor: str) -> int:
         conversation.handoff_released_at = utcnow()
         record_audit(session, actor, "conversation.handoff_released", "conversation", conversation.id)
     return len(conversations)
+
+
+def hand_back_to_assistant(db: Database, assistant: AssistantClient, sender_id: str, actor: str) -> int:
+    """The assistant answers this conversation again. Rasa is told first: if it cannot be (AssistantUnavailable
+    is raised), the conversation stays with the seller rather than going silent. Returns how many open
+    handoffs were closed (0: none was recorded)."""
+    assistant.resume_conversation(sender_id)
+    with db.transaction() as session:
+        return release_handoff(session, sender_id, actor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
-from checkout.handoff import open_handoffs, release_handoff
+from checkout.handoff import hand_back_to_assistant, open_handoffs
 from cli.context import AppContext, pass_app
 from cli.secrets import with_generated_secrets
 
@@ -33,9 +33,7 @@ def handoff_release(app: AppContext, sender: str):
     """Hand the conversation with SENDER (Rasa sender id) back to the assistant."""
     settings = with_generated_secrets(app.settings)
     try:
-        AssistantClient(settings.rasa_url, settings.rasa_api_token).resume_conversation(sender)
+        count = hand_back_to_assistant(app.db, AssistantClient(settings.rasa_url, settings.rasa_api_token), sender, actor="cli")
     except AssistantUnavailable as exc:
         raise click.ClickException(f"the Rasa server at {settings.rasa_url} did not take it ({exc}); is `shop run` running?")
-    with app.db.transaction() as session:
-        count = release_handoff(session, sender, actor="cli")
     click.echo(f"The assistant answers {sender} again" + ("." if count else " (no handoff was recorded for it)."))

@@ -1,4 +1,4 @@
-"""What a seller does to an order from the dashboard: mark paid, mark fulfilled, cancel.
+"""What a seller does to an order from the dashboard: mark paid, mark fulfilled (cancelling: checkout.orders.cancellation).
 
 Each goes through change_status (one conditional update, audit-logged, shopper told via the outbox).
 """
@@ -51,11 +51,4 @@ def mark_fulfilled(session: Session, number: str, actor: str, note: str | None =
         order.fulfilment_note = note
         session.flush()
     change_status(session, order, OrderStatus.FULFILLED, actor, {"note": note} if note else None)
-    return order
-
-
-def cancel(session: Session, number: str, actor: str) -> Order:
-    """An unpaid order the seller will not ship; its reserved stock goes back to the shelf."""
-    order = order_by_number(session, number)
-    change_status(session, order, OrderStatus.CANCELLED, actor)
     return order

@@ -8,16 +8,20 @@ import pytest
 from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, select, update
 
+from checkout.assistant_client import AssistantUnavailable
 from checkout.carts import (MAX_LINE_QUANTITY, add_to_cart, available_to_add, clear_cart, get_cart, remove_from_cart,
                             view_cart)
 from checkout.customers.identity import CONVERSATION_TIMEOUT, ShopperIdentity, current_conversation, identify
 from checkout.db.models import (AuditLog, CartItem, Conversation, Customer, Order, OrderItem, Payment, Variant,
                                 utcnow)
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock, ProductUnavailable
-from checkout.handoff import open_handoffs, release_handoff, request_handoff
+from checkout.handoff import hand_back_to_assistant, open_handoffs, release_handoff, request_handoff
+from checkout.orders import cancellation
+from checkout.orders.cancellation import cancel_order
 from checkout.orders.lifecycle import change_status, customer_order, customer_orders, release_stock
 from checkout.orders.numbers import PATTERN
 from checkout.orders.placement import DeliveryDetails, place_order
+from checkout.orders.seller_actions import OrderNotFound
 from checkout.payments.manual import ManualProvider
 from checkout.payments.registry import available_providers
 from checkout.settings import Settings
@@ -588,3 +592,62 @@ def test_manual_is_always_offered():
     assert [p.name for p in available_providers(Settings(shop_payment_methods=""), "rest")] == ["manual"]
     provider = available_providers(Settings(shop_payment_instructions="Cash only."), "telegram")[0]
     assert provider.instructions == "Cash only."
+
+
+# --- cancelling (the chat and the dashboard call the same service) ------------------------------------------------
+
+def test_cancel_order_releases_stock_and_finds_only_the_shoppers_own_order(shop, monkeypatch):
+    fill_cart(shop, [("TEE-LOGO-BLK-M", 2)])
+    number = place(shop)
+    with shop.transaction() as session:
+        zoe, other = customer(session).id, customer(session, "web-other").id
+    before = stock(shop, "TEE-LOGO-BLK-M")
+    with pytest.raises(OrderNotFound):  # another shopper typing the number finds nothing
+        cancel_order(shop, Settings(), number, actor=f"shopper:{other}", customer_id=other)
+    withdrawn = []
+    monkeypatch.setattr(cancellation, "withdraw_payment_links", lambda settings, db, n: withdrawn.append(n))
+    result = cancel_order(shop, Settings(), number, actor=f"shopper:{zoe}", customer_id=zoe)
+    assert (result.number, result.links_closed, withdrawn) == (number, True, [number])
+    assert stock(shop, "TEE-LOGO-BLK-M") == before + 2
+    with pytest.raises(InvalidTransition):
+        cancel_order(shop, Settings(), number, actor="seller:1")
+
+
+def test_a_provider_that_cannot_close_its_link_leaves_the_order_cancelled_and_says_so(shop, monkeypatch):
+    fill_cart(shop, [("CAP-DAD-BEI", 1)])
+    number = place(shop)
+
+    def unreachable(settings, db, n):
+        raise ConnectionError("stripe is unreachable")
+
+    monkeypatch.setattr(cancellation, "withdraw_payment_links", unreachable)
+    assert cancel_order(shop, Settings(), number, actor="seller:1").links_closed is False
+    with shop.transaction() as session:
+        assert order_by_number(session, number).status == "cancelled"
+
+
+class FakeAssistant:
+    """Rasa's API as hand_back_to_assistant uses it: answering, or unreachable."""
+
+    def __init__(self, reachable: bool):
+        self.reachable, self.resumed = reachable, []
+
+    def resume_conversation(self, sender_id: str) -> None:
+        if not self.reachable:
+            raise AssistantUnavailable("connection refused")
+        self.resumed.append(sender_id)
+
+
+def test_handing_back_tells_rasa_first_and_keeps_the_handoff_when_it_cannot(shop):
+    identity = ShopperIdentity("rest", "web-zoe", "web-zoe")
+    with shop.transaction() as session:
+        request_handoff(session, current_conversation(session, identify(session, identity), identity))
+    with pytest.raises(AssistantUnavailable):
+        hand_back_to_assistant(shop, FakeAssistant(reachable=False), "web-zoe", actor="seller:1")
+    with shop.transaction() as session:
+        assert [c.sender_id for c in open_handoffs(session)] == ["web-zoe"]  # still with the seller
+    assistant = FakeAssistant(reachable=True)
+    assert hand_back_to_assistant(shop, assistant, "web-zoe", actor="seller:1") == 1
+    assert assistant.resumed == ["web-zoe"]
+    with shop.transaction() as session:
+        assert open_handoffs(session) == []

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
 from checkout.records.transcripts import is_handed_over, transcript
-from checkout.handoff import open_handoffs, release_handoff
+from checkout.handoff import hand_back_to_assistant, open_handoffs
 from checkout.seller_replies import ReplyRefused, reply_to_conversation
 from web.seller import actor, bp, database, settings
 
@@ -47,18 +47,16 @@ def reply(conversation_id: int):
 
 @bp.post("/conversations/<int:conversation_id>/release")
 def release(conversation_id: int):
-    """Rasa first: if it cannot be told, the conversation stays with the seller rather than going silent."""
     with database().reading() as session:
         found = transcript(session, conversation_id)
     if found is None:
         abort(404)
     s = settings()
     try:
-        AssistantClient(s.rasa_url, s.rasa_api_token).resume_conversation(found.conversation.sender_id)
+        hand_back_to_assistant(database(), AssistantClient(s.rasa_url, s.rasa_api_token), found.conversation.sender_id,
+                               actor())
     except AssistantUnavailable:
         flash("The assistant is not reachable, so the conversation stays with you. Try again in a minute.", "error")
         return redirect(url_for("seller.conversation", conversation_id=conversation_id))
-    with database().transaction() as session:
-        release_handoff(session, found.conversation.sender_id, actor())
     flash("The assistant answers this shopper again.")
     return redirect(url_for("seller.inbox"))

@@ -1,7 +1,7 @@
 """Orders: the list, the detail page with its conversation, the seller's actions, the CSV export."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,10 +9,10 @@ from checkout.records.transcripts import order_transcripts
 from checkout.db.models import ORDER_STATUSES, AuditLog, Order
 from checkout.errors import CheckoutError
 from checkout.orders import seller_actions
+from checkout.orders.cancellation import cancel_order
 from checkout.orders.export import orders_to_csv
 from checkout.orders.proofs import VIEWABLE_TYPES, order_proof, proofs_for_order
 from checkout.orders.search import all_matching, known_channels, search_orders
-from checkout.payments.registry import withdraw_payment_links
 from web.seller import actor, bp, database, settings
 from web.seller.filters import filter_args, order_filters, parse_page
 
@@ -20,7 +20,6 @@ ACTIONS = {
     "paid": (lambda s, n, a, f: seller_actions.mark_paid(s, n, a, f.get("reference")), "Order {} is marked paid."),
     "fulfilled": (lambda s, n, a, f: seller_actions.mark_fulfilled(s, n, a, f.get("note")),
                   "Order {} is marked fulfilled."),
-    "cancel": (lambda s, n, a, f: seller_actions.cancel(s, n, a), "Order {} is cancelled; its stock is back."),
 }
 
 
@@ -66,15 +65,6 @@ def order_detail(number: str):
                            history=history, viewable_types=VIEWABLE_TYPES)
 
 
-def withdraw_links(number: str) -> None:
-    try:
-        withdraw_payment_links(settings(), database(), number)
-    except Exception as exc:  # noqa: BLE001 - the order is cancelled; a link left open is flagged if ever paid
-        current_app.logger.warning("could not expire the payment links of order %s: %s", number, exc)
-        flash("The order is cancelled, but its card payment link could not be closed at Stripe just now; "
-              "a payment through it would be flagged for you.", "error")
-
-
 @bp.get("/orders/<number>/proofs/<int:proof_id>")
 def order_proof_file(number: str, proof_id: int):
     """A proof of payment as the shopper sent it. Shopper-supplied bytes: shown inline only for image and
@@ -93,19 +83,23 @@ def order_proof_file(number: str, proof_id: int):
 
 @bp.post("/orders/<number>/<action>")
 def order_action(number: str, action: str):
-    if action not in ACTIONS:
+    if action != "cancel" and action not in ACTIONS:
         abort(404)
-    apply, done = ACTIONS[action]
     try:
-        with database().transaction() as session:
-            order = apply(session, number, actor(), request.form)
-            number = order.number
+        if action == "cancel":
+            cancelled = cancel_order(database(), settings(), number, actor())
+            number, done = cancelled.number, "Order {} is cancelled; its stock is back."
+            if not cancelled.links_closed:
+                flash("The order is cancelled, but its card payment link could not be closed at Stripe just now; "
+                      "a payment through it would be flagged for you.", "error")
+        else:
+            apply, done = ACTIONS[action]
+            with database().transaction() as session:
+                number = apply(session, number, actor(), request.form).number
     except seller_actions.OrderNotFound:
         abort(404)
     except CheckoutError as exc:  # e.g. someone else changed it a moment ago
         flash(f"Nothing changed: {exc}.", "error")
     else:
-        if action == "cancel":  # after the commit: open payment links must stop taking money
-            withdraw_links(number)
         flash(done.format(number) + " The shopper is told in their chat.")
     return redirect(url_for("seller.order_detail", number=number.upper()))
