@@ -26,6 +26,5 @@ class PaymentStatus(StrEnum):
     FLAGGED = "flagged"  # money arrived that the order cannot take (another amount, after a cancel): for a refund
 
 
-
 # Orders whose money the shop has: spending figures, "paid" pages.
 SPENDING_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)

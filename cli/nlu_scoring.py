@@ -52,6 +52,14 @@ def _parse_markup(marked: str, intent: str) -> Example:
     return Example(text + marked[position:], intent, tuple(entities))
 
 
+def parse_summary(text: str, result: dict) -> dict:
+    """What scoring needs of a Rasa parse (`POST /model/parse`): the final intent and entities."""
+    return {"text": text, "intent": (result.get("intent") or {}).get("name"),
+            "confidence": (result.get("intent") or {}).get("confidence"),
+            "entities": [{k: e.get(k) for k in ("entity", "start", "end", "value", "extractor")}
+                         for e in result.get("entities") or []]}
+
+
 def f1(tp: int, fp: int, fn: int) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 

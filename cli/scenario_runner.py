@@ -21,6 +21,7 @@ from checkout.db.database import Database
 from checkout.db.migrate import upgrade
 from checkout.db.models import Order
 from checkout.settings import PROJECT_ROOT, Settings
+from cli.nlu_scoring import parse_summary
 from cli.processes import Supervisor
 from cli.rasa_engine import write_endpoints
 
@@ -49,14 +50,10 @@ class Shop:
 
     def parse(self, text: str) -> dict:
         """The running pipeline's final intent and entities for a message (our catalog component included)."""
-        result = self.assistant.parse(text)
-        return {"text": text, "intent": (result.get("intent") or {}).get("name"),
-                "confidence": (result.get("intent") or {}).get("confidence"),
-                "entities": [{k: e.get(k) for k in ("entity", "start", "end", "value", "extractor")}
-                             for e in result.get("entities") or []]}
+        return parse_summary(text, self.assistant.parse(text))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -72,7 +69,7 @@ def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path,
         settings = base.replace(
             database_url=f"sqlite:///{tmp}/shop.db", rasa_tracker_url=f"sqlite:///{tmp}/rasa.db",
             rasa_events_url=f"sqlite:///{tmp}/events.db", shop_catalog_terms_file=f"{tmp}/catalog_terms.json",
-            rasa_port=_free_port(), action_server_port=_free_port(), web_port=_free_port(),
+            rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
             rasa_api_token=uuid.uuid4().hex, shop_secret_key=uuid.uuid4().hex)
         upgrade(settings.database_url)
         db = Database(settings.database_url)

@@ -14,7 +14,6 @@ components, if any, must import from there), on a free loopback port; the messag
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import time
@@ -24,16 +23,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from checkout.assistant_client import AssistantClient  # noqa: E402
 from checkout.settings import PROJECT_ROOT  # noqa: E402
-from cli.nlu_scoring import entity_scores, intent_scores, load_examples  # noqa: E402
+from cli.nlu_scoring import entity_scores, intent_scores, load_examples, parse_summary  # noqa: E402
+from cli.scenario_runner import free_port  # noqa: E402
 
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_ready(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
@@ -63,10 +58,8 @@ def main() -> None:
     try:
         wait_ready(url, server)
         examples = load_examples(args.heldout)
-        parses = []
-        for example in examples:
-            result = httpx.post(f"{url}/model/parse", json={"text": example.text}, timeout=60).json()
-            parses.append({"intent": (result.get("intent") or {}).get("name"), "entities": result.get("entities") or []})
+        assistant = AssistantClient(url, timeout=60)
+        parses = [parse_summary(e.text, assistant.parse(e.text)) for e in examples]
     finally:
         server.terminate()
         server.wait(30)
