@@ -19,7 +19,7 @@ from bot.rendering import Outgoing, escape, split_text
 from bot.replies import send_outgoing
 from checkout.db.models import utcnow
 from checkout.notifications import SELLER_CHANNEL, claim_pending, expire_pending, mark_failed, mark_sent
-from checkout.payments.telegram_provider import INVOICE_KIND
+from checkout.payments.telegram.provider import INVOICE_KIND
 
 log = logging.getLogger(__name__)
 

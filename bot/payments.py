@@ -13,9 +13,9 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.gateway import CHANNEL, Gateway, gateway
 from checkout.payments.registry import offered_methods
-from checkout.payments.telegram_checks import PreCheckout, pre_checkout_refusal
-from checkout.payments.telegram_delivery import invoice_refused, invoice_to_send
-from checkout.payments.telegram_events import TelegramCharge, apply_successful_payment
+from checkout.payments.telegram.checks import PreCheckout, pre_checkout_refusal
+from checkout.payments.telegram.delivery import invoice_refused, invoice_to_send
+from checkout.payments.telegram.events import TelegramCharge, apply_successful_payment
 
 log = logging.getLogger(__name__)
 

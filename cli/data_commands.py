@@ -11,7 +11,7 @@ from checkout.db.migrate import upgrade
 from checkout.learning import catalog_changed
 from checkout.db.models import ORDER_STATUSES
 from checkout.orders.export import find_orders, order_to_dict, orders_to_csv, parse_utc
-from checkout.sellers import SellerError, add_seller
+from checkout.access.sellers import SellerError, add_seller
 from cli.context import AppContext, pass_app
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from checkout.payments.stripe_reconcile import reconcile_stripe
+from checkout.payments.stripe.reconcile import reconcile_stripe
 from cli.context import AppContext, pass_app
 
 

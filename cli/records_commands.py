@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from checkout.api_tokens import create_token, list_tokens, revoke_token
+from checkout.access.api_tokens import create_token, list_tokens, revoke_token
 from checkout.db.migrate import upgrade
 from checkout.orders.export import isoformat_utc
 from checkout.records.consumer import run_consumer

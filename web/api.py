@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import func, select
 
-from checkout.api_tokens import authenticate
+from checkout.access.api_tokens import authenticate
 from checkout.customers.export import customer_stats_query, customer_to_dict
 from checkout.db.models import ORDER_STATUSES, Customer, Order
 from checkout.orders.export import count_orders, find_orders, order_to_dict, parse_utc

@@ -9,8 +9,8 @@ import json
 
 from flask import Blueprint, current_app, request
 
-from checkout.payments.stripe_events import apply_stripe_event
-from checkout.payments.stripe_signature import InvalidSignature, verify_stripe_signature
+from checkout.payments.stripe.events import apply_stripe_event
+from checkout.payments.stripe.signature import InvalidSignature, verify_stripe_signature
 
 bp = Blueprint("stripe_webhook", __name__)
 MAX_BODY = 512 * 1024  # Stripe's events are a few kilobytes

@@ -18,13 +18,13 @@ class ProviderEntry(NamedTuple):
 
 
 def _stripe(settings: Settings) -> PaymentProvider:
-    from checkout.payments.stripe_provider import StripeProvider  # imports the stripe library only when used
+    from checkout.payments.stripe.provider import StripeProvider  # imports the stripe library only when used
 
     return StripeProvider(settings)
 
 
 def _telegram(settings: Settings) -> PaymentProvider:
-    from checkout.payments.telegram_provider import TelegramInvoiceProvider
+    from checkout.payments.telegram.provider import TelegramInvoiceProvider
 
     return TelegramInvoiceProvider(settings)
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from checkout.db.models import Conversation, Message, OutboxMessage
-from checkout.sellers import add_seller
+from checkout.access.sellers import add_seller
 from tests.e2e.conversation import Shopper, set_stock
 
 pytestmark = pytest.mark.e2e

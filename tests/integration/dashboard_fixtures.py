@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from checkout.db.models import Conversation, Message, utcnow
-from checkout.sellers import add_seller
+from checkout.access.sellers import add_seller
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
 from tests.integration.orm_builders import add_customer, add_order, load_demo_catalog

@@ -10,7 +10,7 @@ from orm_builders import DEMO_CSV, add_customer, add_order, at
 from sqlalchemy import func, select
 
 from checkout.db.models import AuditLog, Product, SellerUser, Variant
-from checkout.sellers import verify_password
+from checkout.access.sellers import verify_password
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop

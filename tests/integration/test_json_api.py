@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from orm_builders import add_customer, add_order, at, load_demo_catalog
 
-from checkout.api_tokens import create_token, revoke_token
+from checkout.access.api_tokens import create_token, revoke_token
 from checkout.records.recorder import apply_event
 from checkout.settings import Settings
 from cli.context import AppContext

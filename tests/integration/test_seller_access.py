@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from checkout.db.models import AuditLog, LoginAttempt, utcnow
-from checkout.seller_login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
-from checkout.sellers import add_seller
+from checkout.access.login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
+from checkout.access.sellers import add_seller
 from tests.integration.dashboard_fixtures import (  # noqa: F401
     EMAIL,
     PASSWORD,

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from test_stock_concurrency import assert_only_sold_out, buyer, race, shoppers_with_carts
 
 from checkout.db.models import AuditLog, Order, ProcessedEvent, Variant
-from checkout.payments.stripe_events import apply_stripe_event
+from checkout.payments.stripe.events import apply_stripe_event
 from tests.fake_stripe import stripe_event
 
 SKU = "TEE-LOGO-BLK-S"

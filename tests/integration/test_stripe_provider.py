@@ -16,7 +16,7 @@ from checkout.db.models import Order, Payment, Variant, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import change_status
 from checkout.payments.manual import ManualProvider
-from checkout.payments.stripe_provider import StripeProvider
+from checkout.payments.stripe.provider import StripeProvider
 from checkout.settings import Settings
 from tests.fake_stripe import API_KEY, FakeStripe
 

@@ -9,8 +9,8 @@ from payment_builders import count, order, payments, place
 from sqlalchemy import select
 
 from checkout.db.models import AuditLog, Variant
-from checkout.payments.stripe_provider import StripeProvider
-from checkout.payments.stripe_reconcile import reconcile_stripe
+from checkout.payments.stripe.provider import StripeProvider
+from checkout.payments.stripe.reconcile import reconcile_stripe
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop as shop_command

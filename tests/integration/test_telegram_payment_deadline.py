@@ -23,7 +23,7 @@ from checkout.db.database import Database
 from checkout.db.migrate import upgrade
 from checkout.db.models import Variant
 from checkout.orders.placement import DeliveryDetails, place_order
-from checkout.payments.telegram_provider import TelegramInvoiceProvider
+from checkout.payments.telegram.provider import TelegramInvoiceProvider
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram

@@ -16,9 +16,9 @@ from checkout.db.models import AuditLog, Customer, Order, OutboxMessage, Payment
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import change_status
 from checkout.orders.placement import DeliveryDetails, place_order
-from checkout.payments.telegram_delivery import invoice_refused, invoice_to_send
-from checkout.payments.telegram_events import TelegramCharge, apply_successful_payment
-from checkout.payments.telegram_provider import INVOICE_KIND, TelegramInvoiceProvider
+from checkout.payments.telegram.delivery import invoice_refused, invoice_to_send
+from checkout.payments.telegram.events import TelegramCharge, apply_successful_payment
+from checkout.payments.telegram.provider import INVOICE_KIND, TelegramInvoiceProvider
 from checkout.settings import Settings
 
 SETTINGS = Settings(telegram_payment_provider_token="284685063:TEST:x", shop_payment_methods="telegram,manual")

@@ -16,8 +16,8 @@ from checkout.db.migrate import upgrade
 from checkout.db.models import AuditLog, Order, OutboxMessage, Payment, Variant
 from checkout.orders.lifecycle import change_status, release_stock
 from checkout.orders.placement import DeliveryDetails, place_order
-from checkout.payments import telegram_checks as refusals
-from checkout.payments.telegram_provider import INVOICE_KIND, TelegramInvoiceProvider
+from checkout.payments.telegram import checks as refusals
+from checkout.payments.telegram.provider import INVOICE_KIND, TelegramInvoiceProvider
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram

@@ -6,7 +6,7 @@ import pytest
 
 from checkout.db.models import Order, OrderItem
 from checkout.payments.registry import offered_methods
-from checkout.payments.telegram_invoice import (
+from checkout.payments.telegram.invoice import (
     MAX_DESCRIPTION,
     MAX_PAYLOAD_BYTES,
     MAX_TITLE,

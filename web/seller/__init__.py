@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
 from checkout.db.models import utcnow
-from checkout.seller_login import current_seller
+from checkout.access.login import current_seller
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 

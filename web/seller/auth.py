@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, session, url_for
 
 from checkout.db.models import utcnow
-from checkout.seller_login import LoginThrottled, log_in
+from checkout.access.login import LoginThrottled, log_in
 from web.seller import SESSION_KEY, bp, database
 
 REFUSED = "That email and password do not match a seller account."

@@ -1,4 +1,5 @@
 """Products and their sellable variants (one SKU each: colour and/or size, price, stock)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,7 @@ class Product(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    variants: Mapped[list["Variant"]] = relationship(back_populates="product", order_by="Variant.id")
+    variants: Mapped[list[Variant]] = relationship(back_populates="product", order_by="Variant.id")
 
 
 class Variant(Base):

@@ -1,9 +1,18 @@
-"""Who the shoppers are and everything they said: customers, conversations, messages."""
+"""Who the shoppers are and everything they said: customers, conversations, messages, and the senders
+who asked to be forgotten."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
@@ -28,7 +37,7 @@ class Customer(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    conversations: Mapped[list["Conversation"]] = relationship(back_populates="customer")
+    conversations: Mapped[list[Conversation]] = relationship(back_populates="customer")
 
 
 class Conversation(Base):
@@ -51,7 +60,7 @@ class Conversation(Base):
     handoff_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer: Mapped[Customer] = relationship(back_populates="conversations")
-    messages: Mapped[list["Message"]] = relationship(back_populates="conversation", order_by="Message.id")
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
 
 
 class Message(Base):
@@ -72,3 +81,13 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class ForgottenSender(Base):
+    """A Rasa sender id whose person asked to be forgotten, kept only as a hash: events still queued in a
+    broker for it are dropped instead of recreating the records."""
+
+    __tablename__ = "forgotten_senders"
+
+    sender_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    forgotten_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

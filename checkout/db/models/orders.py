@@ -1,14 +1,21 @@
-"""Carts, orders with their price snapshot, payments and the external events already applied."""
+"""Carts and orders with their price snapshot."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checkout.statuses import OrderStatus, PaymentStatus
+from checkout.statuses import OrderStatus
 
 from .base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # relationships to models filed in other modules
+    from .catalog import Variant
+    from .customers import Customer
+    from .payments import Payment
 
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)  # plain strings, for CLI choices and messages
 
@@ -22,7 +29,7 @@ class Cart(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    items: Mapped[list["CartItem"]] = relationship(
+    items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id"
     )
 
@@ -40,7 +47,7 @@ class CartItem(Base):
     quantity: Mapped[int] = mapped_column(Integer)
 
     cart: Mapped[Cart] = relationship(back_populates="items")
-    variant: Mapped["Variant"] = relationship()  # noqa: F821
+    variant: Mapped[Variant] = relationship()
 
 
 class Order(Base):
@@ -75,11 +82,11 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    items: Mapped[list["OrderItem"]] = relationship(
+    items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
     )
-    payments: Mapped[list["Payment"]] = relationship(back_populates="order", order_by="Payment.id")
-    customer: Mapped["Customer"] = relationship()  # noqa: F821
+    payments: Mapped[list[Payment]] = relationship(back_populates="order", order_by="Payment.id")
+    customer: Mapped[Customer] = relationship()
 
 
 class OrderItem(Base):
@@ -104,38 +111,3 @@ class OrderItem(Base):
     @property
     def line_total_minor(self) -> int:
         return self.unit_price_minor * self.quantity
-
-
-class Payment(Base):
-    """One attempt to pay an order through one provider (manual, stripe, telegram)."""
-
-    __tablename__ = "payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    method: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default=PaymentStatus.PENDING)
-    amount_minor: Mapped[int] = mapped_column(Integer)
-    currency: Mapped[str] = mapped_column(String(3))
-    url: Mapped[str | None] = mapped_column(String(1000))
-    # The provider's id for the attempt (Stripe session id, Telegram charge id, bank reference).
-    reference: Mapped[str | None] = mapped_column(String(255), index=True)
-    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    provider_data: Mapped[dict | None] = mapped_column(JSON)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-    order: Mapped[Order] = relationship(back_populates="payments")
-
-
-class ProcessedEvent(Base):
-    """An external event (webhook, broker message) already applied; written in the same transaction."""
-
-    __tablename__ = "processed_events"
-    __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_processed_events_provider_event"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(String(32))
-    event_id: Mapped[str] = mapped_column(String(255))
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,7 @@
 Written in the same transaction as the change they announce and sent afterwards by the channel's
 gateway, so a notification is never sent for a change that rolled back, nor lost when sending fails.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

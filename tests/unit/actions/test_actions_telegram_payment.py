@@ -10,7 +10,7 @@ from actions.order_actions import ActionOrderStatus
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.models import OutboxMessage, Payment
 from checkout.orders.placement import DeliveryDetails, place_order
-from checkout.payments.telegram_provider import INVOICE_KIND
+from checkout.payments.telegram.provider import INVOICE_KIND
 
 TOKEN = "284685063:TEST:abc"
 SENDER = "555001"  # a Telegram chat id, as the gateway sends it

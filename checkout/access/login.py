@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from checkout.audit import record_audit
 from checkout.db.database import Database
 from checkout.db.models import LoginAttempt, SellerUser, utcnow
-from checkout.sellers import hash_password, verify_password
+from checkout.access.sellers import hash_password, verify_password
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5

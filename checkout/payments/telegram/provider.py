@@ -16,7 +16,7 @@ from checkout.money import Money
 from checkout.notifications import queue_for_customer
 from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
-from checkout.payments.telegram_invoice import invoice_request, new_attempt_key
+from checkout.payments.telegram.invoice import invoice_request, new_attempt_key
 from checkout.settings import Settings
 from checkout.statuses import PaymentStatus
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from checkout.db.models import Payment
 from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.payments.choice import payment_buttons
-from checkout.payments.telegram_provider import METHOD, invoiced_payment_id
+from checkout.payments.telegram.provider import METHOD, invoiced_payment_id
 from checkout.statuses import OrderStatus, PaymentStatus
 
 REFUSED_TEXT = ("Sorry, the invoice for order {number} could not be sent, so nothing was charged. "

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from checkout.db.database import Database
 from checkout.db.models import Payment
-from checkout.payments.telegram_provider import CHANNEL, METHOD
+from checkout.payments.telegram.provider import CHANNEL, METHOD
 from checkout.statuses import OrderStatus, PaymentStatus
 
 UNKNOWN_INVOICE = "Sorry, this invoice is no longer valid. Nothing was charged."

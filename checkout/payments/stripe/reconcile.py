@@ -10,8 +10,8 @@ from sqlalchemy import select
 from checkout.db.database import Database
 from checkout.db.models import Order, Payment
 from checkout.payments.attempts import OPEN_STATUSES
-from checkout.payments.stripe_api import stripe_client
-from checkout.payments.stripe_events import COMPLETED, EXPIRED, PROVIDER, apply_session_state
+from checkout.payments.stripe.api import stripe_client
+from checkout.payments.stripe.events import COMPLETED, EXPIRED, PROVIDER, apply_session_state
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
 

@@ -20,7 +20,7 @@ from checkout.db.models import Order, Payment, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
-from checkout.payments.stripe_api import MIN_LIFETIME_MINUTES, checkout_expiry, checkout_session_params, stripe_client
+from checkout.payments.stripe.api import MIN_LIFETIME_MINUTES, checkout_expiry, checkout_session_params, stripe_client
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus, PaymentStatus
 

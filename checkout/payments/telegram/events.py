@@ -17,8 +17,8 @@ from checkout.db.models import Order, Payment, ProcessedEvent
 from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.payments.flagging import display_amount, flag_order
-from checkout.payments.telegram_checks import PAID_STATUSES
-from checkout.payments.telegram_provider import METHOD
+from checkout.payments.telegram.checks import PAID_STATUSES
+from checkout.payments.telegram.provider import METHOD
 from checkout.statuses import OrderStatus, PaymentStatus
 
 CHARGES = "telegram_charge"  # processed_events.provider of charges (update ids are the gateway's "telegram")
