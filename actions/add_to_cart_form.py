@@ -1,5 +1,6 @@
 """The add-to-cart form: asks for the product, colour, size and quantity still missing, one at a time,
 checking each answer against the live catalog and stock."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,10 +39,10 @@ from actions.common import (
 from actions.parsing import parse_color, parse_quantity, parse_size
 from actions.runtime import database
 from checkout.catalog.matching import resolve_product
-from checkout.understanding.text import tokenize
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import identify
 from checkout.orders.labels import variant_label
+from checkout.understanding.text import tokenize
 
 
 def _new_user_turn(tracker: Tracker) -> bool:
@@ -110,13 +111,16 @@ class ValidateAddToCartForm(FormValidationAction):
             products = list_products(session)
             resolution = resolve_product(products, value)
             if resolution.ambiguous:
-                dispatcher.utter_message(response="utter_which_product",
-                                         buttons=[button(p.name, "inform", product=p.name) for p in resolution.candidates[:8]])
+                dispatcher.utter_message(
+                    response="utter_which_product",
+                    buttons=[button(p.name, "inform", product=p.name) for p in resolution.candidates[:8]],
+                )
                 return {"cart_product": None}
             product = resolution.product
             if product is None:
-                dispatcher.utter_message(response="utter_product_not_found", query=str(value)[:60],
-                                         categories=categories_text(session))
+                dispatcher.utter_message(
+                    response="utter_product_not_found", query=str(value)[:60], categories=categories_text(session)
+                )
                 return {"cart_product": None}
             if not any(in_stock(v) for v in active_variants(product)):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
@@ -124,8 +128,13 @@ class ValidateAddToCartForm(FormValidationAction):
             if product.name == tracker.get_slot("last_product"):
                 # the same product (the form re-checks what the first message said): keep its choices
                 return {"cart_product": product.name, **automatic_choices(product)}
-            return {"cart_product": product.name, "last_product": product.name, "cart_color": None,
-                    "cart_size": None, **automatic_choices(product)}
+            return {
+                "cart_product": product.name,
+                "last_product": product.name,
+                "cart_color": None,
+                "cart_size": None,
+                **automatic_choices(product),
+            }
 
     @skips_empty
     async def validate_cart_color(self, value, dispatcher, tracker, domain) -> dict:
@@ -167,8 +176,9 @@ class ValidateAddToCartForm(FormValidationAction):
             return {"cart_quantity": None}
         with database().transaction() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
-            variant = product and find_variant(product, choice(tracker.get_slot("cart_color")),
-                                               choice(tracker.get_slot("cart_size")))
+            variant = product and find_variant(
+                product, choice(tracker.get_slot("cart_color")), choice(tracker.get_slot("cart_size"))
+            )
             if variant is None:  # colour/size not chosen yet: checked again when the line is added
                 return {"cart_quantity": str(quantity)}
             check = check_quantity(session, identify(session, shopper(tracker)), variant, quantity)
@@ -195,8 +205,9 @@ class ActionAskCartColor(ShopAction):
         with database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             colors = colors_of(product) if product else []
-        dispatcher.utter_message(response="utter_ask_cart_color", options=", ".join(colors),
-                                 buttons=option_buttons(colors, "color"))
+        dispatcher.utter_message(
+            response="utter_ask_cart_color", options=", ".join(colors), buttons=option_buttons(colors, "color")
+        )
         return []
 
 
@@ -209,8 +220,11 @@ class ActionAskCartSize(ShopAction):
             color = choice(tracker.get_slot("cart_color"))
             sizes = sizes_of(product, color) if product else []
             available = [s for s in sizes if in_stock(find_variant(product, color, s))] if product else []
-        dispatcher.utter_message(response="utter_ask_cart_size", options=", ".join(available or sizes),
-                                 buttons=option_buttons(available, "size"))
+        dispatcher.utter_message(
+            response="utter_ask_cart_size",
+            options=", ".join(available or sizes),
+            buttons=option_buttons(available, "size"),
+        )
         return []
 
 
@@ -219,7 +233,10 @@ class ActionAskCartQuantity(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         label = variant_label(choice(tracker.get_slot("cart_color")), choice(tracker.get_slot("cart_size")))
-        dispatcher.utter_message(response="utter_ask_cart_quantity", product=tracker.get_slot("cart_product") or "",
-                                 variant=f" ({label})" if label else "",
-                                 buttons=option_buttons(["1", "2", "3"], "quantity"))
+        dispatcher.utter_message(
+            response="utter_ask_cart_quantity",
+            product=tracker.get_slot("cart_product") or "",
+            variant=f" ({label})" if label else "",
+            buttons=option_buttons(["1", "2", "3"], "quantity"),
+        )
         return []

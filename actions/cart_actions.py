@@ -1,4 +1,5 @@
 """Adding to, removing from and showing the shopper's cart."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,11 +38,11 @@ from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_qua
 from actions.runtime import database, settings
 from checkout.carts import remove_from_cart, view_cart
 from checkout.catalog.matching import read, resolve_product
-from checkout.catalog.terms_file import terms_of
-from checkout.understanding.reading import split_requests
 from checkout.catalog.queries import active_variants, list_products
+from checkout.catalog.terms_file import terms_of
 from checkout.customers.identity import current_conversation, identify
 from checkout.orders.labels import variant_label
+from checkout.understanding.reading import split_requests
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
 
@@ -61,23 +62,38 @@ class ActionStartCartLine(ShopAction):
             pieces = split_requests(terms_of(list_products(session)), text)
         if len(pieces) > 1:
             return self._several_lines(dispatcher, tracker, pieces)
-        return self._start_line(dispatcher, tracker, text, entity(tracker, "color"), entity(tracker, "size"),
-                                entity(tracker, "product"), entity(tracker, "quantity"))
+        return self._start_line(
+            dispatcher,
+            tracker,
+            text,
+            entity(tracker, "color"),
+            entity(tracker, "size"),
+            entity(tracker, "product"),
+            entity(tracker, "quantity"),
+        )
 
     def _several_lines(self, dispatcher, tracker, pieces: list[str]) -> list:
-        """"two red notebooks a5 and a brown bookmark": each line said in full is added now; the first that
+        """ "two red notebooks a5 and a brown bookmark": each line said in full is added now; the first that
         needs a question goes to the form, and the shopper is told which ones to say again after it."""
         for index, piece in enumerate(pieces):
             events = self._start_line(dispatcher, tracker, piece, None, None, None, None)
             if any(e.get("name") == "cart_form_needed" and e.get("value") for e in events):
-                later = pieces[index + 1:]
+                later = pieces[index + 1 :]
                 if later:
                     dispatcher.utter_message(response="utter_one_line_at_a_time", later="; ".join(later)[:200])
                 return events
         return events
 
-    def _start_line(self, dispatcher, tracker, text: str, color: str | None, size: str | None, named: str | None,
-                    quantity: str | None) -> list:
+    def _start_line(
+        self,
+        dispatcher,
+        tracker,
+        text: str,
+        color: str | None,
+        size: str | None,
+        named: str | None,
+        quantity: str | None,
+    ) -> list:
         with database().reading() as session:
             products = list_products(session)
             # "2 beanies": a category named alone stands for its products (one, or a choice)
@@ -95,13 +111,16 @@ class ActionStartCartLine(ShopAction):
                         size = tracker.get_slot("last_size") or size
             if resolution.ambiguous:
                 extra = {k: v for k, v in (("color", color), ("size", size), ("quantity", quantity)) if v}
-                dispatcher.utter_message(response="utter_which_product", buttons=[
-                    button(p.name, "add_to_cart", product=p.name, **extra) for p in resolution.candidates[:8]])
+                dispatcher.utter_message(
+                    response="utter_which_product",
+                    buttons=[button(p.name, "add_to_cart", product=p.name, **extra) for p in resolution.candidates[:8]],
+                )
                 return self._not_started()
             product = resolution.product
             if product is None and named:
-                dispatcher.utter_message(response="utter_product_not_found", query=named[:60],
-                                         categories=categories_text(session))
+                dispatcher.utter_message(
+                    response="utter_product_not_found", query=named[:60], categories=categories_text(session)
+                )
                 return self._not_started()
             if product is not None and not any(in_stock(v) for v in active_variants(product)):
                 dispatcher.utter_message(response="utter_product_out_of_stock", product=product.name)
@@ -116,8 +135,12 @@ class ActionStartCartLine(ShopAction):
             slots["cart_quantity"] = None
         # The form asks for whatever is still missing; the line is added when it completes. Any other
         # form is left first: a shopper who adds an item mid-checkout is not asked for an address.
-        events = [ActiveLoop(None), *(SlotSet(s, slots.get(s)) for s in CART_SLOTS), SlotSet("cart_form_needed", True),
-                  SlotSet("checkout_after_line", False)]
+        events = [
+            ActiveLoop(None),
+            *(SlotSet(s, slots.get(s)) for s in CART_SLOTS),
+            SlotSet("cart_form_needed", True),
+            SlotSet("checkout_after_line", False),
+        ]
         if product is not None:
             events.append(SlotSet("last_product", product.name))
         return events
@@ -125,7 +148,12 @@ class ActionStartCartLine(ShopAction):
     @staticmethod
     def _not_started() -> list:
         """No form follows: the line was added at once, or cannot be added (the reply says why)."""
-        return [ActiveLoop(None), *reset_cart_slots(), SlotSet("cart_form_needed", False), SlotSet("checkout_after_line", False)]
+        return [
+            ActiveLoop(None),
+            *reset_cart_slots(),
+            SlotSet("cart_form_needed", False),
+            SlotSet("checkout_after_line", False),
+        ]
 
     @staticmethod
     def _known_choices(dispatcher, product, color, size, quantity) -> dict[str, Any]:
@@ -195,14 +223,24 @@ class ActionAddToCart(ShopAction):
 
 
 def cart_state(domain, cart) -> str:
-    return phrase(domain, "phrase_cart_now_empty") if cart.is_empty else phrase(domain, "phrase_cart_total", total=cart.total.display())
+    return (
+        phrase(domain, "phrase_cart_now_empty")
+        if cart.is_empty
+        else phrase(domain, "phrase_cart_total", total=cart.total.display())
+    )
 
 
 def cart_lines_text(cart) -> str:
     return "\n".join(
         f"• {line.quantity} × {line.variant.product.name}"
-        + (f" ({variant_label(line.variant.color, line.variant.size)})" if variant_label(line.variant.color, line.variant.size) else "")
-        + f" — {line.line_total.display()}" for line in cart.lines)
+        + (
+            f" ({variant_label(line.variant.color, line.variant.size)})"
+            if variant_label(line.variant.color, line.variant.size)
+            else ""
+        )
+        + f" — {line.line_total.display()}"
+        for line in cart.lines
+    )
 
 
 class ActionViewCart(ShopAction):
@@ -214,8 +252,9 @@ class ActionViewCart(ShopAction):
             if cart.is_empty:
                 dispatcher.utter_message(response="utter_cart_empty")
             else:
-                dispatcher.utter_message(response="utter_cart_contents", lines=cart_lines_text(cart),
-                                         total=cart.total.display())
+                dispatcher.utter_message(
+                    response="utter_cart_contents", lines=cart_lines_text(cart), total=cart.total.display()
+                )
         return []
 
 
@@ -236,22 +275,42 @@ class ActionRemoveFromCart(ShopAction):
             resolution = resolve_product(products, named or latest_text(tracker), color, size)
             if resolution.product is None and len(cart.lines) == 1 and not named:
                 resolution = resolve_product(products, products[0].name)
-            lines = [line for line in cart.lines if resolution.product and line.variant.product_id == resolution.product.id
-                     and (not color or line.variant.color == color.lower()) and (not size or line.variant.size == size.upper())]
+            lines = [
+                line
+                for line in cart.lines
+                if resolution.product
+                and line.variant.product_id == resolution.product.id
+                and (not color or line.variant.color == color.lower())
+                and (not size or line.variant.size == size.upper())
+            ]
             if len(lines) != 1:
                 if named and not resolution.candidates:
-                    dispatcher.utter_message(response="utter_not_in_cart", query=named[:60], cart_state=cart_state(domain, cart))
+                    dispatcher.utter_message(
+                        response="utter_not_in_cart", query=named[:60], cart_state=cart_state(domain, cart)
+                    )
                     return []
                 choices = lines or cart.lines
-                dispatcher.utter_message(response="utter_which_line_to_remove", buttons=[
-                    button(f"{l.variant.product.name} {variant_label(l.variant.color, l.variant.size)}".strip(), "remove_from_cart",
-                           product=l.variant.product.name, **{k: v for k, v in (("color", l.variant.color), ("size", l.variant.size)) if v})
-                    for l in choices[:8]])
+                dispatcher.utter_message(
+                    response="utter_which_line_to_remove",
+                    buttons=[
+                        button(
+                            f"{l.variant.product.name} {variant_label(l.variant.color, l.variant.size)}".strip(),
+                            "remove_from_cart",
+                            product=l.variant.product.name,
+                            **{k: v for k, v in (("color", l.variant.color), ("size", l.variant.size)) if v},
+                        )
+                        for l in choices[:8]
+                    ],
+                )
                 return []
             variant = lines[0].variant
             remove_from_cart(session, customer, variant, quantity)
             cart = view_cart(session, customer, settings().shop_currency)
             label = variant_label(variant.color, variant.size)
-            dispatcher.utter_message(response="utter_removed_from_cart", product=variant.product.name,
-                                     variant=f" ({label})" if label else "", cart_state=cart_state(domain, cart))
+            dispatcher.utter_message(
+                response="utter_removed_from_cart",
+                product=variant.product.name,
+                variant=f" ({label})" if label else "",
+                cart_state=cart_state(domain, cart),
+            )
         return []

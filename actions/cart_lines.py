@@ -2,6 +2,7 @@
 
 Shared by the action that starts a line (everything said at once) and the form that asks for the rest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,7 +28,9 @@ def colors_of(product: Product) -> list[str]:
 
 def sizes_of(product: Product, color: str | None = None) -> list[str]:
     order = ["XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL"]
-    sizes = {v.size for v in active_variants(product) if v.size and (not color or color == NO_CHOICE or v.color == color)}
+    sizes = {
+        v.size for v in active_variants(product) if v.size and (not color or color == NO_CHOICE or v.color == color)
+    }
     return sorted(sizes, key=lambda s: (order.index(s) if s in order else len(order), s))
 
 
@@ -82,6 +85,7 @@ def option_buttons(options: list[str], entity_name: str) -> list[dict]:
 @dataclass
 class LineCheck:
     """Whether the chosen colour/size/quantity can be sold; otherwise the response that says why not."""
+
     ok: bool
     response: str | None = None
     values: dict[str, Any] | None = None
@@ -90,7 +94,9 @@ class LineCheck:
 def check_color(product: Product, color: str) -> LineCheck:
     colors = colors_of(product)
     if not (color in colors or (color == NO_CHOICE and not colors)):
-        return LineCheck(False, "utter_invalid_color", dict(product=product.name, value=color, options=", ".join(colors)))
+        return LineCheck(
+            False, "utter_invalid_color", dict(product=product.name, value=color, options=", ".join(colors))
+        )
     if color != NO_CHOICE and not any(in_stock(v) for v in active_variants(product) if v.color == color):
         # Said now, so that the colour is asked again, not the size it comes in (the espresso shade is sold out).
         return _out_of_stock(product, color)
@@ -109,8 +115,9 @@ def check_size(product: Product, color: str | None, size: str) -> LineCheck:
 
 def _out_of_stock(product: Product, label: str) -> LineCheck:
     others = [variant_label(v.color, v.size) for v in active_variants(product) if in_stock(v)]
-    return LineCheck(False, "utter_variant_out_of_stock", dict(product=product.name, variant=label,
-                                                               options="; ".join(others) or "-"))
+    return LineCheck(
+        False, "utter_variant_out_of_stock", dict(product=product.name, variant=label, options="; ".join(others) or "-")
+    )
 
 
 def check_quantity(session: Session, customer: Customer, variant: Variant, quantity: int) -> LineCheck:
@@ -120,9 +127,11 @@ def check_quantity(session: Session, customer: Customer, variant: Variant, quant
     in_cart = next((i.quantity for i in cart.items if i.variant_id == variant.id), 0)
     available = available_to_add(variant, in_cart)
     if available is not None and quantity > available:
-        return LineCheck(False, "utter_quantity_above_stock",
-                         dict(available=available, product=variant.product.name,
-                              variant=variant_label(variant.color, variant.size)))
+        return LineCheck(
+            False,
+            "utter_quantity_above_stock",
+            dict(available=available, product=variant.product.name, variant=variant_label(variant.color, variant.size)),
+        )
     return LineCheck(True)
 
 
@@ -130,14 +139,23 @@ def say(dispatcher: CollectingDispatcher, check: LineCheck, **extra) -> None:
     dispatcher.utter_message(response=check.response, **(check.values or {}), **extra)
 
 
-def add_line(session: Session, dispatcher: CollectingDispatcher, customer: Customer, variant: Variant,
-             quantity: int, currency: str) -> None:
+def add_line(
+    session: Session,
+    dispatcher: CollectingDispatcher,
+    customer: Customer,
+    variant: Variant,
+    quantity: int,
+    currency: str,
+) -> None:
     """Adds the line and confirms it with the running cart total."""
     add_to_cart(session, customer, variant, quantity)
     cart = view_cart(session, customer, currency)
     label = variant_label(variant.color, variant.size)
     dispatcher.utter_message(
-        response="utter_added_to_cart", quantity=quantity, product=variant.product.name,
-        variant=f" ({label})" if label else "", line_total=price(variant.price_minor * quantity, variant.currency),
+        response="utter_added_to_cart",
+        quantity=quantity,
+        product=variant.product.name,
+        variant=f" ({label})" if label else "",
+        line_total=price(variant.price_minor * quantity, variant.currency),
         cart_total=cart.total.display(),
     )

@@ -1,4 +1,5 @@
 """Answers about the catalog, read from the database at the moment of asking."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,23 +53,34 @@ class ActionBrowseCatalog(ShopAction):
             categories = list_categories(session)
             if not category or category not in {c.name for c in categories}:
                 # the model's word may be a plural or a typo of the seller's category: read the text itself
-                category = next(iter(read(list_products(session), category or latest_text(tracker)).categories), category)
+                category = next(
+                    iter(read(list_products(session), category or latest_text(tracker)).categories), category
+                )
             if not categories:
                 dispatcher.utter_message(response="utter_catalog_empty")
                 return []
             names = [c.name for c in categories]
-            match = next((n for n in names if category and (n == category or n.rstrip("s") == category.rstrip("s"))), None)
+            match = next(
+                (n for n in names if category and (n == category or n.rstrip("s") == category.rstrip("s"))), None
+            )
             if match:
                 products = list_products(session, match)
-                lines = [f"• {p.name} — {price_text(domain, active_variants(p))}"
-                         for p in products[:MAX_PRODUCTS_PER_MESSAGE]]
-                dispatcher.utter_message(response="utter_category_products", category=match,
-                                         products="\n".join(lines), buttons=product_buttons(products))
+                lines = [
+                    f"• {p.name} — {price_text(domain, active_variants(p))}"
+                    for p in products[:MAX_PRODUCTS_PER_MESSAGE]
+                ]
+                dispatcher.utter_message(
+                    response="utter_category_products",
+                    category=match,
+                    products="\n".join(lines),
+                    buttons=product_buttons(products),
+                )
                 return []
         buttons = [button(n.capitalize(), "browse_catalog", category=n) for n in names[:MAX_CATEGORY_BUTTONS]]
         if category:
-            dispatcher.utter_message(response="utter_unknown_category", category=category,
-                                     categories=", ".join(names), buttons=buttons)
+            dispatcher.utter_message(
+                response="utter_unknown_category", category=category, categories=", ".join(names), buttons=buttons
+            )
         else:
             dispatcher.utter_message(response="utter_categories", categories=", ".join(names), buttons=buttons)
         return []
@@ -87,34 +99,42 @@ class ActionProductInfo(ShopAction):
                 # "how much is it?" — the product we were just talking about
                 resolution = resolve_product(products, tracker.get_slot("last_product"), color, size)
             if resolution.ambiguous:
-                dispatcher.utter_message(response="utter_which_product",
-                                         buttons=product_buttons(resolution.candidates))
+                dispatcher.utter_message(response="utter_which_product", buttons=product_buttons(resolution.candidates))
                 return []
             product = resolution.product
             if product is None:
                 if entity(tracker, "product"):
-                    dispatcher.utter_message(response="utter_product_not_found", query=query[:60],
-                                             categories=categories_text(session))
+                    dispatcher.utter_message(
+                        response="utter_product_not_found", query=query[:60], categories=categories_text(session)
+                    )
                 else:
                     dispatcher.utter_message(response="utter_ask_about_which_product")
                 return []
             self._describe(dispatcher, domain, product, color, size)
-        return [SlotSet("last_product", product.name),
-                SlotSet("last_color", color.lower() if color else None),
-                SlotSet("last_size", size.upper() if size else None)]
+        return [
+            SlotSet("last_product", product.name),
+            SlotSet("last_color", color.lower() if color else None),
+            SlotSet("last_size", size.upper() if size else None),
+        ]
 
     def _describe(self, dispatcher, domain, product: Product, color: str | None, size: str | None) -> None:
         variants = active_variants(product)
-        shown = [v for v in variants if (not color or (v.color or "") == color.lower())
-                 and (not size or (v.size or "") == size.upper())] or variants
+        shown = [
+            v
+            for v in variants
+            if (not color or (v.color or "") == color.lower()) and (not size or (v.size or "") == size.upper())
+        ] or variants
         if all(v.stock == 0 for v in variants):
             availability = phrase(domain, "phrase_everything_out_of_stock")
         elif len(variants) == 1:
             availability = stock_phrase(domain, variants[0]).capitalize() + "."
         else:
             availability = "\n".join(
-                phrase(domain, "phrase_variant_line", variant=variant_label(v.color, v.size), stock=stock_phrase(domain, v))
-                for v in shown[:MAX_PRODUCTS_PER_MESSAGE])
+                phrase(
+                    domain, "phrase_variant_line", variant=variant_label(v.color, v.size), stock=stock_phrase(domain, v)
+                )
+                for v in shown[:MAX_PRODUCTS_PER_MESSAGE]
+            )
         image = next((v.image_url for v in shown if v.image_url), None)
         add = {"product": product.name}
         if color:
@@ -122,6 +142,12 @@ class ActionProductInfo(ShopAction):
         if size:
             add["size"] = size.upper()
         buttons = [] if all(v.stock == 0 for v in variants) else [button("Add to cart", "add_to_cart", **add)]
-        dispatcher.utter_message(response="utter_product_details", name=product.name,
-                                 price=price_text(domain, shown), description=product.description or "",
-                                 availability=availability, image=image, buttons=buttons)
+        dispatcher.utter_message(
+            response="utter_product_details",
+            name=product.name,
+            price=price_text(domain, shown),
+            description=product.description or "",
+            availability=availability,
+            image=image,
+            buttons=buttons,
+        )

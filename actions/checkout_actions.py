@@ -1,4 +1,5 @@
 """Checkout: delivery details (a form), the order summary, and placing the order on "yes"."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,6 +38,8 @@ from checkout.orders.placement import DeliveryDetails, place_order
 
 SKIPPED = "-"  # slot value for "no email, thanks"
 NOT_A_NAME = {"affirm", "deny", "greet", "thank", "goodbye"}
+
+
 def cart_fingerprint(cart) -> str:
     """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
     lines = sorted((l.variant.sku, l.quantity, l.variant.price_minor) for l in cart.lines)
@@ -51,7 +54,7 @@ class ActionStartCheckout(ShopAction):
 
 
 class ActionCheckoutAfterLine(ShopAction):
-    """"checkout" while a cart line waits for its colour, size or quantity: that question first, never
+    """ "checkout" while a cart line waits for its colour, size or quantity: that question first, never
     dropped; the checkout starts as soon as the line is added (action_add_to_cart)."""
 
     action_name = "action_checkout_after_line"
@@ -118,8 +121,13 @@ class ValidateCheckoutForm(FormValidationAction):
     def _saved_details(self, tracker) -> dict:
         with database().transaction() as session:
             c = identify(session, shopper(tracker))
-            return {"use_saved_details": "yes", "customer_name": c.name, "customer_phone": c.phone,
-                    "customer_address": c.address, "customer_email": c.email or SKIPPED}
+            return {
+                "use_saved_details": "yes",
+                "customer_name": c.name,
+                "customer_phone": c.phone,
+                "customer_address": c.address,
+                "customer_email": c.email or SKIPPED,
+            }
 
     @skips_empty
     async def validate_customer_name(self, value, dispatcher, tracker, domain) -> dict:
@@ -167,18 +175,25 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> li
         dispatcher.utter_message(response="utter_cart_empty")
         return [SlotSet("pending_confirmation", None)]
     dispatcher.utter_message(
-        response="utter_order_summary", lines=cart_lines_text(cart), total=cart.total.display(),
-        name=tracker.get_slot("customer_name"), phone=tracker.get_slot("customer_phone"),
-        address=tracker.get_slot("customer_address"))
+        response="utter_order_summary",
+        lines=cart_lines_text(cart),
+        total=cart.total.display(),
+        name=tracker.get_slot("customer_name"),
+        phone=tracker.get_slot("customer_phone"),
+        address=tracker.get_slot("customer_address"),
+    )
     return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
 
 
 def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, expected_cart: str) -> list:
     identity = shopper(tracker)
     email = tracker.get_slot("customer_email")
-    details = DeliveryDetails(name=tracker.get_slot("customer_name") or "", phone=tracker.get_slot("customer_phone") or "",
-                              address=tracker.get_slot("customer_address") or "",
-                              email=None if email in (None, SKIPPED) else email)
+    details = DeliveryDetails(
+        name=tracker.get_slot("customer_name") or "",
+        phone=tracker.get_slot("customer_phone") or "",
+        address=tracker.get_slot("customer_address") or "",
+        email=None if email in (None, SKIPPED) else email,
+    )
     if not (details.name and details.phone and details.address):
         dispatcher.utter_message(response="utter_nothing_pending")
         return []
@@ -189,15 +204,17 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
             if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
                 dispatcher.utter_message(response="utter_cart_changed_since_summary")
                 return show_summary(dispatcher, tracker, cart)
-            order = place_order(session, customer, current_conversation(session, customer, identity), details,
-                                settings().shop_currency)
+            order = place_order(
+                session, customer, current_conversation(session, customer, identity), details, settings().shop_currency
+            )
             number, total = order.number, cart.total.display()
     except CartEmpty:
         dispatcher.utter_message(response="utter_cart_empty")
         return []
     except NotEnoughStock as exc:
-        dispatcher.utter_message(response="utter_checkout_stock_changed", product=exc.name or exc.sku,
-                                 available=exc.available)
+        dispatcher.utter_message(
+            response="utter_checkout_stock_changed", product=exc.name or exc.sku, available=exc.available
+        )
         return []
     except CheckoutError as exc:
         dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
@@ -208,6 +225,7 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
         payment, buttons = how_to_pay(domain, identity.channel, number, total)
     except InvalidTransition:  # cancelled in the instant since it was placed
         payment, buttons = "", []
-    dispatcher.utter_message(response="utter_order_placed", number=number, total=total, name=details.name,
-                             payment=payment, buttons=buttons)
+    dispatcher.utter_message(
+        response="utter_order_placed", number=number, total=total, name=details.name, payment=payment, buttons=buttons
+    )
     return [SlotSet(s, None) for s in DETAIL_SLOTS]

@@ -1,4 +1,5 @@
 """What every action needs: who is writing, the domain's phrases, entities of the latest message, buttons."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,11 +34,13 @@ class ShopAction(Action):
 def skips_empty(validate):
     """For a form's validate_<slot>: rasa-sdk also validates slots an action just cleared (set to None)
     before the form starts; an empty slot is not an answer, so there is nothing to check or complain about."""
+
     @functools.wraps(validate)
     async def wrapper(self, value, dispatcher, tracker, domain):
         if value is None:
             return {}
         return await validate(self, value, dispatcher, tracker, domain)
+
     return wrapper
 
 
@@ -65,9 +68,26 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 # Intents that are a question or a request of their own, not an answer to what a form asked.
-INTERRUPTIONS = {"product_info", "browse_catalog", "ask_shipping", "ask_payment_methods", "ask_returns",
-                 "view_cart", "human_handoff", "bot_challenge", "order_status", "cancel_order", "add_to_cart",
-                 "remove_from_cart", "out_of_scope", "checkout", "greet", "thank", "goodbye", "choose_payment_method"}
+INTERRUPTIONS = {
+    "product_info",
+    "browse_catalog",
+    "ask_shipping",
+    "ask_payment_methods",
+    "ask_returns",
+    "view_cart",
+    "human_handoff",
+    "bot_challenge",
+    "order_status",
+    "cancel_order",
+    "add_to_cart",
+    "remove_from_cart",
+    "out_of_scope",
+    "checkout",
+    "greet",
+    "thank",
+    "goodbye",
+    "choose_payment_method",
+}
 CONFIDENT = 0.8
 
 
@@ -75,9 +95,41 @@ CONFIDENT = 0.8
 # counts as small talk only when one of these words is there.
 SMALL_TALK = {"greet", "thank", "goodbye"}
 SMALL_TALK_WORDS = {
-    "hi", "hii", "hello", "hey", "heya", "hallo", "hola", "bonjour", "salut", "ciao", "yo", "morning", "evening",
-    "thanks", "thank", "thx", "ty", "tysm", "cheers", "merci", "gracias", "danke", "grazie", "obrigado", "obrigada",
-    "bye", "goodbye", "cya", "later", "adios", "tschüss", "night", "appreciate", "great", "awesome",
+    "hi",
+    "hii",
+    "hello",
+    "hey",
+    "heya",
+    "hallo",
+    "hola",
+    "bonjour",
+    "salut",
+    "ciao",
+    "yo",
+    "morning",
+    "evening",
+    "thanks",
+    "thank",
+    "thx",
+    "ty",
+    "tysm",
+    "cheers",
+    "merci",
+    "gracias",
+    "danke",
+    "grazie",
+    "obrigado",
+    "obrigada",
+    "bye",
+    "goodbye",
+    "cya",
+    "later",
+    "adios",
+    "tschüss",
+    "night",
+    "appreciate",
+    "great",
+    "awesome",
 }
 
 
@@ -85,8 +137,36 @@ def sounds_like_small_talk(text: str) -> bool:
     return any(word in SMALL_TALK_WORDS for word in re.findall(r"\w+", text.lower()))
 
 
-YES_OR_NO_WORDS = {"yes", "yeah", "yep", "yup", "ya", "y", "sure", "ok", "okay", "k", "fine", "correct", "right", "no",
-                   "nope", "nah", "n", "not", "never", "si", "oui", "ja", "nein", "non", "sim", "nao", "please", "pls"}
+YES_OR_NO_WORDS = {
+    "yes",
+    "yeah",
+    "yep",
+    "yup",
+    "ya",
+    "y",
+    "sure",
+    "ok",
+    "okay",
+    "k",
+    "fine",
+    "correct",
+    "right",
+    "no",
+    "nope",
+    "nah",
+    "n",
+    "not",
+    "never",
+    "si",
+    "oui",
+    "ja",
+    "nein",
+    "non",
+    "sim",
+    "nao",
+    "please",
+    "pls",
+}
 
 
 def sounds_like_yes_or_no(text: str) -> bool:
@@ -106,5 +186,3 @@ def button(title: str, intent: str, **entities: str) -> dict:
 
 def price(minor: int, currency: str) -> str:
     return Money(minor, currency).display()
-
-

@@ -1,4 +1,5 @@
 """The shopper's own orders: status, cancelling, and what a yes/no answers."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
@@ -30,8 +31,10 @@ def typed_order_number(tracker) -> str | None:
 
 
 def order_line(domain, order) -> str:
-    return (f"• {order.number} ({order.created_at:%d %b}): {phrase(domain, 'phrase_status_' + order.status)}"
-            f" — {price(order.total_minor, order.currency)}")
+    return (
+        f"• {order.number} ({order.created_at:%d %b}): {phrase(domain, 'phrase_status_' + order.status)}"
+        f" — {price(order.total_minor, order.currency)}"
+    )
 
 
 def own_order(session, dispatcher, customer, number: str):
@@ -56,18 +59,28 @@ class ActionOrderStatus(ShopAction):
                     return []
                 items = ", ".join(f"{i.quantity} × {i.name}" for i in order.items)
                 # An order still waiting for payment comes with the ways to pay it (again, after a failed try).
-                buttons = (method_buttons(shopper(tracker).channel, order.number)
-                           if order.status == OrderStatus.AWAITING_PAYMENT else [])
-                dispatcher.utter_message(response="utter_order_status_one", number=order.number,
-                                         date=f"{order.created_at:%d %b %Y}", status=phrase(domain, "phrase_status_" + order.status),
-                                         items=items, total=price(order.total_minor, order.currency), buttons=buttons)
+                buttons = (
+                    method_buttons(shopper(tracker).channel, order.number)
+                    if order.status == OrderStatus.AWAITING_PAYMENT
+                    else []
+                )
+                dispatcher.utter_message(
+                    response="utter_order_status_one",
+                    number=order.number,
+                    date=f"{order.created_at:%d %b %Y}",
+                    status=phrase(domain, "phrase_status_" + order.status),
+                    items=items,
+                    total=price(order.total_minor, order.currency),
+                    buttons=buttons,
+                )
                 return []
             orders = customer_orders(session, customer.id, SHOWN_ORDERS)
             if not orders:
                 dispatcher.utter_message(response="utter_no_orders")
             else:
-                dispatcher.utter_message(response="utter_order_status_list",
-                                         orders="\n".join(order_line(domain, o) for o in orders))
+                dispatcher.utter_message(
+                    response="utter_order_status_list", orders="\n".join(order_line(domain, o) for o in orders)
+                )
         return []
 
 
@@ -91,11 +104,15 @@ class ActionCancelOrder(ShopAction):
                     dispatcher.utter_message(response="utter_nothing_to_cancel")
                     return []
             if order.status != OrderStatus.AWAITING_PAYMENT:
-                dispatcher.utter_message(response="utter_cannot_cancel", number=order.number,
-                                         status=phrase(domain, "phrase_status_" + order.status))
+                dispatcher.utter_message(
+                    response="utter_cannot_cancel",
+                    number=order.number,
+                    status=phrase(domain, "phrase_status_" + order.status),
+                )
                 return []
-            dispatcher.utter_message(response="utter_confirm_cancel", number=order.number,
-                                     total=price(order.total_minor, order.currency))
+            dispatcher.utter_message(
+                response="utter_confirm_cancel", number=order.number, total=price(order.total_minor, order.currency)
+            )
             return [SlotSet("pending_confirmation", f"cancel_order:{order.number}")]
 
 
@@ -103,13 +120,23 @@ def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
     with database().transaction() as session:
         customer_id = identify(session, shopper(tracker)).id
     try:
-        cancel_order(database(), settings(), number, actor=f"shopper:{customer_id}", customer_id=customer_id,
-                     details={"via": "chat"}, notify_shopper=False)  # the reply in the chat says so
+        cancel_order(
+            database(),
+            settings(),
+            number,
+            actor=f"shopper:{customer_id}",
+            customer_id=customer_id,
+            details={"via": "chat"},
+            notify_shopper=False,
+        )  # the reply in the chat says so
     except OrderNotFound:
         dispatcher.utter_message(response="utter_order_not_found", number=number)
     except InvalidTransition as refused:
-        dispatcher.utter_message(response="utter_cannot_cancel", number=refused.number,
-                                 status=phrase(domain, "phrase_status_" + refused.status))
+        dispatcher.utter_message(
+            response="utter_cannot_cancel",
+            number=refused.number,
+            status=phrase(domain, "phrase_status_" + refused.status),
+        )
     else:
         dispatcher.utter_message(response="utter_order_cancelled", number=number)
 

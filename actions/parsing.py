@@ -1,4 +1,5 @@
 """Reading numbers, sizes and colours out of chat text when the NLU model did not tag them."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,22 @@ from checkout.understanding.terms import CatalogTerms, ProductTerms
 # "a"/"an" count as one only when they start a short answer ("an orange one"): see parse_quantity
 NUMBER_WORDS = {**CATALOG_NUMBER_WORDS, "a": 1, "an": 1}
 SIZE_WORDS = {
-    "xs": "XS", "extra small": "XS", "s": "S", "small": "S", "sm": "S", "m": "M", "medium": "M", "med": "M",
-    "l": "L", "large": "L", "lg": "L", "xl": "XL", "extra large": "XL", "x-large": "XL", "xxl": "XXL", "2xl": "XXL",
+    "xs": "XS",
+    "extra small": "XS",
+    "s": "S",
+    "small": "S",
+    "sm": "S",
+    "m": "M",
+    "medium": "M",
+    "med": "M",
+    "l": "L",
+    "large": "L",
+    "lg": "L",
+    "xl": "XL",
+    "extra large": "XL",
+    "x-large": "XL",
+    "xxl": "XXL",
+    "2xl": "XXL",
 }
 COLOR_ALIASES = {"gray": "grey", "blk": "black", "wht": "white", "blue": "navy", "cream": "beige", "tan": "beige"}
 
@@ -39,8 +54,11 @@ def parse_quantity(text: str | None) -> int | None:
 
 # "add a black beanie", "I'll take an orange one": the article is the quantity. The NLU model tags it as
 # one only sometimes (it varies from one training to the next), so the words decide.
-_ARTICLE_QUANTITY = re.compile(r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another|the|this|that|it)\b"
-                               r"(?!\s+(?:couple|pair|few|dozen|lot|bunch)\b)", re.I)
+_ARTICLE_QUANTITY = re.compile(
+    r"\b(?:add|take|get|buy|want|order|like|need|grab)\s+(?:a|an|one|another|the|this|that|it)\b"
+    r"(?!\s+(?:couple|pair|few|dozen|lot|bunch)\b)",
+    re.I,
+)
 
 
 def article_quantity(text: str | None) -> str | None:
@@ -51,7 +69,9 @@ def article_quantity(text: str | None) -> str | None:
 def read_option(text: str | None, options: list[str], kind: str) -> str | None:
     """A colour or size among one product's `options` as the catalog reader finds it in `text`: any case,
     typos, several words ("rose nude"), "50ml" for "50 ML", "hardback" for "HARDCOVER"."""
-    product = ProductTerms("-", None, tuple(options) if kind == "color" else (), tuple(options) if kind == "size" else ())
+    product = ProductTerms(
+        "-", None, tuple(options) if kind == "color" else (), tuple(options) if kind == "size" else ()
+    )
     return next((m.value for m in find_mentions(CatalogTerms((product,)), text or "") if m.kind == kind), None)
 
 

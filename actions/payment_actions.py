@@ -1,6 +1,7 @@
 """Paying a placed order: the choice between methods (buttons), and starting the chosen provider's payment.
 
 The amount is never taken from the conversation: providers read the order's snapshot of catalog prices."""
+
 from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -36,8 +37,10 @@ def how_to_pay(domain: dict, channel: str, number: str, total: str, method: str 
         return phrase(domain, "phrase_payment_unavailable", number=number), method_buttons(channel, number)
     if step.url:
         until = f"{step.expires_at:%H:%M} UTC" if step.expires_at else ""
-        return (phrase(domain, "phrase_pay_by_link", total=total, until=until),
-                [{"title": phrase(domain, "phrase_pay_now_button"), "url": step.url, "type": "web_url"}])
+        return (
+            phrase(domain, "phrase_pay_by_link", total=total, until=until),
+            [{"title": phrase(domain, "phrase_pay_now_button"), "url": step.url, "type": "web_url"}],
+        )
     return step.instructions, []
 
 
@@ -64,8 +67,9 @@ class ActionStartPayment(ShopAction):
                 raise InvalidTransition(number, status, OrderStatus.PAID)
             text, buttons = how_to_pay(domain, identity.channel, number, total, method)
         except InvalidTransition as exc:
-            dispatcher.utter_message(response="utter_nothing_to_pay", number=number,
-                                     status=phrase(domain, "phrase_status_" + exc.status))
+            dispatcher.utter_message(
+                response="utter_nothing_to_pay", number=number, status=phrase(domain, "phrase_status_" + exc.status)
+            )
             return []
         dispatcher.utter_message(response="utter_payment_step", payment=text, buttons=buttons)
         return []

@@ -1,4 +1,5 @@
 """The action server's settings and database, created on first use (never at import)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,4 +1,5 @@
 """Shop questions answered from the settings, the human seller, and leaving a form."""
+
 from __future__ import annotations
 
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
@@ -54,5 +55,8 @@ class ActionStopForm(ShopAction):
     def act(self, dispatcher, tracker, domain):
         dispatcher.utter_message(response="utter_form_stopped")
         # A summary shown before is void too: a later "yes" must not order without delivery details.
-        return ([ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("pending_confirmation", None)]
-                + reset_cart_slots() + [SlotSet(s, None) for s in DETAIL_SLOTS])
+        return (
+            [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("pending_confirmation", None)]
+            + reset_cart_slots()
+            + [SlotSet(s, None) for s in DETAIL_SLOTS]
+        )

@@ -1,4 +1,5 @@
 """Wiring: the PTB application with our handlers, rate limiter and update processor."""
+
 from __future__ import annotations
 
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
@@ -23,13 +24,18 @@ def file_base_url(api_base_url: str) -> str:
 def build_application(settings: Settings) -> Application:
     urls = {}
     if settings.telegram_api_base_url:
-        urls = {"base_url": settings.telegram_api_base_url.rstrip("/"),
-                "base_file_url": file_base_url(settings.telegram_api_base_url)}
-    bot = TolerantBot(settings.telegram_bot_token, **urls,
-                      rate_limiter=AIORateLimiter(max_retries=RETRIES_AFTER_FLOOD_LIMIT),
-                      # Replies to many chats at once share the pool; a long poll has its own connection.
-                      request=HTTPXRequest(connection_pool_size=64),
-                      get_updates_request=HTTPXRequest(read_timeout=30))
+        urls = {
+            "base_url": settings.telegram_api_base_url.rstrip("/"),
+            "base_file_url": file_base_url(settings.telegram_api_base_url),
+        }
+    bot = TolerantBot(
+        settings.telegram_bot_token,
+        **urls,
+        rate_limiter=AIORateLimiter(max_retries=RETRIES_AFTER_FLOOD_LIMIT),
+        # Replies to many chats at once share the pool; a long poll has its own connection.
+        request=HTTPXRequest(connection_pool_size=64),
+        get_updates_request=HTTPXRequest(read_timeout=30),
+    )
     application = ApplicationBuilder().bot(bot).concurrent_updates(ChatOrderedUpdateProcessor()).build()
     application.bot_data["gateway"] = Gateway.from_settings(settings)
     add_handlers(application)

@@ -4,6 +4,7 @@ before anything is done with it.
 Claiming first means an update whose handling crashes half-way is not retried: a shopper repeats a message
 more easily than a seller undoes an order placed twice by a replayed "Yes, place order" press.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """What every handler needs, kept in the application's bot_data: settings, database, the Rasa client."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,11 @@ class Gateway:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Gateway:
-        return cls(settings, Database(settings.database_url),
-                   AsyncAssistantClient(settings.rasa_url, timeout=LATE_REPLY_SECONDS))
+        return cls(
+            settings,
+            Database(settings.database_url),
+            AsyncAssistantClient(settings.rasa_url, timeout=LATE_REPLY_SECONDS),
+        )
 
     async def close(self) -> None:
         await self.assistant.close()

@@ -1,4 +1,5 @@
 """What the gateway does with each kind of Telegram update in a shopper's private chat."""
+
 from __future__ import annotations
 
 import asyncio
@@ -6,8 +7,16 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler,
-                          PreCheckoutQueryHandler, TypeHandler, filters)
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    PreCheckoutQueryHandler,
+    TypeHandler,
+    filters,
+)
 
 from bot import texts
 from bot.dedupe import skip_repeated_update
@@ -28,10 +37,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: the assistant's greeting, then what the shop sells."""
     message = update.effective_message
     gw = gateway(context)
-    await forward(context.bot, gw, update.effective_chat, update.effective_user, "/greet", message.message_id,
-                  message.date)
-    await forward(context.bot, gw, update.effective_chat, update.effective_user, "/browse_catalog",
-                  f"{message.message_id}:catalog", message.date)
+    await forward(
+        context.bot, gw, update.effective_chat, update.effective_user, "/greet", message.message_id, message.date
+    )
+    await forward(
+        context.bot,
+        gw,
+        update.effective_chat,
+        update.effective_user,
+        "/browse_catalog",
+        f"{message.message_id}:catalog",
+        message.date,
+    )
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -40,8 +57,15 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     text = typed_text(message.text)
     if not text or not text.strip():
         return
-    await forward(context.bot, gateway(context), update.effective_chat, update.effective_user, text,
-                  message.message_id, message.date)
+    await forward(
+        context.bot,
+        gateway(context),
+        update.effective_chat,
+        update.effective_user,
+        text,
+        message.message_id,
+        message.date,
+    )
 
 
 async def button_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,8 +88,15 @@ async def contact_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     phone = typed_text(message.contact.phone_number)  # client-made data: never a Rasa command either
     if phone:
-        await forward(context.bot, gateway(context), update.effective_chat, update.effective_user, phone,
-                      message.message_id, message.date)
+        await forward(
+            context.bot,
+            gateway(context),
+            update.effective_chat,
+            update.effective_user,
+            phone,
+            message.message_id,
+            message.date,
+        )
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,6 +3,7 @@
 httpx logs every request URL at INFO, and Bot API URLs contain the token (PTB logs them too, at DEBUG), so
 those loggers are turned down and every formatted line, tracebacks included, has the secrets replaced.
 """
+
 from __future__ import annotations
 
 import logging

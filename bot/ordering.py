@@ -3,6 +3,7 @@
 One slow Rasa turn must not hold up every other shopper (PTB's default handles one update at a time), and
 two messages of the same shopper must reach Rasa in the order they were written.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Rows are claimed one batch at a time (a row is sent by one gateway instance only), sent, and marked sent;
 a failed send goes back to pending and is tried again, up to checkout.notifications.MAX_ATTEMPTS.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -96,16 +97,21 @@ async def _failed(gw: Gateway, message_id: int, channel: str, exc: Exception, pe
 
 
 def _outgoing(text: str, buttons: list | None) -> list[Outgoing]:
-    pairs = tuple((str(b["title"]), str(b["payload"])) for b in buttons or []
-                  if isinstance(b, dict) and b.get("title") and b.get("payload"))
+    pairs = tuple(
+        (str(b["title"]), str(b["payload"]))
+        for b in buttons or []
+        if isinstance(b, dict) and b.get("title") and b.get("payload")
+    )
     chunks = split_text(text)
-    return ([Outgoing(text=escape(c)) for c in chunks[:-1]] + [Outgoing(text=escape(chunks[-1]), buttons=pairs)])
+    return [Outgoing(text=escape(c)) for c in chunks[:-1]] + [Outgoing(text=escape(chunks[-1]), buttons=pairs)]
 
 
 def _claim(gw: Gateway) -> list[tuple]:
     with gw.db.transaction() as session:
-        return [(m.id, m.channel, m.recipient, m.text, m.buttons, m.kind, m.dedupe_key)
-                for m in claim_pending(session, channels(gw))]
+        return [
+            (m.id, m.channel, m.recipient, m.text, m.buttons, m.kind, m.dedupe_key)
+            for m in claim_pending(session, channels(gw))
+        ]
 
 
 def _sent(gw: Gateway, message_id: int, channel_message_id: str | None) -> None:
@@ -121,8 +127,12 @@ def _fail(gw: Gateway, message_id: int, error: str, permanent: bool = False) -> 
 def _housekeeping(gw: Gateway) -> None:
     if gw.settings.telegram_seller_chat_id:
         with gw.db.transaction() as session:
-            expired = expire_pending(session, SELLER_CHANNEL, utcnow() - SELLER_ALERTS_KEEP,
-                                     "older than 24 hours when a seller chat was there to send it to")
+            expired = expire_pending(
+                session,
+                SELLER_CHANNEL,
+                utcnow() - SELLER_ALERTS_KEEP,
+                "older than 24 hours when a seller chat was there to send it to",
+            )
         if expired:
             log.info("outbox: %d seller alerts older than 24 hours not sent", expired)
     forget_old_claims(gw)

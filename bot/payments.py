@@ -1,6 +1,7 @@
 """Telegram payments in the gateway: invoices from the outbox, the pre-checkout check, the payment itself.
 
 The checks and the bookkeeping live in checkout/payments/telegram_*.py; here they meet the Bot API."""
+
 from __future__ import annotations
 
 import asyncio
@@ -44,10 +45,15 @@ async def send_invoice(bot: Bot, gw: Gateway, chat_id: int | str, dedupe_key: st
     if invoice is None:
         raise InvoiceNotSent("its order no longer awaits this payment")
     return await bot.send_invoice(
-        chat_id, title=invoice["title"], description=invoice["description"], payload=invoice["payload"],
-        currency=invoice["currency"], prices=[LabeledPrice(p["label"], p["amount"]) for p in invoice["prices"]],
+        chat_id,
+        title=invoice["title"],
+        description=invoice["description"],
+        payload=invoice["payload"],
+        currency=invoice["currency"],
+        prices=[LabeledPrice(p["label"], p["amount"]) for p in invoice["prices"]],
         provider_token=gw.settings.telegram_payment_provider_token,
-        start_parameter=invoice.get("start_parameter"))
+        start_parameter=invoice.get("start_parameter"),
+    )
 
 
 def refuse_invoice(gw: Gateway, dedupe_key: str | None, error: str) -> None:
@@ -61,8 +67,10 @@ async def pre_checkout_query(update: Update, context: ContextTypes.DEFAULT_TYPE)
     query = update.pre_checkout_query
     request = PreCheckout(query.invoice_payload, query.from_user.id, query.total_amount, query.currency)
     try:
-        refusal = await asyncio.wait_for(asyncio.to_thread(pre_checkout_refusal, gateway(context).db, request),
-                                         PRE_CHECKOUT_DEADLINE_SECONDS - ANSWER_SECONDS)
+        refusal = await asyncio.wait_for(
+            asyncio.to_thread(pre_checkout_refusal, gateway(context).db, request),
+            PRE_CHECKOUT_DEADLINE_SECONDS - ANSWER_SECONDS,
+        )
     except TimeoutError:
         # A late "yes" could take money for an order cancelled meanwhile; a quick "no" costs a second tap.
         log.warning("pre-checkout query %s: the check took too long; refused", query.id)
@@ -80,19 +88,32 @@ async def successful_payment(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """The money was taken: the order is marked paid (once), or flagged for the seller when it does not fit."""
     paid = update.effective_message.successful_payment
     user = update.effective_user
-    charge = TelegramCharge(paid.invoice_payload, user.id if user else None, paid.total_amount, paid.currency,
-                            paid.telegram_payment_charge_id, paid.provider_payment_charge_id)
+    charge = TelegramCharge(
+        paid.invoice_payload,
+        user.id if user else None,
+        paid.total_amount,
+        paid.currency,
+        paid.telegram_payment_charge_id,
+        paid.provider_payment_charge_id,
+    )
     gw = gateway(context)
     for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             outcome = await asyncio.to_thread(apply_successful_payment, gw.db, charge)
         except Exception:  # noqa: BLE001 - a charge is money taken: keep trying, then leave its ids in the log
             if attempt == RECORD_ATTEMPTS:
-                log.exception("Telegram charge %s (provider charge %s) could not be recorded: mark its order paid "
-                              "by hand", charge.telegram_charge_id, charge.provider_charge_id)
+                log.exception(
+                    "Telegram charge %s (provider charge %s) could not be recorded: mark its order paid by hand",
+                    charge.telegram_charge_id,
+                    charge.provider_charge_id,
+                )
                 return
-            log.warning("Telegram charge %s not recorded yet (try %d); trying again", charge.telegram_charge_id,
-                        attempt, exc_info=True)
+            log.warning(
+                "Telegram charge %s not recorded yet (try %d); trying again",
+                charge.telegram_charge_id,
+                attempt,
+                exc_info=True,
+            )
             await asyncio.sleep(RECORD_RETRY_SECONDS * attempt)
             continue
         log.info("Telegram charge %s: %s", charge.telegram_charge_id, outcome)

@@ -1,4 +1,5 @@
 """Photos and files a shopper sends while an order of theirs awaits payment: kept as proof of payment."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,14 @@ async def proof_of_payment(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if len(content) > MAX_PROOF_BYTES:
         await message.reply_text(texts.PROOF_TOO_LARGE)
         return
-    proof = ProofFile(channel=CHANNEL, file_id=chosen.file_id, file_unique_id=chosen.file_unique_id,
-                      mime_type=mime, content=content, caption=message.caption)
+    proof = ProofFile(
+        channel=CHANNEL,
+        file_id=chosen.file_id,
+        file_unique_id=chosen.file_unique_id,
+        mime_type=mime,
+        content=content,
+        caption=message.caption,
+    )
     outcome = await asyncio.to_thread(_attach, gw, user_id, proof)
     replies = {"stored": texts.PROOF_STORED, "duplicate": texts.PROOF_ALREADY_STORED, "no_order": texts.TEXT_ONLY}
     await message.reply_text(replies[outcome].format(number=number))

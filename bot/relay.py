@@ -1,4 +1,5 @@
 """Forwarding a shopper's message to Rasa's REST channel and their answer back to the chat."""
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,15 @@ def shopper_metadata(user: User | None, message_id: int | str) -> dict:
     }
 
 
-async def forward(bot: Bot, gw: Gateway, chat: Chat, user: User | None, text: str, message_id: int | str,
-                  sent_at: datetime | None = None) -> None:
+async def forward(
+    bot: Bot,
+    gw: Gateway,
+    chat: Chat,
+    user: User | None,
+    text: str,
+    message_id: int | str,
+    sent_at: datetime | None = None,
+) -> None:
     """One turn: the text to Rasa, every reply back in order.
 
     Rasa down: an apology at once. Rasa slow: after TELEGRAM_RASA_TIMEOUT_SECONDS a note that the answer is

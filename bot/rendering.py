@@ -3,6 +3,7 @@
 Text goes out in HTML parse mode with every character escaped, so a product named "Dad_Cap *Limited*" shows
 as written instead of breaking Telegram's formatting or the whole message.
 """
+
 from __future__ import annotations
 
 import html
@@ -64,15 +65,19 @@ def keyboard(buttons: tuple[tuple[str, str], ...], keys: dict[str, str]) -> Inli
     """One button per row (titles are product names, often long); each carries its payload's short key."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(title[:64], callback_data=keys[payload])]
-                                 for title, payload in buttons])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(title[:64], callback_data=keys[payload])] for title, payload in buttons]
+    )
 
 
 def _buttons(raw: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, list):
         return ()
-    return tuple((str(b["title"]), str(b["payload"])) for b in raw
-                 if isinstance(b, dict) and b.get("title") and isinstance(b.get("payload"), str) and b["payload"])
+    return tuple(
+        (str(b["title"]), str(b["payload"]))
+        for b in raw
+        if isinstance(b, dict) and b.get("title") and isinstance(b.get("payload"), str) and b["payload"]
+    )
 
 
 def _is_url(value: object) -> bool:

@@ -1,4 +1,5 @@
 """Sending rendered Rasa replies (and outbox messages) to a chat, in order."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,15 +29,17 @@ async def send_outgoing(bot: Bot, gw: Gateway, chat_id: int | str, outgoing: lis
         markup = keyboard(item.buttons, keys)
         if item.photo:
             try:
-                sent.append(await bot.send_photo(chat_id, item.photo, caption=item.text, parse_mode=ParseMode.HTML,
-                                                 reply_markup=markup))
+                sent.append(
+                    await bot.send_photo(
+                        chat_id, item.photo, caption=item.text, parse_mode=ParseMode.HTML, reply_markup=markup
+                    )
+                )
                 continue
             except BadRequest as exc:  # Telegram could not fetch the image: the words still matter
                 log.warning("photo %s not sent to chat %s: %s", item.photo, chat_id, exc)
                 if not item.text and not markup:
                     continue
-        sent.append(await bot.send_message(chat_id, item.text or "🖼", parse_mode=ParseMode.HTML,
-                                           reply_markup=markup))
+        sent.append(await bot.send_message(chat_id, item.text or "🖼", parse_mode=ParseMode.HTML, reply_markup=markup))
     return sent
 
 

@@ -1,4 +1,5 @@
 """Runs the gateway: long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set; the outbox beside it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -18,10 +19,13 @@ from checkout.settings import Settings, load_settings, telegram_configuration_er
 
 log = logging.getLogger("bot")
 
+
 def main() -> None:
     settings = load_settings()
-    configure_logging(settings.log_level, [settings.telegram_bot_token, settings.telegram_webhook_secret,
-                                           settings.telegram_payment_provider_token])
+    configure_logging(
+        settings.log_level,
+        [settings.telegram_bot_token, settings.telegram_webhook_secret, settings.telegram_payment_provider_token],
+    )
     problem = telegram_configuration_error(settings)
     if problem:
         log.error("cannot start the Telegram gateway: %s", problem)
@@ -46,8 +50,11 @@ async def serve(settings: Settings) -> None:
         await application.start()
         runner = await _receive_updates(application, settings)
         outbox = asyncio.create_task(deliver_forever(application.bot, gateway))
-        log.info("Telegram gateway running as @%s (%s)", application.bot.username,
-                 "webhook mode" if runner else "long polling")
+        log.info(
+            "Telegram gateway running as @%s (%s)",
+            application.bot.username,
+            "webhook mode" if runner else "long polling",
+        )
         await stop.wait()
         log.info("stopping")
         outbox.cancel()
@@ -86,9 +93,14 @@ async def _receive_updates(application: Application, settings: Settings):
         # Polling first deletes any webhook, so a gateway moved back from webhook mode just works.
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
         return None
-    runner = await start_webhook_server(application, settings.telegram_webhook_secret,
-                                        listen_path(settings.telegram_webhook_url),
-                                        settings.telegram_webhook_listen_host, settings.telegram_webhook_listen_port)
-    await application.bot.set_webhook(settings.telegram_webhook_url, secret_token=settings.telegram_webhook_secret,
-                                      allowed_updates=Update.ALL_TYPES)
+    runner = await start_webhook_server(
+        application,
+        settings.telegram_webhook_secret,
+        listen_path(settings.telegram_webhook_url),
+        settings.telegram_webhook_listen_host,
+        settings.telegram_webhook_listen_port,
+    )
+    await application.bot.set_webhook(
+        settings.telegram_webhook_url, secret_token=settings.telegram_webhook_secret, allowed_updates=Update.ALL_TYPES
+    )
     return runner

@@ -4,13 +4,15 @@ Everything the assistant says in a conversation lives in domain.yml; these are t
 work while Rasa is down or before a message reaches it.
 """
 
-ASSISTANT_UNAVAILABLE = ("Sorry, I can't answer right now. I've kept your message; please try again in a minute.")
+ASSISTANT_UNAVAILABLE = "Sorry, I can't answer right now. I've kept your message; please try again in a minute."
 ASSISTANT_SLOW = "Sorry, this is taking longer than usual. I'll answer as soon as I can."
 TEXT_ONLY = "I can only read text messages. Please type what you're looking for."
 BUTTON_EXPIRED = "This button no longer works. Please type your message instead."
-PROOF_STORED = ("Thanks! I've added this to order {number} as your proof of payment. "
-                "The seller will check it and confirm.")
+PROOF_STORED = (
+    "Thanks! I've added this to order {number} as your proof of payment. The seller will check it and confirm."
+)
 PROOF_ALREADY_STORED = "I already have this file on order {number}; the seller will check it."
 PROOF_TOO_LARGE = "That file is too large to keep as a proof of payment (10 MB at most). Please send a photo."
-PAYMENT_NOT_CONFIRMED = ("Sorry, I couldn't confirm your order just now, so nothing was charged. "
-                          "Please tap Pay again in a moment.")
+PAYMENT_NOT_CONFIRMED = (
+    "Sorry, I couldn't confirm your order just now, so nothing was charged. Please tap Pay again in a moment."
+)

@@ -4,6 +4,7 @@ PTB parses a whole batch at once; one update it cannot parse makes every poll fa
 gateway would stop handling messages for good. Here each update is checked alone; a broken one is reduced to
 its update_id (so polling moves past it) and logged by id only, since its content may be personal data.
 """
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 PTB has a webhook server of its own, but it compares the secret with `!=`; here every request is checked
 with a constant-time compare, and a request without the right secret gets 403 with nothing processed.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -52,8 +53,7 @@ def webhook_app(application: Application, secret: str, path: str) -> web.Applica
     return app
 
 
-async def start_webhook_server(application: Application, secret: str, path: str, host: str,
-                               port: int) -> web.AppRunner:
+async def start_webhook_server(application: Application, secret: str, path: str, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(webhook_app(application, secret, path), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

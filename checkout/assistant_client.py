@@ -2,6 +2,7 @@
 
 Used by the web chat, the Telegram gateway and the CLI; none of them imports Rasa.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,9 @@ class AsyncAssistantClient:
 
     async def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
         try:
-            response = await self._http.post(f"{self.base_url}/webhooks/rest/webhook",
-                                             json=rest_body(sender_id, text, metadata))
+            response = await self._http.post(
+                f"{self.base_url}/webhooks/rest/webhook", json=rest_body(sender_id, text, metadata)
+            )
             response.raise_for_status()
             return bot_messages(response.json())
         except (httpx.HTTPError, ValueError) as exc:
@@ -87,8 +89,12 @@ class AssistantClient:
         """What the running model makes of a message (`POST /model/parse`: intent, ranking, entities), without
         a turn in any conversation."""
         try:
-            response = httpx.post(f"{self.base_url}/model/parse", params={"token": self.api_token},
-                                  json={"text": text}, timeout=self.timeout)
+            response = httpx.post(
+                f"{self.base_url}/model/parse",
+                params={"token": self.api_token},
+                json={"text": text},
+                timeout=self.timeout,
+            )
             response.raise_for_status()
             return response.json()
         except (httpx.HTTPError, ValueError) as exc:
@@ -97,8 +103,12 @@ class AssistantClient:
     def load_model(self, model_file: str, timeout: float = 300.0) -> None:
         """Rasa replaces its model in place (`PUT /model`); conversations carry on with the new one."""
         try:
-            response = httpx.put(f"{self.base_url}/model", params={"token": self.api_token},
-                                 json={"model_file": model_file}, timeout=timeout)
+            response = httpx.put(
+                f"{self.base_url}/model",
+                params={"token": self.api_token},
+                json={"model_file": model_file},
+                timeout=timeout,
+            )
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise AssistantUnavailable(str(exc)) from exc

@@ -1,4 +1,5 @@
 """The audit log of manual changes: who changed what, written in the same transaction as the change."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -6,8 +7,9 @@ from sqlalchemy.orm import Session
 from checkout.db.models import AuditLog
 
 
-def record_audit(session: Session, actor: str, action: str, entity_type: str, entity_id: object,
-                 details: dict | None = None) -> AuditLog:
+def record_audit(
+    session: Session, actor: str, action: str, entity_type: str, entity_id: object, details: dict | None = None
+) -> AuditLog:
     entry = AuditLog(actor=actor, action=action, entity_type=entity_type, entity_id=str(entity_id), details=details)
     session.add(entry)
     return entry

@@ -1,5 +1,6 @@
 """Button payloads: the "/intent{entities}" text Rasa reads as that intent with those entities, whatever the NLU
 model says; and short keys for them, for channels that limit button data (Telegram: 64 bytes)."""
+
 from __future__ import annotations
 
 import base64

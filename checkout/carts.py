@@ -1,4 +1,5 @@
 """The shopper's cart: lines of SKUs and quantities, priced from the catalog whenever it is shown."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ class CartView:
 
 def get_cart(session: Session, customer: Customer) -> Cart:
     cart = session.scalar(
-        select(Cart).where(Cart.customer_id == customer.id)
+        select(Cart)
+        .where(Cart.customer_id == customer.id)
         .options(selectinload(Cart.items).selectinload(CartItem.variant).selectinload(Variant.product))
     )
     if cart is None:

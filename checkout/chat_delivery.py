@@ -4,6 +4,7 @@ At least once: a poll returns the chat's undelivered messages and the next poll 
 the page received (`after` = the highest id it has shown), which are then marked sent. A response lost
 on the way is returned again by the next poll; the page skips ids it has already shown.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select, update
@@ -18,8 +19,11 @@ UNDELIVERED = ("pending", "sending")
 
 
 def _mine(recipient: str):
-    return (OutboxMessage.channel.in_(WEB_CHANNELS), OutboxMessage.recipient == recipient,
-            OutboxMessage.status.in_(UNDELIVERED))
+    return (
+        OutboxMessage.channel.in_(WEB_CHANNELS),
+        OutboxMessage.recipient == recipient,
+        OutboxMessage.status.in_(UNDELIVERED),
+    )
 
 
 def has_undelivered(session: Session, recipient: str) -> bool:
@@ -29,11 +33,20 @@ def has_undelivered(session: Session, recipient: str) -> bool:
 def poll(session: Session, recipient: str, acknowledged_up_to: int) -> list[OutboxMessage]:
     """Marks this chat's messages up to `acknowledged_up_to` sent; returns the later undelivered ones."""
     now = utcnow()
-    session.execute(update(OutboxMessage).where(*_mine(recipient), OutboxMessage.id <= acknowledged_up_to)
-                    .values(status="sent", sent_at=now).execution_options(synchronize_session=False))
-    waiting = list(session.scalars(select(OutboxMessage).where(*_mine(recipient),
-                                                               OutboxMessage.id > acknowledged_up_to)
-                                   .order_by(OutboxMessage.id).limit(20)))
+    session.execute(
+        update(OutboxMessage)
+        .where(*_mine(recipient), OutboxMessage.id <= acknowledged_up_to)
+        .values(status="sent", sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    waiting = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(*_mine(recipient), OutboxMessage.id > acknowledged_up_to)
+            .order_by(OutboxMessage.id)
+            .limit(20)
+        )
+    )
     for message in waiting:
         if message.status == "pending":
             message.status, message.attempts = "sending", message.attempts + 1

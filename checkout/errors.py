@@ -1,4 +1,5 @@
 """Domain errors: entry points translate these into replies, pages or exit codes."""
+
 from __future__ import annotations
 
 

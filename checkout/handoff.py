@@ -1,4 +1,5 @@
 """Handing a conversation to the seller and back. While handed over, the assistant stays silent."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,19 +23,25 @@ def request_handoff(session: Session, conversation: Conversation) -> None:
     session.flush()
     customer = session.get(Customer, conversation.customer_id)
     who = (customer.name or customer.username or "A shopper") if customer else "A shopper"
-    queue_for_seller(session, "handoff", f"{who} ({conversation.channel}) asks for a person. Conversation: "
-                     f"{conversation.sender_id}; "
-                     f"hand it back with: shop handoff release {conversation.sender_id}",
-                     dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}",
-                     customer=customer)
+    queue_for_seller(
+        session,
+        "handoff",
+        f"{who} ({conversation.channel}) asks for a person. Conversation: "
+        f"{conversation.sender_id}; "
+        f"hand it back with: shop handoff release {conversation.sender_id}",
+        dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}",
+        customer=customer,
+    )
 
 
 def open_handoffs(session: Session) -> list[Conversation]:
-    return list(session.scalars(
-        select(Conversation).where(Conversation.handoff_requested_at.is_not(None),
-                                   Conversation.handoff_released_at.is_(None))
-        .order_by(Conversation.handoff_requested_at)
-    ))
+    return list(
+        session.scalars(
+            select(Conversation)
+            .where(Conversation.handoff_requested_at.is_not(None), Conversation.handoff_released_at.is_(None))
+            .order_by(Conversation.handoff_requested_at)
+        )
+    )
 
 
 def release_handoff(session: Session, sender_id: str, actor: str) -> int:

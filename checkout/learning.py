@@ -8,6 +8,7 @@ the running Rasa; its progress is kept here for the dashboard.
 
 Requests and status are small files beside the terms snapshot: one machine's processes share them.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Money as integer minor units plus an ISO 4217 currency. Parsed and formatted only at the edges."""
+
 from __future__ import annotations
 
 import re
@@ -37,7 +38,7 @@ class Money:
             raise MoneyError("money amounts are whole numbers of minor units")
 
     @classmethod
-    def parse(cls, text: str, currency: str) -> "Money":
+    def parse(cls, text: str, currency: str) -> Money:
         """'24.90' EUR -> 2490. A dot is the only decimal separator; more decimals than the currency has is an error."""
         currency = normalize_currency(currency)
         if text is not None and not isinstance(text, str):  # a float (e.g. from JSON) is never money
@@ -52,16 +53,16 @@ class Money:
             raise MoneyError(f"price {text!r} has more than {digits} decimals for {currency}")
         return cls(int(minor), currency)
 
-    def __add__(self, other: "Money") -> "Money":
+    def __add__(self, other: Money) -> Money:
         self._same_currency(other)
         return Money(self.amount_minor + other.amount_minor, self.currency)
 
-    def __mul__(self, quantity: int) -> "Money":
+    def __mul__(self, quantity: int) -> Money:
         if not isinstance(quantity, int):
             raise MoneyError("multiply money by a whole quantity")
         return Money(self.amount_minor * quantity, self.currency)
 
-    def _same_currency(self, other: "Money") -> None:
+    def _same_currency(self, other: Money) -> None:
         if other.currency != self.currency:
             raise MoneyError(f"cannot add {other.currency} to {self.currency}")
 

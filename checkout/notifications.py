@@ -3,6 +3,7 @@
 The queue is the `outbox_messages` table: a row is written in the transaction that makes the change it
 announces, and a channel's gateway claims pending rows, sends them and marks them sent.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -26,19 +27,40 @@ ORDER_UPDATES = {
 
 def latest_sender(session: Session, customer: Customer) -> str:
     """Where to reach the customer: the chat of their latest conversation (their channel id otherwise)."""
-    sender = session.scalar(select(Conversation.sender_id).where(Conversation.customer_id == customer.id)
-                            .order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(1))
+    sender = session.scalar(
+        select(Conversation.sender_id)
+        .where(Conversation.customer_id == customer.id)
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
     return sender or customer.channel_user_id
 
 
-def queue_for_customer(session: Session, customer: Customer, kind: str, text: str, *, order: Order | None = None,
-                       dedupe_key: str | None = None, buttons: list | None = None) -> OutboxMessage | None:
+def queue_for_customer(
+    session: Session,
+    customer: Customer,
+    kind: str,
+    text: str,
+    *,
+    order: Order | None = None,
+    dedupe_key: str | None = None,
+    buttons: list | None = None,
+) -> OutboxMessage | None:
     """Queues a message to the customer's chat. Returns None when the same dedupe_key was queued before."""
     recipient = order.sender_id if order is not None else latest_sender(session, customer)
-    return _queue(session, OutboxMessage(
-        channel=order.channel if order is not None else customer.channel, recipient=recipient,
-        customer_id=customer.id, order_id=order.id if order is not None else None, kind=kind, text=text,
-        buttons=buttons, dedupe_key=dedupe_key))
+    return _queue(
+        session,
+        OutboxMessage(
+            channel=order.channel if order is not None else customer.channel,
+            recipient=recipient,
+            customer_id=customer.id,
+            order_id=order.id if order is not None else None,
+            kind=kind,
+            text=text,
+            buttons=buttons,
+            dedupe_key=dedupe_key,
+        ),
+    )
 
 
 def queue_order_update(session: Session, order: Order, status: str) -> OutboxMessage | None:
@@ -50,23 +72,42 @@ def queue_order_update(session: Session, order: Order, status: str) -> OutboxMes
     if status == OrderStatus.FULFILLED and order.fulfilment_note:
         text += f"\n{order.fulfilment_note}"
     customer = session.get(Customer, order.customer_id)
-    return queue_for_customer(session, customer, f"order_{status}", text, order=order,
-                              dedupe_key=f"order:{order.id}:{status}")
+    return queue_for_customer(
+        session, customer, f"order_{status}", text, order=order, dedupe_key=f"order:{order.id}:{status}"
+    )
 
 
-def queue_for_seller(session: Session, kind: str, text: str, dedupe_key: str | None = None, *,
-                     customer: Customer | None = None, order: Order | None = None) -> OutboxMessage | None:
+def queue_for_seller(
+    session: Session,
+    kind: str,
+    text: str,
+    dedupe_key: str | None = None,
+    *,
+    customer: Customer | None = None,
+    order: Order | None = None,
+) -> OutboxMessage | None:
     """An alert to the seller's chat (new order, handoff); delivered when TELEGRAM_SELLER_CHAT_ID is set.
 
     `customer`/`order` say whom the alert is about, so forgetting that customer erases its text too."""
-    return _queue(session, OutboxMessage(channel=SELLER_CHANNEL, recipient="seller", kind=kind, text=text,
-                                         customer_id=customer.id if customer else None,
-                                         order_id=order.id if order else None, dedupe_key=dedupe_key))
+    return _queue(
+        session,
+        OutboxMessage(
+            channel=SELLER_CHANNEL,
+            recipient="seller",
+            kind=kind,
+            text=text,
+            customer_id=customer.id if customer else None,
+            order_id=order.id if order else None,
+            dedupe_key=dedupe_key,
+        ),
+    )
 
 
 def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
-    if message.dedupe_key and session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key)) is not None:
+    if (
+        message.dedupe_key
+        and session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == message.dedupe_key)) is not None
+    ):
         return None
     try:
         with session.begin_nested():
@@ -80,23 +121,32 @@ def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) 
     """Pending messages for these channels, each claimed by one conditional update so two gateways never
     both send it. A message claimed by a gateway that died before marking it stays 'sending': whether it
     reached the chat is unknown, and sending it again could double it."""
-    candidates = session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.channel.in_(channels), OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit))
+    candidates = session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.channel.in_(channels), OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
     claimed = []
     for message_id in list(candidates):
-        won = session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id,
-                                                          OutboxMessage.status == "pending")
-                              .values(status="sending", attempts=OutboxMessage.attempts + 1)
-                              .execution_options(synchronize_session=False)).rowcount
+        won = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(status="sending", attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
         if won == 1:
             claimed.append(session.get(OutboxMessage, message_id, populate_existing=True))
     return claimed
 
 
 def mark_sent(session: Session, message_id: int, channel_message_id: str | None = None) -> None:
-    session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
-                    .values(status="sent", sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="sent", sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_failed(session: Session, message_id: int, error: str, permanent: bool = False) -> None:
@@ -110,6 +160,13 @@ def mark_failed(session: Session, message_id: int, error: str, permanent: bool =
 def expire_pending(session: Session, channel: str, queued_before, reason: str) -> int:
     """Marks pending messages queued before `queued_before` as failed: news too old to be worth sending (seller
     alerts queued while no seller chat was configured), so configuring one later does not flood it."""
-    return session.execute(update(OutboxMessage).where(
-        OutboxMessage.channel == channel, OutboxMessage.status == "pending", OutboxMessage.created_at < queued_before)
-        .values(status="failed", last_error=reason[:500]).execution_options(synchronize_session=False)).rowcount
+    return session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.created_at < queued_before,
+        )
+        .values(status="failed", last_error=reason[:500])
+        .execution_options(synchronize_session=False)
+    ).rowcount

@@ -1,4 +1,5 @@
 """External events applied once: a gateway claims an event id before acting on it."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,8 +14,12 @@ from checkout.db.models import ProcessedEvent
 def claim_event(session: Session, provider: str, event_id: str) -> bool:
     """True the first time this event id is seen; False for a repeat (also one claimed by another process
     a moment ago: the unique index decides)."""
-    if session.scalar(select(ProcessedEvent.id).where(ProcessedEvent.provider == provider,
-                                                      ProcessedEvent.event_id == event_id)) is not None:
+    if (
+        session.scalar(
+            select(ProcessedEvent.id).where(ProcessedEvent.provider == provider, ProcessedEvent.event_id == event_id)
+        )
+        is not None
+    ):
         return False
     try:
         with session.begin_nested():
@@ -26,5 +31,6 @@ def claim_event(session: Session, provider: str, event_id: str) -> bool:
 
 def forget_events_before(session: Session, provider: str, before: datetime) -> int:
     """Drops claims older than `before`, once the provider can no longer send those events again."""
-    return session.execute(delete(ProcessedEvent).where(ProcessedEvent.provider == provider,
-                                                        ProcessedEvent.processed_at < before)).rowcount
+    return session.execute(
+        delete(ProcessedEvent).where(ProcessedEvent.provider == provider, ProcessedEvent.processed_at < before)
+    ).rowcount

@@ -4,6 +4,7 @@ The reply goes out through the outbox (the shopper's channel gateway delivers it
 outbound message of the conversation, both in one transaction. Each reply form carries a one-time token:
 the same form sent twice (double click, reload) queues and records the reply once.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,8 +23,7 @@ class ReplyRefused(CheckoutError):
     pass
 
 
-def reply_to_conversation(session: Session, conversation: Conversation, text: str, actor: str,
-                          form_token: str) -> bool:
+def reply_to_conversation(session: Session, conversation: Conversation, text: str, actor: str, form_token: str) -> bool:
     """Queues and records the reply. False when this form's reply was already sent."""
     text = (text or "").strip()
     if not text:
@@ -40,8 +40,14 @@ def reply_to_conversation(session: Session, conversation: Conversation, text: st
     queued = queue_for_customer(session, customer, RESPONSE_NAME, text, dedupe_key=key)
     if queued is None:
         return False
-    session.add(Message(conversation_id=conversation.id, direction="out", text=text, response_name=RESPONSE_NAME,
-                        source_event_id=key))
-    record_audit(session, actor, "conversation.seller_reply", "conversation", conversation.id,
-                 {"outbox_id": queued.id})
+    session.add(
+        Message(
+            conversation_id=conversation.id,
+            direction="out",
+            text=text,
+            response_name=RESPONSE_NAME,
+            source_event_id=key,
+        )
+    )
+    record_audit(session, actor, "conversation.seller_reply", "conversation", conversation.id, {"outbox_id": queued.id})
     return True

@@ -3,6 +3,7 @@
 Every other module receives a `Settings` object; nothing else calls os.environ, so tests can
 build settings explicitly and processes started by `shop run` inherit one consistent view.
 """
+
 from __future__ import annotations
 
 import os
@@ -108,7 +109,7 @@ class Settings:
         """The same settings as environment variables, for the processes `shop run` starts."""
         return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
 
-    def replace(self, **changes) -> "Settings":
+    def replace(self, **changes) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Settings(**values)

@@ -2,6 +2,7 @@
 
 StrEnum members are the strings themselves (`OrderStatus.PAID == "paid"`), so rows, JSON exports, templates and
 audit entries read as before; code names them instead of spelling them."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -4,6 +4,7 @@
 The model trained from such a folder is cached by its fingerprint like the project's own, so a catalog
 is learned once. `shop nlu evaluate` uses it for the "learned" condition.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -3,11 +3,13 @@
 Trainers and sellers use it to try a conversation without a browser or a Telegram bot. It goes
 through the same REST channel as the web chat, so what works here works there.
 """
+
 from __future__ import annotations
 
 import secrets
 import sys
-from typing import Iterator, TextIO
+from collections.abc import Iterator
+from typing import TextIO
 
 import click
 
@@ -86,8 +88,9 @@ def chat(app: AppContext, sender: str | None):
         try:
             replies = client.send(sender, text, {"channel": "cli", "user_id": sender})
         except AssistantUnavailable as exc:
-            click.echo(f"The assistant at {app.settings.rasa_url} is not reachable ({exc}). "
-                       "Is `shop run` running?", err=True)
+            click.echo(
+                f"The assistant at {app.settings.rasa_url} is not reachable ({exc}). Is `shop run` running?", err=True
+            )
             sys.exit(1)
         buttons = show_replies(replies)
         if not replies:

@@ -1,4 +1,5 @@
 """Shared state for subcommands: settings read once, the database opened only when a command needs it."""
+
 from __future__ import annotations
 
 from functools import cached_property

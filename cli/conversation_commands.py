@@ -1,4 +1,5 @@
 """`shop handoff`: conversations handed to the seller, and handing them back to the assistant."""
+
 from __future__ import annotations
 
 import click
@@ -21,7 +22,9 @@ def handoff_list(app: AppContext):
     with app.db.transaction() as session:
         waiting = open_handoffs(session)
         for c in waiting:
-            click.echo(f"{c.sender_id}\t{c.channel}\tcustomer {c.customer_id}\tsince {c.handoff_requested_at:%Y-%m-%d %H:%M}")
+            click.echo(
+                f"{c.sender_id}\t{c.channel}\tcustomer {c.customer_id}\tsince {c.handoff_requested_at:%Y-%m-%d %H:%M}"
+            )
         if not waiting:
             click.echo("No conversation is waiting for the seller.")
 
@@ -33,7 +36,11 @@ def handoff_release(app: AppContext, sender: str):
     """Hand the conversation with SENDER (Rasa sender id) back to the assistant."""
     settings = with_generated_secrets(app.settings)
     try:
-        count = hand_back_to_assistant(app.db, AssistantClient(settings.rasa_url, settings.rasa_api_token), sender, actor="cli")
+        count = hand_back_to_assistant(
+            app.db, AssistantClient(settings.rasa_url, settings.rasa_api_token), sender, actor="cli"
+        )
     except AssistantUnavailable as exc:
-        raise click.ClickException(f"the Rasa server at {settings.rasa_url} did not take it ({exc}); is `shop run` running?")
+        raise click.ClickException(
+            f"the Rasa server at {settings.rasa_url} did not take it ({exc}); is `shop run` running?"
+        )
     click.echo(f"The assistant answers {sender} again" + ("." if count else " (no handoff was recorded for it)."))

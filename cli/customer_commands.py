@@ -1,4 +1,5 @@
 """`shop customers`: the customer list, and one customer's right to see and to erase their data."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,14 @@ def customers():
 
 @customers.command("export")
 @click.argument("customer_id", type=int, required=False)
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True,
-              help="For the list; one customer is always JSON.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv"]),
+    default="json",
+    show_default=True,
+    help="For the list; one customer is always JSON.",
+)
 @pass_app
 def customers_export(app: AppContext, customer_id: int | None, fmt: str):
     """Every customer with order count, total spent and last order; or, given CUSTOMER_ID, everything
@@ -53,13 +60,14 @@ def customers_forget(app: AppContext, customer_id: int, yes: bool):
         click.confirm(f"Erase the personal data of customer {customer_id}? This cannot be undone", abort=True)
     # Rasa's stores first: our records keep the chat ids until the end, so a failed run can be repeated.
     tracker = forget_in_tracker_store(app.settings.rasa_tracker_url, sender_ids)
-    broker = 0 if app.settings.rasa_event_broker_url else forget_in_sql_broker(app.settings.rasa_events_url,
-                                                                                sender_ids)
+    broker = 0 if app.settings.rasa_event_broker_url else forget_in_sql_broker(app.settings.rasa_events_url, sender_ids)
     with app.db.transaction() as session:
         result = forget_customer(session, session.get(Customer, customer_id), actor="cli")
-    click.echo(f"Forgot customer {customer_id}: {result.messages} message(s) erased, {result.orders} order(s) "
-               f"anonymised (items and amounts kept), {tracker} Rasa tracker event(s) deleted, "
-               f"{broker} broker event(s) blanked.")
+    click.echo(
+        f"Forgot customer {customer_id}: {result.messages} message(s) erased, {result.orders} order(s) "
+        f"anonymised (items and amounts kept), {tracker} Rasa tracker event(s) deleted, "
+        f"{broker} broker event(s) blanked."
+    )
 
 
 def _json(data) -> str:

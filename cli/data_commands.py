@@ -1,4 +1,5 @@
 """`shop catalog|orders|db|seller`: the seller's data in and out."""
+
 from __future__ import annotations
 
 import json
@@ -6,12 +7,12 @@ import sys
 
 import click
 
+from checkout.access.sellers import SellerError, add_seller
 from checkout.catalog.importer import export_catalog, import_catalog
 from checkout.db.migrate import upgrade
-from checkout.learning import catalog_changed
 from checkout.db.models import ORDER_STATUSES
+from checkout.learning import catalog_changed
 from checkout.orders.export import find_orders, order_to_dict, orders_to_csv, parse_utc
-from checkout.access.sellers import SellerError, add_seller
 from cli.context import AppContext, pass_app
 
 
@@ -38,8 +39,10 @@ def catalog_import(app: AppContext, file):
             sys.exit(1)
     with app.db.reading() as session:
         catalog_changed(session, app.settings)
-    click.echo(f"Imported {file.name}: {result.created} new, {result.updated} updated, "
-               f"{result.unchanged} unchanged, {result.deactivated} deactivated.")
+    click.echo(
+        f"Imported {file.name}: {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.deactivated} deactivated."
+    )
     click.echo("The assistant reads the new names now; `shop run` also trains it on them in the background.")
 
 

@@ -5,6 +5,7 @@ catalog is read by the NLU component from the first message. A model trained on 
 is better still: `shop train` trains it now; `shop learn` (started by `shop run`) trains it after every
 catalog change and loads it into the running Rasa without a restart.
 """
+
 from __future__ import annotations
 
 import time
@@ -33,16 +34,19 @@ def shop_training_root(app: AppContext) -> Path:
 def cached_shop_model(app: AppContext) -> Path | None:
     """The model that learned the shop's current catalog, when one was trained already."""
     root = shop_training_root(app)
-    for candidate in (root / "models" / f"{model_fingerprint(root)}.tar.gz",
-                      app.settings.model_cache_path / f"{model_fingerprint(root)}.tar.gz"):
+    for candidate in (
+        root / "models" / f"{model_fingerprint(root)}.tar.gz",
+        app.settings.model_cache_path / f"{model_fingerprint(root)}.tar.gz",
+    ):
         if candidate.exists():
             return candidate
     return None
 
 
 def learn_catalog(app: AppContext, echo=click.echo, low_priority: bool = False, force: bool = False) -> Path:
-    return ensure_model(app.settings.model_cache_path, force=force, echo=echo, root=shop_training_root(app),
-                        low_priority=low_priority)
+    return ensure_model(
+        app.settings.model_cache_path, force=force, echo=echo, root=shop_training_root(app), low_priority=low_priority
+    )
 
 
 @click.command("train")

@@ -1,14 +1,15 @@
 """Entry point of the `shop` console command."""
+
 from __future__ import annotations
 
 import click
 
 from cli.chat_command import chat
-from cli.context import AppContext, pass_app
+from cli.context import AppContext
 from cli.conversation_commands import handoff
 from cli.customer_commands import customers
-from cli.learning_commands import learn, train
 from cli.data_commands import catalog, db, orders, seller
+from cli.learning_commands import learn, train
 from cli.nlu_commands import nlu
 from cli.payment_commands import payments
 from cli.records_commands import api_token, records
@@ -23,8 +24,23 @@ def shop(ctx: click.Context):
     ctx.ensure_object(AppContext)
 
 
-for command in (catalog, orders, customers, db, seller, run, handoff, chat, nlu, records, api_token, telegram,
-                payments, train, learn):
+for command in (
+    catalog,
+    orders,
+    customers,
+    db,
+    seller,
+    run,
+    handoff,
+    chat,
+    nlu,
+    records,
+    api_token,
+    telegram,
+    payments,
+    train,
+    learn,
+):
     shop.add_command(command)
 
 

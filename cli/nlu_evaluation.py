@@ -5,6 +5,7 @@ conditions: **unseen** (the shop's default model, the catalog just imported, no 
 (a model trained with that catalog's words, as the shop trains after a catalog change). The demo catalog
 is the one the default model learned, so it has one condition.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,14 @@ class EvaluationSet:
 
 
 def evaluation_sets() -> list[EvaluationSet]:
-    sets = [EvaluationSet("demo", PROJECT_ROOT / "tests" / "nlu" / "heldout.yml",
-                          PROJECT_ROOT / "data" / "catalog" / "demo.csv", learned_by_default=True)]
+    sets = [
+        EvaluationSet(
+            "demo",
+            PROJECT_ROOT / "tests" / "nlu" / "heldout.yml",
+            PROJECT_ROOT / "data" / "catalog" / "demo.csv",
+            learned_by_default=True,
+        )
+    ]
     for folder in sorted(p for p in CATALOGS.iterdir() if (p / "heldout.yml").exists()):
         sets.append(EvaluationSet(folder.name, folder / "heldout.yml", folder / "catalog.csv"))
     return sets
@@ -78,12 +85,27 @@ def score_heldout(evaluation: EvaluationSet, condition: str, parse: Callable[[st
     parses = [parse(e.text) for e in examples]
     intent_f1, per_intent = intent_scores([e.intent for e in examples], [p["intent"] for p in parses])
     entity_f1, per_entity, entity_errors = entity_scores(examples, parses)
-    resolution_f1, misses = ((None, []) if evaluation.learned_by_default
-                             else resolution_scores(examples, terms_from_csv(evaluation.catalog)))
-    errors = [{"text": e.text, "expected": e.intent, "predicted": p["intent"]}
-              for e, p in zip(examples, parses) if e.intent != p["intent"]]
-    return NluResult(evaluation.name, condition, len(examples), intent_f1, entity_f1, resolution_f1,
-                     per_intent, per_entity, errors, misses, entity_errors)
+    resolution_f1, misses = (
+        (None, []) if evaluation.learned_by_default else resolution_scores(examples, terms_from_csv(evaluation.catalog))
+    )
+    errors = [
+        {"text": e.text, "expected": e.intent, "predicted": p["intent"]}
+        for e, p in zip(examples, parses)
+        if e.intent != p["intent"]
+    ]
+    return NluResult(
+        evaluation.name,
+        condition,
+        len(examples),
+        intent_f1,
+        entity_f1,
+        resolution_f1,
+        per_intent,
+        per_entity,
+        errors,
+        misses,
+        entity_errors,
+    )
 
 
 def save(result: NluResult, out: Path = RESULTS) -> Path:
@@ -93,16 +115,22 @@ def save(result: NluResult, out: Path = RESULTS) -> Path:
     return path
 
 
-def evaluate_set(evaluation: EvaluationSet, models: dict[str, Path], settings: Settings, with_scenarios: bool = True,
-                 echo=print) -> list[NluResult]:
+def evaluate_set(
+    evaluation: EvaluationSet, models: dict[str, Path], settings: Settings, with_scenarios: bool = True, echo=print
+) -> list[NluResult]:
     """The set's held-out messages and scripted conversations, per condition, in one running shop holding its
     catalog: the next condition's model is loaded into the running Rasa (`PUT /model`), as the shop's trainer
     does, so parses and conversations go through exactly what a shopper reaches."""
     scenarios = load_scenarios(evaluation.scenarios) if with_scenarios and evaluation.scenarios.exists() else []
     conditions = list(models)
     results = []
-    with running_shop(settings, evaluation.catalog, models[conditions[0]], RESULTS / f"{evaluation.name}-shop.log",
-                      with_actions=bool(scenarios)) as shop:
+    with running_shop(
+        settings,
+        evaluation.catalog,
+        models[conditions[0]],
+        RESULTS / f"{evaluation.name}-shop.log",
+        with_actions=bool(scenarios),
+    ) as shop:
         for condition in conditions:
             if condition != conditions[0]:
                 shop.assistant.load_model(str(models[condition].resolve()))

@@ -1,5 +1,6 @@
 """Scores for `shop nlu evaluate`: intent macro-F1, entity F1 per token (as Rasa counts it) and product /
 category resolution F1, from held-out examples in Rasa's YAML and the parses of the whole pipeline."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def load_examples(path: Path) -> list[Example]:
 def _parse_markup(marked: str, intent: str) -> Example:
     text, entities, position = "", [], 0
     for match in _MARKUP.finditer(marked):
-        text += marked[position:match.start()]
+        text += marked[position : match.start()]
         start = len(text)
         text += match["text"]
         if match["entity"]:
@@ -54,10 +55,15 @@ def _parse_markup(marked: str, intent: str) -> Example:
 
 def parse_summary(text: str, result: dict) -> dict:
     """What scoring needs of a Rasa parse (`POST /model/parse`): the final intent and entities."""
-    return {"text": text, "intent": (result.get("intent") or {}).get("name"),
-            "confidence": (result.get("intent") or {}).get("confidence"),
-            "entities": [{k: e.get(k) for k in ("entity", "start", "end", "value", "extractor")}
-                         for e in result.get("entities") or []]}
+    return {
+        "text": text,
+        "intent": (result.get("intent") or {}).get("name"),
+        "confidence": (result.get("intent") or {}).get("confidence"),
+        "entities": [
+            {k: e.get(k) for k in ("entity", "start", "end", "value", "extractor")}
+            for e in result.get("entities") or []
+        ],
+    }
 
 
 def f1(tp: int, fp: int, fn: int) -> float:
@@ -70,8 +76,11 @@ def intent_scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[st
     per_label = {}
     for label in sorted(set(gold)):
         tp = sum(g == p == label for g, p in zip(gold, predicted))
-        per_label[label] = f1(tp, sum(p == label != g for g, p in zip(gold, predicted)),
-                              sum(g == label != p for g, p in zip(gold, predicted)))
+        per_label[label] = f1(
+            tp,
+            sum(p == label != g for g, p in zip(gold, predicted)),
+            sum(g == label != p for g, p in zip(gold, predicted)),
+        )
     return sum(per_label.values()) / len(per_label), per_label
 
 
@@ -90,9 +99,13 @@ def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, d
         gold = _token_labels(example.text, [(e, s, t) for e, s, t, _ in example.entities])
         predicted = _token_labels(example.text, [(e["entity"], e["start"], e["end"]) for e in parse["entities"]])
         if gold != predicted:
-            errors.append({"text": example.text,
-                           "expected": [(e, example.text[s:t]) for e, s, t, _ in example.entities],
-                           "found": [(e["entity"], example.text[e["start"]:e["end"]]) for e in parse["entities"]]})
+            errors.append(
+                {
+                    "text": example.text,
+                    "expected": [(e, example.text[s:t]) for e, s, t, _ in example.entities],
+                    "found": [(e["entity"], example.text[e["start"] : e["end"]]) for e in parse["entities"]],
+                }
+            )
         for g, p in zip(gold, predicted):
             if g is not None and g == p:
                 counts["tp", g] += 1
@@ -118,7 +131,9 @@ def resolution_scores(examples: list[Example], terms: CatalogTerms) -> tuple[flo
         # the shop does not sell) expect nothing to be resolved
         gold = {(e, canonical[e, v.casefold()]) for e, _, _, v in example.entities if (e, v.casefold()) in canonical}
         reading = read_message(terms, example.text)
-        found = {("product", c[0]) for c in reading.products if len(c) == 1} | {("category", c) for c in reading.categories}
+        found = {("product", c[0]) for c in reading.products if len(c) == 1} | {
+            ("category", c) for c in reading.categories
+        }
         tp, fp, fn = tp + len(gold & found), fp + len(found - gold), fn + len(gold - found)
         if gold != found:
             misses.append({"text": example.text, "expected": sorted(gold), "found": sorted(found)})

@@ -1,4 +1,5 @@
 """`shop payments`: payment upkeep the seller runs by hand or from cron."""
+
 from __future__ import annotations
 
 import click

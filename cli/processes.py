@@ -1,4 +1,5 @@
 """Runs several long-lived processes as one: prefixed log lines, and all stop when one stops or on Ctrl-C."""
+
 from __future__ import annotations
 
 import os
@@ -34,8 +35,15 @@ class Supervisor:
     def start(self) -> None:
         for spec in self.specs:
             process = subprocess.Popen(
-                spec.command, env={**os.environ, **spec.env}, cwd=self.cwd, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, errors="replace",
+                spec.command,
+                env={**os.environ, **spec.env},
+                cwd=self.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                bufsize=1,
+                errors="replace",
                 # Own process group: Ctrl-C reaches us once, and we stop each child in order.
                 start_new_session=True,
             )

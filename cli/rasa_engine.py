@@ -3,6 +3,7 @@
 Rasa runs on Python 3.10 with SQLAlchemy 1.4, so we never import it; we write its configuration and
 start it as a process.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,12 +22,14 @@ RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 
 def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
-    env.update({
-        "RASA_TELEMETRY_ENABLED": "false",  # no phoning home, and no network here anyway
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-        "PYTHONWARNINGS": "ignore",
-    })
+    env.update(
+        {
+            "RASA_TELEMETRY_ENABLED": "false",  # no phoning home, and no network here anyway
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+    )
     # Rasa loads our NLU component (nlu_components/, which uses checkout.understanding) by module path.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH", "")]))
     return env
@@ -58,12 +61,19 @@ def event_broker_config(settings: Settings) -> dict:
         parts = urlsplit(settings.rasa_event_broker_url)
         if parts.scheme not in ("amqp", "amqps"):
             raise ValueError("RASA_EVENT_BROKER_URL must be an amqp:// URL (RabbitMQ)")
-        return {"type": "pika", "url": parts.hostname or "localhost", "port": parts.port or 5672,
-                "username": unquote(parts.username or "guest"), "password": unquote(parts.password or "guest"),
-                "queues": [settings.rasa_event_queue]}
+        return {
+            "type": "pika",
+            "url": parts.hostname or "localhost",
+            "port": parts.port or 5672,
+            "username": unquote(parts.username or "guest"),
+            "password": unquote(parts.password or "guest"),
+            "queues": [settings.rasa_event_queue],
+        }
     if _database_identity(settings.rasa_events_url) == _database_identity(settings.rasa_tracker_url):
-        raise ValueError("RASA_EVENTS_URL must not be the tracker store's database: Rasa's SQL event broker and "
-                         "tracker store both use a table named `events`")
+        raise ValueError(
+            "RASA_EVENTS_URL must not be the tracker store's database: Rasa's SQL event broker and "
+            "tracker store both use a table named `events`"
+        )
     return sql_store_config(settings.rasa_events_url)
 
 
@@ -79,8 +89,12 @@ def lock_store_config(redis_url: str) -> dict:
     if not redis_url:
         return {"type": "in_memory"}
     parts = urlsplit(redis_url)
-    config = {"type": "redis", "url": parts.hostname or "localhost", "port": parts.port or 6379,
-              "db": int(parts.path.strip("/") or 0)}
+    config = {
+        "type": "redis",
+        "url": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": int(parts.path.strip("/") or 0),
+    }
     if parts.password:
         config["password"] = unquote(parts.password)
     return config
@@ -112,8 +126,10 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     use_wal_for_sqlite(settings.rasa_tracker_url)
     if not settings.rasa_event_broker_url:
         use_wal_for_sqlite(settings.rasa_events_url)
-    path.write_text("# Written by `shop run` from the settings; edit .env, not this file.\n"
-                    + yaml.safe_dump(endpoints_config(settings), sort_keys=False))
+    path.write_text(
+        "# Written by `shop run` from the settings; edit .env, not this file.\n"
+        + yaml.safe_dump(endpoints_config(settings), sort_keys=False)
+    )
     return path
 
 
@@ -121,19 +137,40 @@ def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[s
     if not settings.rasa_api_token:
         raise ValueError("Rasa's HTTP API needs a token (see cli.secrets.with_generated_secrets)")
     return [
-        str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(endpoints),
-        "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
         # The HTTP API lets the seller hand a conversation back to the bot; it refuses calls without the token.
-        "--enable-api", "--auth-token", settings.rasa_api_token,
-        "--interface", settings.rasa_host, "--port", str(settings.rasa_port),
+        "--enable-api",
+        "--auth-token",
+        settings.rasa_api_token,
+        "--interface",
+        settings.rasa_host,
+        "--port",
+        str(settings.rasa_port),
         # Our web app and gateway call Rasa server-side; no browser talks to it directly.
-        "--cors", settings.web_url,
+        "--cors",
+        settings.web_url,
     ]
 
 
 def rasa_train_command(out_dir: Path, model_name: str, root: Path = PROJECT_ROOT) -> list[str]:
     return [
-        str(RASA_BIN), "train", "--config", str(root / "config.yml"),
-        "--domain", str(root / "domain.yml"), "--data", str(root / "data"),
-        "--out", str(out_dir), "--fixed-model-name", model_name,
+        str(RASA_BIN),
+        "train",
+        "--config",
+        str(root / "config.yml"),
+        "--domain",
+        str(root / "domain.yml"),
+        "--data",
+        str(root / "data"),
+        "--out",
+        str(out_dir),
+        "--fixed-model-name",
+        model_name,
     ]

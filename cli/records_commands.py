@@ -1,4 +1,5 @@
 """`shop records` (the consumer of Rasa's events) and `shop api-token` (access to the JSON API)."""
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,11 @@ def records_consume(app: AppContext):
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    source = f"RabbitMQ queue {app.settings.rasa_event_queue}" if app.settings.rasa_event_broker_url \
+    source = (
+        f"RabbitMQ queue {app.settings.rasa_event_queue}"
+        if app.settings.rasa_event_broker_url
         else "Rasa's SQL event broker"
+    )
     click.echo(f"Recording conversations from {source}.")
     run_consumer(app.settings, app.db, stop)
 
@@ -79,5 +83,7 @@ def api_token_list(app: AppContext):
     with app.db.reading() as session:
         for t in list_tokens(session):
             when = lambda moment: isoformat_utc(moment) if moment else "-"  # noqa: E731
-            click.echo(f"{t.id}\t{t.name}\tcreated {when(t.created_at)}\tlast used {when(t.last_used_at)}\t"
-                       f"revoked {when(t.revoked_at)}")
+            click.echo(
+                f"{t.id}\t{t.name}\tcreated {when(t.created_at)}\tlast used {when(t.last_used_at)}\t"
+                f"revoked {when(t.revoked_at)}"
+            )

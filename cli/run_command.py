@@ -1,4 +1,5 @@
 """`shop run`: make sure everything exists, then start every process and keep them together."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -8,12 +9,12 @@ from pathlib import Path
 import click
 
 from checkout.catalog.importer import catalog_is_empty, import_catalog
-from checkout.db.migrate import upgrade
-from checkout.settings import PROJECT_ROOT, Settings
 from checkout.catalog.terms_file import publish_catalog_terms
+from checkout.db.migrate import upgrade
 from checkout.learning import request_training
-from cli.learning_commands import cached_shop_model
+from checkout.settings import PROJECT_ROOT, Settings
 from cli.context import AppContext, pass_app
+from cli.learning_commands import cached_shop_model
 from cli.processes import ProcessSpec, Supervisor
 from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
 from cli.secrets import with_generated_secrets
@@ -47,22 +48,46 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
     env = settings.as_environment()
     python = sys.executable
     specs = [
-        ProcessSpec("rasa", rasa_run_command(settings, model, endpoints), rasa_environment(env),
-                    ready_url=f"{settings.rasa_url}/"),
-        ProcessSpec("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(settings.action_server_port)],
-                    {**env, "SANIC_HOST": settings.action_server_host},
-                    ready_url=f"http://{settings.action_server_host}:{settings.action_server_port}/health"),
-        ProcessSpec("web", [python, "-m", "waitress", "--host", settings.web_host, "--port", str(settings.web_port),
-                            "--threads", "8", "--call", "web:create_app"], env,
-                    ready_url=f"{settings.web_url}/healthz"),
+        ProcessSpec(
+            "rasa",
+            rasa_run_command(settings, model, endpoints),
+            rasa_environment(env),
+            ready_url=f"{settings.rasa_url}/",
+        ),
+        ProcessSpec(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_server_port)],
+            {**env, "SANIC_HOST": settings.action_server_host},
+            ready_url=f"http://{settings.action_server_host}:{settings.action_server_port}/health",
+        ),
+        ProcessSpec(
+            "web",
+            [
+                python,
+                "-m",
+                "waitress",
+                "--host",
+                settings.web_host,
+                "--port",
+                str(settings.web_port),
+                "--threads",
+                "8",
+                "--call",
+                "web:create_app",
+            ],
+            env,
+            ready_url=f"{settings.web_url}/healthz",
+        ),
         ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
         ProcessSpec("learn", [python, "-m", "cli", "learn"], env),
     ]
     if settings.telegram_bot_token and telegram_gateway_available():
         # In webhook mode the gateway serves a health check beside the webhook; polling has no address.
-        ready = (f"http://{settings.telegram_webhook_listen_host}:{settings.telegram_webhook_listen_port}/healthz"
-                 if settings.telegram_webhook_url else None)
+        ready = (
+            f"http://{settings.telegram_webhook_listen_host}:{settings.telegram_webhook_listen_port}/healthz"
+            if settings.telegram_webhook_url
+            else None
+        )
         specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env, ready_url=ready))
     return specs
 

@@ -1,5 +1,6 @@
 """Scripted shopper conversations through the real Rasa server and action server, judged by the cart and
 the orders they leave in the database, never by the bot's wording (tests/catalogs/*/scenarios.yml)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -37,6 +38,7 @@ class ScenarioResult:
 @dataclass
 class Shop:
     """A running Rasa + action server over a throwaway database holding one catalog."""
+
     settings: Settings
     db: Database
     assistant: AssistantClient
@@ -67,10 +69,16 @@ def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path,
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = base.replace(
-            database_url=f"sqlite:///{tmp}/shop.db", rasa_tracker_url=f"sqlite:///{tmp}/rasa.db",
-            rasa_events_url=f"sqlite:///{tmp}/events.db", shop_catalog_terms_file=f"{tmp}/catalog_terms.json",
-            rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
-            rasa_api_token=uuid.uuid4().hex, shop_secret_key=uuid.uuid4().hex)
+            database_url=f"sqlite:///{tmp}/shop.db",
+            rasa_tracker_url=f"sqlite:///{tmp}/rasa.db",
+            rasa_events_url=f"sqlite:///{tmp}/events.db",
+            shop_catalog_terms_file=f"{tmp}/catalog_terms.json",
+            rasa_port=free_port(),
+            action_server_port=free_port(),
+            web_port=free_port(),
+            rasa_api_token=uuid.uuid4().hex,
+            shop_secret_key=uuid.uuid4().hex,
+        )
         upgrade(settings.database_url)
         db = Database(settings.database_url)
         with db.transaction() as session:
@@ -79,14 +87,20 @@ def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path,
                 raise ValueError(f"{catalog_csv}: {result.errors[0]}")
             publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
         endpoints = write_endpoints(settings, Path(tmp) / "endpoints.yml")
-        specs = [s for s in process_specs(settings, model, endpoints) if s.name == "rasa" or (with_actions and s.name == "actions")]
+        specs = [
+            s
+            for s in process_specs(settings, model, endpoints)
+            if s.name == "rasa" or (with_actions and s.name == "actions")
+        ]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w") as log:
             supervisor = Supervisor(specs, out=log, cwd=str(PROJECT_ROOT))
             supervisor.start()
             try:
                 supervisor.wait_ready(timeout=300)
-                yield Shop(settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60), catalog_csv)
+                yield Shop(
+                    settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60), catalog_csv
+                )
             finally:
                 supervisor.stop()
                 db.dispose()
@@ -116,7 +130,9 @@ def run_scenario(shop: Shop, scenario: dict, tag: str) -> ScenarioResult:
         transcript += [f"> {shown}"] + [f"< {m.get('text') or ''}" for m in replies]
     cart, orders = _outcome(shop, sender)
     expected_cart = {line["sku"]: line["quantity"] for line in scenario["expect"].get("cart") or []}
-    expected_orders = [(o["status"], {i["sku"]: i["quantity"] for i in o["items"]}) for o in scenario["expect"].get("orders") or []]
+    expected_orders = [
+        (o["status"], {i["sku"]: i["quantity"] for i in o["items"]}) for o in scenario["expect"].get("orders") or []
+    ]
     if cart != expected_cart:
         return ScenarioResult(scenario["name"], False, f"cart {cart} != expected {expected_cart}", transcript)
     if orders != expected_orders:

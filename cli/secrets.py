@@ -1,5 +1,6 @@
 """Secrets the operator did not set are generated once and kept in var/ (mode 600), so a fresh
 install is safe by default and restarts keep sessions and tokens valid."""
+
 from __future__ import annotations
 
 import secrets

@@ -3,6 +3,7 @@
 The gateway sets its webhook itself when it starts in webhook mode; these commands do it without starting
 it (a deploy step, or going back to polling). They call the Bot API directly: cli/ never imports bot/.
 """
+
 from __future__ import annotations
 
 import click
@@ -31,10 +32,16 @@ def set_webhook(app: AppContext, drop_pending_updates: bool):
     problem = telegram_configuration_error(settings)
     if problem:
         raise click.ClickException(problem)
-    bot_api(settings, "setWebhook", {"url": settings.telegram_webhook_url,
-                                     "secret_token": settings.telegram_webhook_secret,
-                                     "allowed_updates": list(Update.ALL_TYPES),
-                                     "drop_pending_updates": drop_pending_updates})
+    bot_api(
+        settings,
+        "setWebhook",
+        {
+            "url": settings.telegram_webhook_url,
+            "secret_token": settings.telegram_webhook_secret,
+            "allowed_updates": list(Update.ALL_TYPES),
+            "drop_pending_updates": drop_pending_updates,
+        },
+    )
     click.echo(f"Webhook set: Telegram now posts updates to {settings.telegram_webhook_url}.")
 
 
@@ -57,8 +64,9 @@ def bot_api(settings: Settings, method: str, params: dict) -> object:
         response = httpx.post(f"{base}{token}/{method}", json=params, timeout=30)
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise click.ClickException(f"Telegram's Bot API at {base} did not answer: "
-                                   f"{str(exc).replace(token, '<token>') or type(exc).__name__}")
+        raise click.ClickException(
+            f"Telegram's Bot API at {base} did not answer: {str(exc).replace(token, '<token>') or type(exc).__name__}"
+        )
     if not isinstance(body, dict) or not body.get("ok"):
         description = body.get("description") if isinstance(body, dict) else None
         raise click.ClickException(f"Telegram refused {method}: {description or response.status_code}")

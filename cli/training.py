@@ -3,6 +3,7 @@
 The fingerprint covers Rasa's config, domain, training data and the locked Rasa version. Trained models
 are kept in models/ and in a per-user cache, so a fresh clone with unchanged data starts at once.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -35,8 +36,9 @@ class TrainingFailed(RuntimeError):
     pass
 
 
-def ensure_model(cache_dir: Path, force: bool = False, echo=print, root: Path = PROJECT_ROOT,
-                 low_priority: bool = False) -> Path:
+def ensure_model(
+    cache_dir: Path, force: bool = False, echo=print, root: Path = PROJECT_ROOT, low_priority: bool = False
+) -> Path:
     """Path of the model for the training inputs under `root` (the project, or a copy of its data with
     another catalog's words), training it only when no copy exists."""
     fingerprint = model_fingerprint(root)

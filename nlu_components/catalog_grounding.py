@@ -7,11 +7,12 @@ the shop does not sell, so the bot can say so). The intent is corrected where th
 (checkout.understanding.intents). The catalog comes from the snapshot the shop writes on every catalog
 change (SHOP_CATALOG_TERMS_FILE), so a catalog imported a minute ago is understood before any training.
 """
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,26 +29,65 @@ from checkout.understanding.text import fold
 CATALOG_KINDS = {"product", "category", "color", "size"}
 # Colour words the model may tag that are real colours even when this catalog has none of them ("in purple?"
 # gets "not in purple" rather than silence); anything else it tags as a colour (a city, a name) is dropped.
-COLOR_WORDS = set("""black white grey gray red blue green yellow orange pink purple violet brown beige navy cream
-    gold silver ivory nude coral teal turquoise maroon burgundy olive khaki tan mint lilac lavender peach""".split())
+COLOR_WORDS = set(
+    [
+        "black",
+        "white",
+        "grey",
+        "gray",
+        "red",
+        "blue",
+        "green",
+        "yellow",
+        "orange",
+        "pink",
+        "purple",
+        "violet",
+        "brown",
+        "beige",
+        "navy",
+        "cream",
+        "gold",
+        "silver",
+        "ivory",
+        "nude",
+        "coral",
+        "teal",
+        "turquoise",
+        "maroon",
+        "burgundy",
+        "olive",
+        "khaki",
+        "tan",
+        "mint",
+        "lilac",
+        "lavender",
+        "peach",
+    ]
+)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class CatalogGrounding(GraphComponent, EntityExtractorMixin):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"terms_file": "var/catalog_terms.json"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         path = os.environ.get("SHOP_CATALOG_TERMS_FILE") or config["terms_file"]
         self.terms = TermsFile(Path(path))
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CatalogGrounding":
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CatalogGrounding:
         return cls(config)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         terms = self.terms.current()
         for message in messages:
             text = message.get("text") or ""
@@ -60,14 +100,23 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
             repaired = repair_intent(intent.get("name") or "nlu_fallback", ranking, text, reading)
             if repaired != intent.get("name"):
                 # The confidence stays the model's: how sure it was about the message, kept for the trainers.
-                message.set("intent", {"name": repaired, "confidence": intent.get("confidence") or 0.0},
-                            add_to_output=True)
+                message.set(
+                    "intent", {"name": repaired, "confidence": intent.get("confidence") or 0.0}, add_to_output=True
+                )
         return messages
 
-    def _entities(self, model_entities: List[Dict[str, Any]], reading, text: str) -> List[Dict[str, Any]]:
-        found = [{"entity": m.kind, "start": m.start, "end": m.end, "value": m.value or text[m.start:m.end],
-                  "extractor": self.__class__.__name__, "confidence_entity": round(m.score, 3)}
-                 for m in reading.mentions]
+    def _entities(self, model_entities: list[dict[str, Any]], reading, text: str) -> list[dict[str, Any]]:
+        found = [
+            {
+                "entity": m.kind,
+                "start": m.start,
+                "end": m.end,
+                "value": m.value or text[m.start : m.end],
+                "extractor": self.__class__.__name__,
+                "confidence_entity": round(m.score, 3),
+            }
+            for m in reading.mentions
+        ]
         named = bool(reading.products or reading.categories)
         kept = []
         for entity in model_entities:
@@ -84,12 +133,19 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
             # the model tagged it, tagged another number, or missed it ("two silent gardens")
             kept = [e for e in kept if e.get("entity") != "quantity"]
             start, end = reading.quantity_span
-            found.append({"entity": "quantity", "start": start, "end": end, "value": str(reading.quantity),
-                          "extractor": self.__class__.__name__})
+            found.append(
+                {
+                    "entity": "quantity",
+                    "start": start,
+                    "end": end,
+                    "value": str(reading.quantity),
+                    "extractor": self.__class__.__name__,
+                }
+            )
         return sorted(kept + found, key=lambda e: e["start"])
 
     @staticmethod
-    def _plausible(entity: Dict[str, Any]) -> bool:
+    def _plausible(entity: dict[str, Any]) -> bool:
         value = fold(str(entity.get("value") or ""))
         if entity.get("entity") == "color":
             return value in COLOR_WORDS
@@ -101,10 +157,16 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
         return training_data
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "CatalogGrounding":
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CatalogGrounding:
         return cls(config)
 
     @staticmethod
-    def required_packages() -> Optional[List[Text]]:
+    def required_packages() -> list[str] | None:
         return ["rapidfuzz"]

@@ -7,6 +7,7 @@ After each run it reports how far the records consumer trails the conversation.
 
     .venv/bin/python scripts/benchmark.py --shoppers 1 20 --purchases 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,13 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from checkout.catalog.importer import import_catalog  # noqa: E402
+from checkout.catalog.terms_file import publish_catalog_terms  # noqa: E402
 from checkout.db.database import Database  # noqa: E402
 from checkout.db.migrate import upgrade  # noqa: E402
 from checkout.db.models import Message  # noqa: E402
 from checkout.settings import PROJECT_ROOT, load_settings  # noqa: E402
 from cli.processes import Supervisor  # noqa: E402
 from cli.rasa_engine import write_endpoints  # noqa: E402
-from checkout.catalog.terms_file import publish_catalog_terms  # noqa: E402
 from cli.run_command import DEMO_CATALOG, process_specs  # noqa: E402
 from cli.training import ensure_model  # noqa: E402
 
@@ -68,7 +69,9 @@ class Run:
         self.checkout: list[float] = []
         self.errors: list[str] = []
 
-    async def turn(self, client: httpx.AsyncClient, url: str, sender: str, text: str, expect: str, bucket: list) -> None:
+    async def turn(
+        self, client: httpx.AsyncClient, url: str, sender: str, text: str, expect: str, bucket: list
+    ) -> None:
         started = time.perf_counter()
         try:
             response = await client.post(url, json={"sender": sender, "message": text})
@@ -103,7 +106,9 @@ def report(n: int, run: Run, elapsed: float) -> None:
     print(f"\nN={n}: {turns} turns in {elapsed:.1f}s = {turns / elapsed:.1f} turns/s, errors: {len(run.errors)}")
     print(f"  {'':18} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'turns':>6}")
     for name, values in (("floor (greeting)", run.floor), ("checkout turns", run.checkout)):
-        print(f"  {name:18} {ms(statistics.median(values))} {ms(percentile(values, 95))} {ms(percentile(values, 99))} {len(values):6d}")
+        print(
+            f"  {name:18} {ms(statistics.median(values))} {ms(percentile(values, 95))} {ms(percentile(values, 99))} {len(values):6d}"
+        )
     print(f"  checkout p95 / floor p95 = {percentile(run.checkout, 95) / percentile(run.floor, 95):.2f}")
     for error in run.errors[:5]:
         print("  error:", error)
@@ -120,8 +125,10 @@ def report_records_lag(db: Database, events_db: Path, timeout: float = 120) -> N
         with db.reading() as session:
             recorded = session.scalar(select(func.count(Message.id)).where(Message.direction == "in"))
         if recorded >= expected:
-            print(f"  records: all {recorded} shopper messages so far recorded "
-                  f"{time.perf_counter() - done:.2f} s after the last reply")
+            print(
+                f"  records: all {recorded} shopper messages so far recorded "
+                f"{time.perf_counter() - done:.2f} s after the last reply"
+            )
             return
         time.sleep(0.05)
     print(f"  records: only {recorded} of {expected} shopper messages recorded after {timeout:.0f} s")
@@ -137,10 +144,16 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     settings = load_settings(environ={}, env_file=tmp / "none").replace(
-        database_url=f"sqlite:///{tmp / 'shop.db'}", rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
-        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}", shop_catalog_terms_file=str(tmp / "catalog_terms.json"),
-        rasa_port=free_port(), action_server_port=free_port(), web_port=free_port(),
-        shop_secret_key="bench", rasa_api_token="bench")
+        database_url=f"sqlite:///{tmp / 'shop.db'}",
+        rasa_tracker_url=f"sqlite:///{tmp / 'rasa.db'}",
+        rasa_events_url=f"sqlite:///{tmp / 'rasa_events.db'}",
+        shop_catalog_terms_file=str(tmp / "catalog_terms.json"),
+        rasa_port=free_port(),
+        action_server_port=free_port(),
+        web_port=free_port(),
+        shop_secret_key="bench",
+        rasa_api_token="bench",
+    )
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     catalog = DEMO_CATALOG.read_text().replace(",10,hoodies,", ",1000000,hoodies,")
@@ -149,8 +162,9 @@ def main() -> int:
         publish_catalog_terms(session, Path(settings.shop_catalog_terms_file))
     model = args.model or ensure_model(settings.model_cache_path)
     log = (tmp / "stack.log").open("w")
-    supervisor = Supervisor(process_specs(settings, model, write_endpoints(settings, tmp / "endpoints.yml")),
-                            out=log, cwd=str(PROJECT_ROOT))
+    supervisor = Supervisor(
+        process_specs(settings, model, write_endpoints(settings, tmp / "endpoints.yml")), out=log, cwd=str(PROJECT_ROOT)
+    )
     supervisor.start()
     try:
         supervisor.wait_ready(timeout=300)

@@ -11,6 +11,7 @@ components, if any, must import from there), on a free loopback port; the messag
         --fixed-model-name old
     .venv/bin/python scripts/score_other_model.py /tmp/old/models/old.tar.gz tests/nlu/heldout.yml --project /tmp/old
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,12 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(RASA), "run", "--enable-api", "-m", str(args.model.resolve()), "-i", "127.0.0.1",
-                               "-p", str(port)], cwd=args.project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(RASA), "run", "--enable-api", "-m", str(args.model.resolve()), "-i", "127.0.0.1", "-p", str(port)],
+        cwd=args.project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_ready(url, server)
         examples = load_examples(args.heldout)
@@ -65,8 +70,10 @@ def main() -> None:
         server.wait(30)
     intent_f1, _ = intent_scores([e.intent for e in examples], [p["intent"] for p in parses])
     entity_f1, per_entity, _ = entity_scores(examples, parses)
-    print(f"{args.model.name} on {args.heldout} ({len(examples)} messages): intent macro-F1 {intent_f1:.3f}, "
-          f"entity F1 {entity_f1:.3f} " + " ".join(f"{k} {v:.2f}" for k, v in sorted(per_entity.items())))
+    print(
+        f"{args.model.name} on {args.heldout} ({len(examples)} messages): intent macro-F1 {intent_f1:.3f}, "
+        f"entity F1 {entity_f1:.3f} " + " ".join(f"{k} {v:.2f}" for k, v in sorted(per_entity.items()))
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Shared fixtures: databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set) and settings."""
+
 from __future__ import annotations
 
 import os

@@ -1,12 +1,13 @@
 """Rasa's REST channel faked on a free loopback port, for testing our gateways without a model."""
+
 from __future__ import annotations
 
 import json
 import re
 import socket
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 

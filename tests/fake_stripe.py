@@ -5,6 +5,7 @@ with bracketed keys, a Bearer secret key, idempotency keys (same key and body: t
 key, other body: 400), Stripe's error objects, and the 30-minute..24-hour bounds on expires_at. Tests script
 failures (`fail_next`) and slow answers (`delay_next`), then read what was asked (`creates`). Also here: the
 events and signatures Stripe's webhooks carry."""
+
 from __future__ import annotations
 
 import hashlib
@@ -71,7 +72,7 @@ class FakeStripe:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "FakeStripe":
+    def start(self) -> FakeStripe:
         self._thread.start()
         return self
 
@@ -92,8 +93,13 @@ class FakeStripe:
     # --- what happens on Stripe's side after the shopper leaves us ---------------------------------------------
     def complete(self, session_id: str, payment_status: str = "paid", **changes) -> dict:
         session = self.sessions[session_id]
-        session.update(status="complete", payment_status=payment_status, url=None,
-                       payment_intent=f"pi_{uuid.uuid4().hex[:14]}", **changes)
+        session.update(
+            status="complete",
+            payment_status=payment_status,
+            url=None,
+            payment_intent=f"pi_{uuid.uuid4().hex[:14]}",
+            **changes,
+        )
         return session
 
     def expire(self, session_id: str) -> dict:
@@ -144,8 +150,11 @@ class FakeStripe:
             return failure, error("api_error", "Something went wrong on Stripe's end (scripted).")
         if method == "GET" and path.startswith("/v1/checkout/sessions/"):
             session = self.sessions.get(path.rsplit("/", 1)[1])
-            return (200, session) if session else (404, error("invalid_request_error", "No such checkout.session",
-                                                                 code="resource_missing"))
+            return (
+                (200, session)
+                if session
+                else (404, error("invalid_request_error", "No such checkout.session", code="resource_missing"))
+            )
         if method == "POST" and re.fullmatch(r"/v1/checkout/sessions/[^/]+/expire", path):
             session = self.sessions.get(path.split("/")[4])
             if session is None or session["status"] != "open":
@@ -157,8 +166,11 @@ class FakeStripe:
                 if key in self._replies:
                     first_body, status, answer = self._replies[key]
                     if first_body != raw:
-                        return 400, error("idempotency_error", "Keys for idempotent requests can only be used with "
-                                                               "the same parameters they were first used with.")
+                        return 400, error(
+                            "idempotency_error",
+                            "Keys for idempotent requests can only be used with "
+                            "the same parameters they were first used with.",
+                        )
                     return status, answer
                 status, answer = self._create_session(decode_form(raw))
                 if key:
@@ -177,15 +189,31 @@ class FakeStripe:
         except (KeyError, TypeError, ValueError, AssertionError, IndexError):
             return 400, error("invalid_request_error", "Missing or invalid parameters.")
         if not now + 30 * 60 <= expires_at <= now + 24 * 3600:
-            return 400, error("invalid_request_error", "The `expires_at` timestamp must be between 30 minutes and "
-                                                       "24 hours from Checkout Session creation.", param="expires_at")
+            return 400, error(
+                "invalid_request_error",
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+                param="expires_at",
+            )
         session_id = f"cs_test_{uuid.uuid4().hex}"
-        session = {"id": session_id, "object": "checkout.session", "mode": "payment", "status": "open",
-                   "payment_status": "unpaid", "amount_total": amount, "currency": currency,
-                   "client_reference_id": form.get("client_reference_id"), "metadata": form.get("metadata", {}),
-                   "customer_email": form.get("customer_email"), "expires_at": expires_at, "created": now,
-                   "success_url": form["success_url"], "cancel_url": form["cancel_url"], "payment_intent": None,
-                   "livemode": False, "url": f"{self.url}/c/pay/{session_id}"}
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "status": "open",
+            "payment_status": "unpaid",
+            "amount_total": amount,
+            "currency": currency,
+            "client_reference_id": form.get("client_reference_id"),
+            "metadata": form.get("metadata", {}),
+            "customer_email": form.get("customer_email"),
+            "expires_at": expires_at,
+            "created": now,
+            "success_url": form["success_url"],
+            "cancel_url": form["cancel_url"],
+            "payment_intent": None,
+            "livemode": False,
+            "url": f"{self.url}/c/pay/{session_id}",
+        }
         self.sessions[session_id] = session
         return 200, session
 
@@ -196,10 +224,17 @@ def error(kind: str, message: str, **more) -> dict:
 
 # --- webhooks -----------------------------------------------------------------------------------------------------
 
+
 def stripe_event(kind: str, session: dict, event_id: str | None = None) -> dict:
-    return {"id": event_id or f"evt_{uuid.uuid4().hex[:24]}", "object": "event", "type": kind,
-            "api_version": "2025-01-27.acacia", "created": int(time.time()), "livemode": False,
-            "data": {"object": dict(session)}}
+    return {
+        "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": kind,
+        "api_version": "2025-01-27.acacia",
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": dict(session)},
+    }
 
 
 def sign(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:

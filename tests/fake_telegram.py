@@ -4,6 +4,7 @@ Speaks the Bot API's HTTP interface (POST /bot<token>/<method>, files under /fil
 gateway runs unchanged with TELEGRAM_API_BASE_URL pointing here. Tests push updates the way Telegram would
 deliver them (getUpdates) and read back what the bot sent; `fail_next` injects errors such as a 429.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,10 +17,28 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 TOKEN = "7012345678:AAH-fake-token-for-tests-only-9xYz"
-BOT_USER = {"id": 7012345678, "is_bot": True, "first_name": "Shop", "username": "fake_shop_bot",
-            "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
-JSON_PARAMS = {"reply_markup", "allowed_updates", "chat_id", "offset", "limit", "timeout", "show_alert",
-               "drop_pending_updates", "prices", "max_connections", "ok"}
+BOT_USER = {
+    "id": 7012345678,
+    "is_bot": True,
+    "first_name": "Shop",
+    "username": "fake_shop_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+JSON_PARAMS = {
+    "reply_markup",
+    "allowed_updates",
+    "chat_id",
+    "offset",
+    "limit",
+    "timeout",
+    "show_alert",
+    "drop_pending_updates",
+    "prices",
+    "max_connections",
+    "ok",
+}
 MESSAGE_METHODS = {"sendMessage", "sendPhoto", "sendInvoice"}
 
 
@@ -62,17 +81,30 @@ class FakeTelegram:
         self._loop.call_soon_threadsafe(self._wake.set)  # answers a waiting long poll at once
         return update
 
-    def fail_next(self, method: str, error_code: int = 429, retry_after: int | None = 1,
-                  description: str = "Too Many Requests: retry after 1") -> None:
+    def fail_next(
+        self,
+        method: str,
+        error_code: int = 429,
+        retry_after: int | None = 1,
+        description: str = "Too Many Requests: retry after 1",
+    ) -> None:
         with self._lock:
             self._failures.setdefault(method, []).append(
-                {"ok": False, "error_code": error_code, "description": description,
-                 **({"parameters": {"retry_after": retry_after}} if retry_after is not None else {})})
+                {
+                    "ok": False,
+                    "error_code": error_code,
+                    "description": description,
+                    **({"parameters": {"retry_after": retry_after}} if retry_after is not None else {}),
+                }
+            )
 
     def pre_checkout_answers(self, query_id: str) -> list[Call]:
         """answerPreCheckoutQuery calls for one query, in order."""
-        return [c for c in self.calls_to("answerPreCheckoutQuery")
-                if str(c.params.get("pre_checkout_query_id")) == str(query_id)]
+        return [
+            c
+            for c in self.calls_to("answerPreCheckoutQuery")
+            if str(c.params.get("pre_checkout_query_id")) == str(query_id)
+        ]
 
     def add_file(self, content: bytes, unique_id: str) -> str:
         file_id = f"file-{unique_id}"
@@ -81,14 +113,20 @@ class FakeTelegram:
 
     def calls_to(self, method: str, chat_id: int | str | None = None) -> list[Call]:
         with self._lock:
-            return [c for c in self.calls if c.method == method
-                    and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+            return [
+                c
+                for c in self.calls
+                if c.method == method and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
+            ]
 
     def delivered(self, chat_id: int | str) -> list[Call]:
         """Messages that reached the chat (answered 200), in order."""
         with self._lock:
-            return [c for c in self.calls if c.method in MESSAGE_METHODS and c.status == 200
-                    and str(c.params.get("chat_id")) == str(chat_id)]
+            return [
+                c
+                for c in self.calls
+                if c.method in MESSAGE_METHODS and c.status == 200 and str(c.params.get("chat_id")) == str(chat_id)
+            ]
 
     def wait_for(self, predicate, timeout: float = 30, message: str = "condition"):
         deadline = time.monotonic() + timeout
@@ -152,7 +190,7 @@ class FakeTelegram:
                 return ready
             try:
                 await asyncio.wait_for(self._wake.wait(), max(0.01, min(0.5, deadline - time.monotonic())))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -168,9 +206,14 @@ class FakeTelegram:
         return BOT_USER
 
     def _message(self, params, **content):
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "from": BOT_USER,
-                "chat": {"id": int(params["chat_id"]), "type": "private"}, **content,
-                **({"reply_markup": params["reply_markup"]} if params.get("reply_markup") else {})}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "from": BOT_USER,
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            **content,
+            **({"reply_markup": params["reply_markup"]} if params.get("reply_markup") else {}),
+        }
 
     def _sendMessage(self, params):
         return self._message(params, text=params["text"])
@@ -181,18 +224,27 @@ class FakeTelegram:
 
     def _sendInvoice(self, params):
         prices = params.get("prices") if isinstance(params.get("prices"), list) else []
-        return self._message(params, invoice={"title": params.get("title", ""),
-                                              "description": params.get("description", ""),
-                                              "start_parameter": params.get("start_parameter", ""),
-                                              "currency": params.get("currency", ""),
-                                              "total_amount": sum(int(p.get("amount", 0)) for p in prices)})
+        return self._message(
+            params,
+            invoice={
+                "title": params.get("title", ""),
+                "description": params.get("description", ""),
+                "start_parameter": params.get("start_parameter", ""),
+                "currency": params.get("currency", ""),
+                "total_amount": sum(int(p.get("amount", 0)) for p in prices),
+            },
+        )
 
     def _getFile(self, params):
         file_id = params["file_id"]
         if file_id not in self.files:
             return None
-        return {"file_id": file_id, "file_unique_id": file_id.removeprefix("file-"),
-                "file_size": len(self.files[file_id]), "file_path": f"photos/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id.removeprefix("file-"),
+            "file_size": len(self.files[file_id]),
+            "file_path": f"photos/{file_id}",
+        }
 
     def _setWebhook(self, params):
         self.webhook = params
@@ -203,8 +255,11 @@ class FakeTelegram:
         return True
 
     def _getWebhookInfo(self, params):
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
 
 async def _params(request: web.Request) -> dict:

@@ -1,5 +1,6 @@
 """A TCP forwarder on loopback that a test can switch off and on: the service behind it "goes down" for
 the client that talks through it, while the service itself keeps running for every other test."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """A Telegram user talking to our gateway through the fake Bot API, and the gateway process itself."""
+
 from __future__ import annotations
 
 import html
@@ -19,16 +20,27 @@ SETTLE_SECONDS = 0.8  # the replies of one turn are sent back to back; this long
 
 def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env: str) -> Supervisor:
     """`python -m bot` as `shop run` starts it, pointed at the fake Bot API; returns once it polls."""
-    environment = {**settings.as_environment(), "TELEGRAM_BOT_TOKEN": fake.token,
-                   "TELEGRAM_API_BASE_URL": fake.base_url, **env}
+    environment = {
+        **settings.as_environment(),
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        **env,
+    }
     before = len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook"))
     log = log_path.open("a")
-    supervisor = Supervisor([ProcessSpec("telegram", [sys.executable, "-m", "bot"], environment)], out=log,
-                            cwd=str(PROJECT_ROOT))
+    supervisor = Supervisor(
+        [ProcessSpec("telegram", [sys.executable, "-m", "bot"], environment)], out=log, cwd=str(PROJECT_ROOT)
+    )
     supervisor.log_file = log
     supervisor.start()
-    fake.wait_for(lambda: len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook")) > before
-                  or supervisor.processes["telegram"].poll() is not None, 30, "the gateway to start")
+    fake.wait_for(
+        lambda: (
+            len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook")) > before
+            or supervisor.processes["telegram"].poll() is not None
+        ),
+        30,
+        "the gateway to start",
+    )
     assert supervisor.processes["telegram"].poll() is None, log_path.read_text()[-3000:]
     return supervisor
 
@@ -49,20 +61,40 @@ def buttons_of(call) -> list[dict]:
 
 
 class TelegramChat:
-    def __init__(self, fake: FakeTelegram, user_id: int, first_name: str = "Marie", last_name: str | None = "Dupont",
-                 username: str | None = "marie_d", language_code: str | None = "fr"):
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        user_id: int,
+        first_name: str = "Marie",
+        last_name: str | None = "Dupont",
+        username: str | None = "marie_d",
+        language_code: str | None = "fr",
+    ):
         self.fake = fake
-        self.user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                     **{k: v for k, v in (("last_name", last_name), ("username", username),
-                                          ("language_code", language_code)) if v}}
+        self.user = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name,
+            **{
+                k: v
+                for k, v in (("last_name", last_name), ("username", username), ("language_code", language_code))
+                if v
+            },
+        }
         self.chat_id = user_id
         self.last: list = []
 
     # --- updates the shopper causes --------------------------------------------------------------------
     def message_update(self, **content) -> dict:
-        return {"message": {"message_id": next(_message_ids), "date": int(time.time()), "from": self.user,
-                            "chat": {"id": self.chat_id, "type": "private", "first_name": self.user["first_name"]},
-                            **content}}
+        return {
+            "message": {
+                "message_id": next(_message_ids),
+                "date": int(time.time()),
+                "from": self.user,
+                "chat": {"id": self.chat_id, "type": "private", "first_name": self.user["first_name"]},
+                **content,
+            }
+        }
 
     def send(self, text: str) -> dict:
         return self.fake.push(self.message_update(text=text, **_command_entity(text)))
@@ -76,19 +108,38 @@ class TelegramChat:
         return self._turn(lambda: self.fake.push(self.callback_update(button["callback_data"])), timeout)
 
     def callback_update(self, data: str) -> dict:
-        bot_message = {"message_id": 1, "date": int(time.time()), "chat": {"id": self.chat_id, "type": "private"},
-                       "text": "…"}
-        return {"callback_query": {"id": f"cb{next(_callback_ids)}", "from": self.user, "chat_instance": "ci",
-                                   "data": data, "message": bot_message}}
+        bot_message = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": self.chat_id, "type": "private"},
+            "text": "…",
+        }
+        return {
+            "callback_query": {
+                "id": f"cb{next(_callback_ids)}",
+                "from": self.user,
+                "chat_instance": "ci",
+                "data": data,
+                "message": bot_message,
+            }
+        }
 
     def send_photo(self, content: bytes, unique_id: str, caption: str | None = None, timeout: float = 30) -> str:
         file_id = self.fake.add_file(content, unique_id)
-        photo = [{"file_id": "thumb-" + unique_id, "file_unique_id": "thumb-" + unique_id, "width": 90,
-                  "height": 90, "file_size": 900},
-                 {"file_id": file_id, "file_unique_id": unique_id, "width": 1280, "height": 960,
-                  "file_size": len(content)}]
-        return self._turn(lambda: self.fake.push(self.message_update(
-            photo=photo, **({"caption": caption} if caption else {}))), timeout)
+        photo = [
+            {
+                "file_id": "thumb-" + unique_id,
+                "file_unique_id": "thumb-" + unique_id,
+                "width": 90,
+                "height": 90,
+                "file_size": 900,
+            },
+            {"file_id": file_id, "file_unique_id": unique_id, "width": 1280, "height": 960, "file_size": len(content)},
+        ]
+        return self._turn(
+            lambda: self.fake.push(self.message_update(photo=photo, **({"caption": caption} if caption else {}))),
+            timeout,
+        )
 
     def push(self, **content) -> str:
         return self._turn(lambda: self.fake.push(self.message_update(**content)), 30)
@@ -97,8 +148,13 @@ class TelegramChat:
     def pre_checkout_update(self, invoice: dict, **changes) -> dict:
         """Telegram's question before it takes the money for `invoice` (sendInvoice's params); `changes`
         overrides what Telegram reports (total_amount, currency, invoice_payload, from)."""
-        query = {"id": f"pcq{next(_payment_ids)}", "from": self.user, "currency": invoice["currency"],
-                 "total_amount": sum(p["amount"] for p in invoice["prices"]), "invoice_payload": invoice["payload"]}
+        query = {
+            "id": f"pcq{next(_payment_ids)}",
+            "from": self.user,
+            "currency": invoice["currency"],
+            "total_amount": sum(p["amount"] for p in invoice["prices"]),
+            "invoice_payload": invoice["payload"],
+        }
         return {"pre_checkout_query": {**query, **changes}}
 
     def pre_checkout(self, invoice: dict, timeout: float = 15, **changes) -> dict:
@@ -111,9 +167,14 @@ class TelegramChat:
 
     def successful_payment_update(self, invoice: dict, charge_id: str | None = None, **changes) -> dict:
         charge_id = charge_id or f"tg-charge-{next(_payment_ids)}"
-        payment = {"currency": invoice["currency"], "total_amount": sum(p["amount"] for p in invoice["prices"]),
-                   "invoice_payload": invoice["payload"], "telegram_payment_charge_id": charge_id,
-                   "provider_payment_charge_id": "ch_" + charge_id.rsplit("-", 1)[-1], **changes}
+        payment = {
+            "currency": invoice["currency"],
+            "total_amount": sum(p["amount"] for p in invoice["prices"]),
+            "invoice_payload": invoice["payload"],
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "ch_" + charge_id.rsplit("-", 1)[-1],
+            **changes,
+        }
         return self.message_update(successful_payment=payment)
 
     # --- what the shopper reads ------------------------------------------------------------------------

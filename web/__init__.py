@@ -1,4 +1,5 @@
 """The web app: shopper chat page, seller dashboard, JSON API and payment webhooks (Flask)."""
+
 from __future__ import annotations
 
 import secrets

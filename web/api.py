@@ -3,6 +3,7 @@
 Lists answer with a JSON array (exactly the CLI export's objects) and paginate with `page` / `per_page`;
 the total is in `X-Total-Count` and the next page in a `Link: <...>; rel="next"` header.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for

@@ -4,6 +4,7 @@ The browser only ever talks to this app; we forward to Rasa's REST channel, so R
 loopback and the conversation id lives in our signed session cookie where a page script cannot
 read or forge it (another shopper's id would show their cart and orders).
 """
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Liveness for `shop run` and load balancers: answers only when the database answers."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app

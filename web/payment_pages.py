@@ -2,6 +2,7 @@
 
 The success page looks the attempt up by the session id Stripe puts in its URL (unguessable) and shows only
 the order number and whether the payment is confirmed yet; the webhook, not this page, marks orders paid."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
@@ -20,16 +21,24 @@ def stripe_success():
     number = status = None
     if session_id:
         with current_app.extensions["database"].reading() as session:
-            row = session.execute(select(Order.number, Order.status).join(Payment, Payment.order_id == Order.id)
-                                  .where(Payment.method == "stripe", Payment.reference == session_id)).first()
+            row = session.execute(
+                select(Order.number, Order.status)
+                .join(Payment, Payment.order_id == Order.id)
+                .where(Payment.method == "stripe", Payment.reference == session_id)
+            ).first()
         if row:
             number, status = row
-    return render_template("payment_result.html", outcome="paid" if status in SPENDING_STATUSES else "confirming",
-                           number=number, shop_name=current_app.config["SETTINGS"].shop_name)
+    return render_template(
+        "payment_result.html",
+        outcome="paid" if status in SPENDING_STATUSES else "confirming",
+        number=number,
+        shop_name=current_app.config["SETTINGS"].shop_name,
+    )
 
 
 @bp.get("/payments/stripe/cancel")
 def stripe_cancel():
     number = normalize_order_number(request.args.get("order", ""))
-    return render_template("payment_result.html", outcome="cancelled", number=number,
-                           shop_name=current_app.config["SETTINGS"].shop_name)
+    return render_template(
+        "payment_result.html", outcome="cancelled", number=number, shop_name=current_app.config["SETTINGS"].shop_name
+    )

@@ -4,22 +4,25 @@ The policy allows scripts, styles and fetches only from our own origin, so even 
 that slipped into the DOM as markup could not load or run anything; product images may come
 from any http(s) host or a data: URL because sellers link them from wherever they keep them.
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFError
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self' http: https: data:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "img-src 'self' http: https: data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

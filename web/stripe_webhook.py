@@ -3,6 +3,7 @@
 Exempt from CSRF (Stripe cannot carry our token): the signature on the raw body is what proves the sender.
 The answer comes as soon as the transaction commits; shopper messages are outbox rows written in it, and the
 gateways deliver them afterwards, never inside this request."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ def receive_event():
         return {"error": "body too large"}, 413
     body = request.get_data(cache=False)  # the raw bytes Stripe signed, before anything parses them
     try:
-        verify_stripe_signature(body, request.headers.get("Stripe-Signature"),
-                                current_app.config["SETTINGS"].stripe_webhook_secret)
+        verify_stripe_signature(
+            body, request.headers.get("Stripe-Signature"), current_app.config["SETTINGS"].stripe_webhook_secret
+        )
     except InvalidSignature as exc:
         current_app.logger.warning("stripe webhook refused: %s", exc)
         return {"error": f"refused: {exc}"}, 400

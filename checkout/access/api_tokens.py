@@ -1,4 +1,5 @@
 """Bearer tokens for the JSON API: shown once at creation, stored as SHA-256, revocable."""
+
 from __future__ import annotations
 
 import hashlib

@@ -3,18 +3,19 @@
 Attempts live in the database, so every web process (waitress threads, several instances) counts the
 same guesses. A refused login never says whether the email exists.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from checkout.access.sellers import hash_password, verify_password
 from checkout.audit import record_audit
 from checkout.db.database import Database
 from checkout.db.models import LoginAttempt, SellerUser, utcnow
-from checkout.access.sellers import hash_password, verify_password
 
 WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_EMAIL = 5
@@ -33,6 +34,7 @@ class LoginThrottled(Exception):
 @dataclass(frozen=True)
 class SellerSession:
     """What the web session keeps about a logged-in seller."""
+
     seller_id: int
     email: str
     fingerprint: str  # changes when the password changes, which ends the seller's other sessions
@@ -75,8 +77,9 @@ def current_seller(session: Session, seller_id: int, fingerprint: str) -> Seller
 
 def _check_throttle(session: Session, who, limit: int, since) -> None:
     failures = session.execute(
-        select(func.count(), func.min(LoginAttempt.attempted_at))
-        .where(who, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since)
+        select(func.count(), func.min(LoginAttempt.attempted_at)).where(
+            who, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+        )
     ).one()
     count, oldest = failures
     if count >= limit:
@@ -88,7 +91,7 @@ def _aware(moment):
     """SQLite's min() hands back text without the column type; put the UTC datetime back."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _dummy_hash() -> str:

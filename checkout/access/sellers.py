@@ -1,4 +1,5 @@
 """Seller accounts for the dashboard. Passwords are hashed with scrypt (stdlib, memory-hard)."""
+
 from __future__ import annotations
 
 import base64

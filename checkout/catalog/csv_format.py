@@ -3,6 +3,7 @@
 Header: sku,name,price,currency,stock,category,description,color,size,image_url
 Every problem is reported with its line number, so a seller can fix the whole file in one go.
 """
+
 from __future__ import annotations
 
 import csv
@@ -67,7 +68,9 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
     if tuple(header) != COLUMNS:
         missing = [c for c in COLUMNS if c not in header]
         extra = [h for h in header if h not in COLUMNS]
-        detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(extra)}"]))
+        detail = "; ".join(
+            filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(extra)}"])
+        )
         return [], [RowError(1, f"header must be exactly {','.join(COLUMNS)} ({detail or 'columns out of order'})")]
 
     rows: list[CatalogRow] = []
@@ -79,7 +82,11 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
         if not any(f.strip() for f in fields):
             continue  # blank lines are not rows
         if len(fields) != len(COLUMNS):
-            errors.append(RowError(line, f"expected {len(COLUMNS)} fields, found {len(fields)} (quote fields that contain commas)"))
+            errors.append(
+                RowError(
+                    line, f"expected {len(COLUMNS)} fields, found {len(fields)} (quote fields that contain commas)"
+                )
+            )
             continue
         row, row_errors = _parse_row(line, dict(zip(COLUMNS, fields)), default_currency)
         errors.extend(row_errors)
@@ -98,8 +105,13 @@ def _encoding_errors(data: bytes) -> list[RowError]:
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            errors.append(RowError(number, f"the file is not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the "
-                                           "line); save it as CSV UTF-8"))
+            errors.append(
+                RowError(
+                    number,
+                    f"the file is not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the "
+                    "line); save it as CSV UTF-8",
+                )
+            )
     return errors or [RowError(1, "the file is not UTF-8 text; save it as CSV UTF-8")]
 
 
@@ -137,10 +149,16 @@ def _parse_row(line: int, raw: dict[str, str], default_currency: str) -> tuple[C
     if errors:
         return None, [RowError(line, e) for e in errors]
     return CatalogRow(
-        line=line, sku=values["sku"], name=" ".join(values["name"].split()), price=price, stock=stock,
+        line=line,
+        sku=values["sku"],
+        name=" ".join(values["name"].split()),
+        price=price,
+        stock=stock,
         category=values["category"].lower() if values["category"] else None,
-        description=values["description"], color=values["color"].lower() if values["color"] else None,
-        size=values["size"].upper() if values["size"] else None, image_url=values["image_url"],
+        description=values["description"],
+        color=values["color"].lower() if values["color"] else None,
+        size=values["size"].upper() if values["size"] else None,
+        image_url=values["image_url"],
     ), []
 
 
@@ -157,14 +175,24 @@ def _cross_row_errors(rows: list[CatalogRow]) -> list[RowError]:
             first_sku[row.sku.casefold()] = row.line
         variant = (row.product_key, row.color, row.size)
         if variant in first_variant:
-            errors.append(RowError(row.line, f"same name, colour and size as line {first_variant[variant]}: "
-                                             "variants of a product must differ by colour or size"))
+            errors.append(
+                RowError(
+                    row.line,
+                    f"same name, colour and size as line {first_variant[variant]}: "
+                    "variants of a product must differ by colour or size",
+                )
+            )
         else:
             first_variant[variant] = row.line
         seen = category.setdefault(row.product_key, (row.category, row.line))
         if seen[0] != row.category:
-            errors.append(RowError(row.line, f"category {row.category!r} differs from {seen[0]!r} on line {seen[1]} "
-                                             f"for the same product {row.name!r}"))
+            errors.append(
+                RowError(
+                    row.line,
+                    f"category {row.category!r} differs from {seen[0]!r} on line {seen[1]} "
+                    f"for the same product {row.name!r}",
+                )
+            )
     return errors
 
 

@@ -3,6 +3,7 @@
 Stock is set only if it still is what the seller saw: orders reserve stock all the time, and an edit
 made on a stale page must not silently undo a reservation (or hand out units twice).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -28,8 +29,9 @@ def parse_stock(text: str | None) -> int | None:
     return int(text)
 
 
-def update_variant(session: Session, variant_id: int, price: str, stock: str, stock_seen: str, active: bool,
-                   actor: str) -> Variant:
+def update_variant(
+    session: Session, variant_id: int, price: str, stock: str, stock_seen: str, active: bool, actor: str
+) -> Variant:
     variant = session.get(Variant, variant_id)
     if variant is None:
         raise CatalogEditError("that SKU does not exist")
@@ -43,18 +45,24 @@ def update_variant(session: Session, variant_id: int, price: str, stock: str, st
     before = {"price_minor": variant.price_minor, "stock": variant.stock, "active": variant.active}
     if new_stock != before["stock"]:
         still = Variant.stock.is_(None) if seen is None else Variant.stock == seen
-        changed = session.execute(update(Variant).where(Variant.id == variant.id, still)
-                                  .values(stock=new_stock, updated_at=utcnow())
-                                  .execution_options(synchronize_session=False)).rowcount
+        changed = session.execute(
+            update(Variant)
+            .where(Variant.id == variant.id, still)
+            .values(stock=new_stock, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
         session.refresh(variant)
         if changed != 1:
-            raise CatalogEditError(f"{variant.sku}'s stock changed to {variant.stock} since the page was loaded "
-                                   "(orders came in); check it and save again")
+            raise CatalogEditError(
+                f"{variant.sku}'s stock changed to {variant.stock} since the page was loaded "
+                "(orders came in); check it and save again"
+            )
     variant.price_minor, variant.active = new_price, bool(active)
     after = {"price_minor": variant.price_minor, "stock": variant.stock, "active": variant.active}
     if after != before:
-        record_audit(session, actor, "catalog.variant_updated", "variant", variant.sku,
-                     {"before": before, "after": after})
+        record_audit(
+            session, actor, "catalog.variant_updated", "variant", variant.sku, {"before": before, "after": after}
+        )
     _sync_product_active(session, variant.product_id)
     return variant
 
@@ -62,6 +70,8 @@ def update_variant(session: Session, variant_id: int, price: str, stock: str, st
 def _sync_product_active(session: Session, product_id: int) -> None:
     """A product is listed while any of its SKUs is (as the importer keeps it)."""
     session.flush()
-    any_active = session.scalar(select(Variant.id).where(Variant.product_id == product_id,
-                                                         Variant.active.is_(True)).limit(1)) is not None
+    any_active = (
+        session.scalar(select(Variant.id).where(Variant.product_id == product_id, Variant.active.is_(True)).limit(1))
+        is not None
+    )
     session.get(Product, product_id).active = any_active

@@ -1,4 +1,5 @@
 """Applies a checked catalog file to the database: upsert by SKU in one transaction, deactivate the rest."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -82,19 +83,37 @@ def import_catalog(session: Session, data: bytes, default_currency: str) -> Impo
 
 
 def _variant_fields(row: CatalogRow) -> dict:
-    return dict(sku=row.sku, color=row.color, size=row.size, price_minor=row.price.amount_minor,
-                currency=row.price.currency, stock=row.stock, image_url=row.image_url)
+    return dict(
+        sku=row.sku,
+        color=row.color,
+        size=row.size,
+        price_minor=row.price.amount_minor,
+        currency=row.price.currency,
+        stock=row.stock,
+        image_url=row.image_url,
+    )
 
 
 def _snapshot(variant: Variant) -> tuple:
-    return (variant.product, variant.sku, variant.color,
-            variant.size, variant.price_minor, variant.currency, variant.stock, variant.image_url, variant.active)
+    return (
+        variant.product,
+        variant.sku,
+        variant.color,
+        variant.size,
+        variant.price_minor,
+        variant.currency,
+        variant.stock,
+        variant.image_url,
+        variant.active,
+    )
 
 
 def _deactivate_products_without_variants(session: Session) -> None:
-    active_counts = dict(session.execute(
-        select(Variant.product_id, func.count()).where(Variant.active.is_(True)).group_by(Variant.product_id)
-    ).all())
+    active_counts = dict(
+        session.execute(
+            select(Variant.product_id, func.count()).where(Variant.active.is_(True)).group_by(Variant.product_id)
+        ).all()
+    )
     for product in session.scalars(select(Product).where(Product.active.is_(True))):
         if not active_counts.get(product.id):
             product.active = False
@@ -110,9 +129,18 @@ def export_catalog(session: Session, include_inactive: bool = False) -> str:
         query = query.where(Variant.active.is_(True))
     rows = []
     for v in session.scalars(query):
-        rows.append(dict(
-            sku=v.sku, name=v.product.name, price=Money(v.price_minor, v.currency).major_string(),
-            currency=v.currency, stock="" if v.stock is None else str(v.stock), category=v.product.category or "",
-            description=v.product.description or "", color=v.color or "", size=v.size or "", image_url=v.image_url or "",
-        ))
+        rows.append(
+            dict(
+                sku=v.sku,
+                name=v.product.name,
+                price=Money(v.price_minor, v.currency).major_string(),
+                currency=v.currency,
+                stock="" if v.stock is None else str(v.stock),
+                category=v.product.category or "",
+                description=v.product.description or "",
+                color=v.color or "",
+                size=v.size or "",
+                image_url=v.image_url or "",
+            )
+        )
     return write_catalog(rows)

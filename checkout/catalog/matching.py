@@ -4,6 +4,7 @@ The NLU pipeline already tags catalog names with the catalog's spelling (nlu_com
 read the text again here with the same reader (checkout.understanding), so a name is found whether the
 model tagged it or not, and a product imported a minute ago is found before any retraining.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ def read(products: list[Product], text: str) -> Reading:
     return read_message(terms_of(products), text)
 
 
-def resolve_product(products: list[Product], text: str, color: str | None = None, size: str | None = None,
-                    by_category: bool = True) -> Resolution:
+def resolve_product(
+    products: list[Product], text: str, color: str | None = None, size: str | None = None, by_category: bool = True
+) -> Resolution:
     """The product `text` names, using colour and size to choose among candidates ("the black hoodie").
     A category named alone stands for its products ("2 beanies", "socks"), unless `by_category` is False."""
     exact = [p for p in products if p.name.casefold() == (text or "").strip().casefold()]
@@ -50,4 +52,3 @@ def resolve_product(products: list[Product], text: str, color: str | None = None
 
 def _spelled(value: str | None, known: tuple[str, ...]) -> str | None:
     return next((k for k in known if value and k.casefold() == value.casefold()), None)
-

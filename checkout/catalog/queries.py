@@ -1,4 +1,5 @@
 """What shoppers ask of the catalog, read live from the database at the moment of asking."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ def list_products(session: Session, category: str | None = None) -> list[Product
 
 def find_product(session: Session, name: str) -> Product | None:
     """The active product with exactly this name (as the actions keep it in slots)."""
-    return session.scalar(select(Product).where(Product.name == name, Product.active.is_(True))
-                          .options(selectinload(Product.variants)))
+    return session.scalar(
+        select(Product).where(Product.name == name, Product.active.is_(True)).options(selectinload(Product.variants))
+    )
 
 
 def active_variants(product: Product) -> list[Variant]:

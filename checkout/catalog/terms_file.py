@@ -1,5 +1,6 @@
 """The catalog's words for the understanding (checkout.understanding), from the database, and their
 snapshot file for Rasa's NLU component, written after every catalog change."""
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,18 @@ COMMON_SHARE = 0.1
 
 
 def terms_of(products: list[Product]) -> CatalogTerms:
-    return CatalogTerms(tuple(
-        ProductTerms(p.name, p.category, tuple(sorted({v.color for v in active_variants(p) if v.color})),
-                     tuple(sorted({v.size for v in active_variants(p) if v.size})))
-        for p in products), common_words(products))
+    return CatalogTerms(
+        tuple(
+            ProductTerms(
+                p.name,
+                p.category,
+                tuple(sorted({v.color for v in active_variants(p) if v.color})),
+                tuple(sorted({v.size for v in active_variants(p) if v.size})),
+            )
+            for p in products
+        ),
+        common_words(products),
+    )
 
 
 def common_words(products: list[Product]) -> frozenset[str]:

@@ -3,10 +3,11 @@
 One aggregate query; sorting and the segment filter run over its rows (the segment needs every paying
 customer's spend), which is fine for a small seller's tens of thousands of customers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ SORTS = {
     "last_order": lambda r: r.last_order_at or _EPOCH,
     "last_seen": lambda r: r.customer.last_seen,
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -46,15 +47,24 @@ def spend_threshold(session: Session, currency: str) -> int:
     return best_spend_threshold([int(s) for s in spends])
 
 
-def customer_rows(session: Session, currency: str, customer_id: int | None = None,
-                  top_spenders: int | None = None) -> list[CustomerRow]:
+def customer_rows(
+    session: Session, currency: str, customer_id: int | None = None, top_spenders: int | None = None
+) -> list[CustomerRow]:
     """Every customer with their figures and segment; or one customer; or the `top_spenders` by spend."""
     paid = _paid(currency)
     spent = func.coalesce(func.sum(Order.total_minor).filter(paid), 0)
     query = (
-        select(Customer, func.count(Order.id), spent, func.max(Order.created_at), func.count(Order.id).filter(paid),
-               func.min(Order.created_at).filter(paid), func.max(Order.created_at).filter(paid))
-        .outerjoin(Order, Order.customer_id == Customer.id).group_by(Customer.id)
+        select(
+            Customer,
+            func.count(Order.id),
+            spent,
+            func.max(Order.created_at),
+            func.count(Order.id).filter(paid),
+            func.min(Order.created_at).filter(paid),
+            func.max(Order.created_at).filter(paid),
+        )
+        .outerjoin(Order, Order.customer_id == Customer.id)
+        .group_by(Customer.id)
     )
     if customer_id is not None:
         query = query.where(Customer.id == customer_id)
@@ -65,26 +75,40 @@ def customer_rows(session: Session, currency: str, customer_id: int | None = Non
     result = []
     for customer, count, spent_minor, last_order, paid_count, first_paid, last_paid in session.execute(query):
         purchases = Purchases(paid_count, int(spent_minor), as_datetime(first_paid), as_datetime(last_paid))
-        result.append(CustomerRow(customer, count, int(spent_minor), as_datetime(last_order),
-                                  segment(purchases, now, threshold)))
+        result.append(
+            CustomerRow(customer, count, int(spent_minor), as_datetime(last_order), segment(purchases, now, threshold))
+        )
     return result
 
 
-def list_customers(session: Session, currency: str, sort: str = "last_seen", descending: bool = True,
-                   segment_filter: str | None = None, query: str | None = None, page: int = 1,
-                   page_size: int = 50) -> Page:
+def list_customers(
+    session: Session,
+    currency: str,
+    sort: str = "last_seen",
+    descending: bool = True,
+    segment_filter: str | None = None,
+    query: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page:
     rows = customer_rows(session, currency)
     if segment_filter:
         rows = [r for r in rows if r.segment == segment_filter]
     text = (query or "").strip().casefold()
     if text:
-        rows = [r for r in rows if any(text in (v or "").casefold() for v in (
-            r.customer.name, r.customer.phone, r.customer.email, r.customer.username))]
+        rows = [
+            r
+            for r in rows
+            if any(
+                text in (v or "").casefold()
+                for v in (r.customer.name, r.customer.phone, r.customer.email, r.customer.username)
+            )
+        ]
     rows.sort(key=lambda r: r.customer.id, reverse=descending)  # ties keep a stable, sensible order
     rows.sort(key=SORTS.get(sort, SORTS["last_seen"]), reverse=descending)
     pages = max(1, -(-len(rows) // page_size))
     page = min(max(1, page), pages)
-    return Page(rows[(page - 1) * page_size: page * page_size], page, pages, len(rows))
+    return Page(rows[(page - 1) * page_size : page * page_size], page, pages, len(rows))
 
 
 def as_datetime(value) -> datetime | None:
@@ -93,4 +117,4 @@ def as_datetime(value) -> datetime | None:
         return None
     if isinstance(value, str):
         return parse_utc(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

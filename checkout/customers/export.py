@@ -1,9 +1,10 @@
 """Customer lists with what sellers ask first: how many orders, how much spent, when last."""
+
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,32 +15,62 @@ from checkout.orders.export import isoformat_utc, spreadsheet_safe
 from checkout.statuses import SPENDING_STATUSES
 
 # Orders whose money the seller keeps.
-CSV_COLUMNS = ("id", "channel", "channel_user_id", "name", "username", "phone", "email", "address", "language",
-               "marketing_consent", "first_seen", "last_seen", "order_count", "total_spent", "currency",
-               "last_order_at")
+CSV_COLUMNS = (
+    "id",
+    "channel",
+    "channel_user_id",
+    "name",
+    "username",
+    "phone",
+    "email",
+    "address",
+    "language",
+    "marketing_consent",
+    "first_seen",
+    "last_seen",
+    "order_count",
+    "total_spent",
+    "currency",
+    "last_order_at",
+)
 
 
 def customer_stats_query(currency: str):
     """Customers with order count, total spent (paid and fulfilled, in `currency`) and last order: one query."""
-    spent = func.coalesce(func.sum(Order.total_minor).filter(
-        Order.status.in_(SPENDING_STATUSES), Order.currency == currency), 0)
+    spent = func.coalesce(
+        func.sum(Order.total_minor).filter(Order.status.in_(SPENDING_STATUSES), Order.currency == currency), 0
+    )
     return (
-        select(Customer, func.count(Order.id).label("order_count"), spent.label("total_spent_minor"),
-               func.max(Order.created_at).label("last_order_at"))
+        select(
+            Customer,
+            func.count(Order.id).label("order_count"),
+            spent.label("total_spent_minor"),
+            func.max(Order.created_at).label("last_order_at"),
+        )
         .outerjoin(Order, Order.customer_id == Customer.id)
         .group_by(Customer.id)
         .order_by(Customer.id)
     )
 
 
-def customer_to_dict(customer: Customer, order_count: int, total_spent_minor: int, last_order_at, currency: str) -> dict:
+def customer_to_dict(
+    customer: Customer, order_count: int, total_spent_minor: int, last_order_at, currency: str
+) -> dict:
     return {
-        "id": customer.id, "channel": customer.channel, "channel_user_id": customer.channel_user_id,
-        "name": customer.name, "username": customer.username, "phone": customer.phone, "email": customer.email,
-        "address": customer.address, "language": customer.language,
+        "id": customer.id,
+        "channel": customer.channel,
+        "channel_user_id": customer.channel_user_id,
+        "name": customer.name,
+        "username": customer.username,
+        "phone": customer.phone,
+        "email": customer.email,
+        "address": customer.address,
+        "language": customer.language,
         "marketing_consent": customer.marketing_consent,
-        "first_seen": isoformat_utc(customer.first_seen), "last_seen": isoformat_utc(customer.last_seen),
-        "order_count": order_count, "total_spent": Money(int(total_spent_minor), currency).major_string(),
+        "first_seen": isoformat_utc(customer.first_seen),
+        "last_seen": isoformat_utc(customer.last_seen),
+        "order_count": order_count,
+        "total_spent": Money(int(total_spent_minor), currency).major_string(),
         "currency": currency,
         # SQLite's max() hands back text; the ORM column type is lost in an aggregate.
         "last_order_at": _iso(last_order_at),
@@ -51,7 +82,7 @@ def _iso(value) -> str | None:
         return None
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value)
-        value = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        value = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return isoformat_utc(value)
 
 

@@ -1,4 +1,5 @@
 """Who is writing: one customer per (channel, channel user id), one open conversation per customer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class ShopperIdentity:
     profile: dict = field(default_factory=dict)
 
     @classmethod
-    def from_rasa(cls, sender_id: str, input_channel: str | None, metadata: dict | None) -> "ShopperIdentity":
+    def from_rasa(cls, sender_id: str, input_channel: str | None, metadata: dict | None) -> ShopperIdentity:
         """Gateways put the channel's user in the REST metadata; a bare REST sender is its own user."""
         metadata = metadata or {}
         channel = str(metadata.get("channel") or input_channel or "rest")[:32]
@@ -36,8 +37,12 @@ class ShopperIdentity:
             "username": metadata.get("username"),
             "language": metadata.get("language_code"),
         }
-        return cls(channel, str(user_id if user_id is not None else sender_id)[:255], sender_id[:255],
-                   {k: str(v)[:100] for k, v in profile.items() if v})
+        return cls(
+            channel,
+            str(user_id if user_id is not None else sender_id)[:255],
+            sender_id[:255],
+            {k: str(v)[:100] for k, v in profile.items() if v},
+        )
 
 
 def identify(session: Session, identity: ShopperIdentity, at: datetime | None = None) -> Customer:
@@ -49,8 +54,9 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
     if customer is None:
         try:
             with session.begin_nested():
-                customer = Customer(channel=identity.channel, channel_user_id=identity.channel_user_id,
-                                    first_seen=now, last_seen=now)
+                customer = Customer(
+                    channel=identity.channel, channel_user_id=identity.channel_user_id, first_seen=now, last_seen=now
+                )
                 session.add(customer)
         except IntegrityError:  # another process created it between our read and our insert
             customer = _find(session, identity)
@@ -67,12 +73,16 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
 
 
 def _find(session: Session, identity: ShopperIdentity) -> Customer | None:
-    return session.scalar(select(Customer).where(
-        Customer.channel == identity.channel, Customer.channel_user_id == identity.channel_user_id))
+    return session.scalar(
+        select(Customer).where(
+            Customer.channel == identity.channel, Customer.channel_user_id == identity.channel_user_id
+        )
+    )
 
 
-def current_conversation(session: Session, customer: Customer, identity: ShopperIdentity,
-                         at: datetime | None = None) -> Conversation:
+def current_conversation(
+    session: Session, customer: Customer, identity: ShopperIdentity, at: datetime | None = None
+) -> Conversation:
     """The customer's conversation in this chat at time `at` (now by default): the latest one, unless
     CONVERSATION_TIMEOUT of silence passed, which starts a new one.
 
@@ -81,8 +91,11 @@ def current_conversation(session: Session, customer: Customer, identity: Shopper
     now = at or utcnow()
     conversation = session.scalar(
         select(Conversation)
-        .where(Conversation.customer_id == customer.id, Conversation.sender_id == identity.sender_id,
-               Conversation.started_at <= now + CONVERSATION_TIMEOUT)
+        .where(
+            Conversation.customer_id == customer.id,
+            Conversation.sender_id == identity.sender_id,
+            Conversation.started_at <= now + CONVERSATION_TIMEOUT,
+        )
         .order_by(Conversation.started_at.desc(), Conversation.id.desc())
         .limit(1)
     )
@@ -91,8 +104,13 @@ def current_conversation(session: Session, customer: Customer, identity: Shopper
             conversation.ended_at = conversation.last_message_at
         conversation = None
     if conversation is None:
-        conversation = Conversation(customer=customer, sender_id=identity.sender_id, channel=identity.channel,
-                                    started_at=now, last_message_at=now)
+        conversation = Conversation(
+            customer=customer,
+            sender_id=identity.sender_id,
+            channel=identity.channel,
+            started_at=now,
+            last_message_at=now,
+        )
         session.add(conversation)
         session.flush()
     if now > conversation.last_message_at:

@@ -3,6 +3,7 @@
 Forgetting erases the person (name, username, phone, email, address, chat ids, message texts) and keeps
 the business facts: orders with their items and amounts, so the books still add up.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,11 +13,27 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkout.audit import record_audit
 from checkout.customers.export import customer_stats_query, customer_to_dict
-from checkout.db.models import (Cart, CartItem, Conversation, Customer, ForgottenSender, Message, Order, OutboxMessage,
-                                Payment, PaymentProof, utcnow)
+from checkout.db.models import (
+    Cart,
+    CartItem,
+    Conversation,
+    Customer,
+    ForgottenSender,
+    Message,
+    Order,
+    OutboxMessage,
+    Payment,
+    PaymentProof,
+    utcnow,
+)
 from checkout.orders.export import isoformat_utc, order_to_dict
 from checkout.records.recorder import sender_hash
-from checkout.records.transcripts import conversation_to_dict, customer_conversations, customer_messages, message_to_dict
+from checkout.records.transcripts import (
+    conversation_to_dict,
+    customer_conversations,
+    customer_messages,
+    message_to_dict,
+)
 
 
 def export_customer(session: Session, customer_id: int, currency: str) -> dict | None:
@@ -24,13 +41,18 @@ def export_customer(session: Session, customer_id: int, currency: str) -> dict |
     row = session.execute(customer_stats_query(currency).where(Customer.id == customer_id)).first()
     if row is None:
         return None
-    orders = session.scalars(select(Order).where(Order.customer_id == customer_id)
-                             .options(selectinload(Order.items), selectinload(Order.payments))
-                             .order_by(Order.created_at, Order.id))
+    orders = session.scalars(
+        select(Order)
+        .where(Order.customer_id == customer_id)
+        .options(selectinload(Order.items), selectinload(Order.payments))
+        .order_by(Order.created_at, Order.id)
+    )
     cart = session.scalar(select(Cart).where(Cart.customer_id == customer_id).options(selectinload(Cart.items)))
     return {
-        "customer": {**customer_to_dict(*row, currency=currency),
-                     "forgotten_at": isoformat_utc(row[0].forgotten_at) if row[0].forgotten_at else None},
+        "customer": {
+            **customer_to_dict(*row, currency=currency),
+            "forgotten_at": isoformat_utc(row[0].forgotten_at) if row[0].forgotten_at else None,
+        },
         "cart": [{"sku": item.variant.sku, "quantity": item.quantity} for item in cart.items] if cart else [],
         "orders": [order_to_dict(order) for order in orders],
         "conversations": [conversation_to_dict(c) for c in customer_conversations(session, customer_id)],
@@ -61,23 +83,49 @@ def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetR
     now = utcnow()
     placeholder = f"forgotten:{customer.id}"
     conversation_ids = select(Conversation.id).where(Conversation.customer_id == customer.id).scalar_subquery()
-    messages = session.execute(update(Message).where(Message.conversation_id.in_(conversation_ids))
-                               .values(text=None, entities=None, channel_message_id=None)
-                               .execution_options(synchronize_session=False)).rowcount
-    session.execute(update(Conversation).where(Conversation.customer_id == customer.id).values(sender_id=placeholder)
-                    .execution_options(synchronize_session=False))
+    messages = session.execute(
+        update(Message)
+        .where(Message.conversation_id.in_(conversation_ids))
+        .values(text=None, entities=None, channel_message_id=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(
+        update(Conversation)
+        .where(Conversation.customer_id == customer.id)
+        .values(sender_id=placeholder)
+        .execution_options(synchronize_session=False)
+    )
     order_ids = select(Order.id).where(Order.customer_id == customer.id).scalar_subquery()
-    orders = session.execute(update(Order).where(Order.customer_id == customer.id).values(
-        customer_name=None, customer_phone=None, customer_email=None, customer_address=None, fulfilment_note=None,
-        sender_id=placeholder).execution_options(synchronize_session=False)).rowcount
+    orders = session.execute(
+        update(Order)
+        .where(Order.customer_id == customer.id)
+        .values(
+            customer_name=None,
+            customer_phone=None,
+            customer_email=None,
+            customer_address=None,
+            fulfilment_note=None,
+            sender_id=placeholder,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
     # Provider data can carry a payer's email or name; amounts and references stay for accounting.
-    session.execute(update(Payment).where(Payment.order_id.in_(order_ids)).values(provider_data=None)
-                    .execution_options(synchronize_session=False))
-    session.execute(update(OutboxMessage).where(OutboxMessage.customer_id == customer.id)
-                    .values(text="", recipient=placeholder, buttons=None).execution_options(synchronize_session=False))
+    session.execute(
+        update(Payment)
+        .where(Payment.order_id.in_(order_ids))
+        .values(provider_data=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.customer_id == customer.id)
+        .values(text="", recipient=placeholder, buttons=None)
+        .execution_options(synchronize_session=False)
+    )
     # A proof of payment is a picture of the person's bank transfer: personal through and through.
-    session.execute(delete(PaymentProof).where(PaymentProof.customer_id == customer.id)
-                    .execution_options(synchronize_session=False))
+    session.execute(
+        delete(PaymentProof).where(PaymentProof.customer_id == customer.id).execution_options(synchronize_session=False)
+    )
     cart_ids = select(Cart.id).where(Cart.customer_id == customer.id).scalar_subquery()
     session.execute(delete(CartItem).where(CartItem.cart_id.in_(cart_ids)).execution_options(synchronize_session=False))
     session.execute(delete(Cart).where(Cart.customer_id == customer.id).execution_options(synchronize_session=False))
@@ -93,6 +141,12 @@ def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetR
             session.add(ForgottenSender(sender_hash=sender_hash(sender_id), forgotten_at=now))
         else:
             forgotten.forgotten_at = now
-    record_audit(session, actor, "customer.forgotten", "customer", customer.id,
-                 {"messages_erased": messages, "orders_anonymised": orders, "chats": len(sender_ids)})
+    record_audit(
+        session,
+        actor,
+        "customer.forgotten",
+        "customer",
+        customer.id,
+        {"messages_erased": messages, "orders_anonymised": orders, "chats": len(sender_ids)},
+    )
     return ForgetResult(customer.id, sender_ids, messages, orders)

@@ -3,6 +3,7 @@
 From recency (days since the last paid order), frequency (paid orders) and monetary value (spend).
 A customer gets at most one segment; drifting away wins over best, because that is who to call.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,11 +15,11 @@ SEGMENTS = {
     "at_risk": "At risk",
     "lapsed": "Lapsed",
 }
-NEW_WITHIN = timedelta(days=30)        # first paid order this recent, and only one so far
-AT_RISK_AFTER = timedelta(days=60)     # no paid order for this long...
-LAPSED_AFTER = timedelta(days=180)     # ...or for this long
+NEW_WITHIN = timedelta(days=30)  # first paid order this recent, and only one so far
+AT_RISK_AFTER = timedelta(days=60)  # no paid order for this long...
+LAPSED_AFTER = timedelta(days=180)  # ...or for this long
 BEST_MIN_ORDERS = 2
-BEST_SPEND_SHARE = 0.2                 # the top fifth of paying customers by spend
+BEST_SPEND_SHARE = 0.2  # the top fifth of paying customers by spend
 
 
 @dataclass(frozen=True)

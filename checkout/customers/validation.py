@@ -1,4 +1,5 @@
 """Checks on contact details typed in chat. Lenient on format (many countries), strict on plausibility."""
+
 from __future__ import annotations
 
 import re

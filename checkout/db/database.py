@@ -1,9 +1,10 @@
 """Engines and transactions. Nothing connects until a `Database` is created by an entry point."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -14,7 +15,7 @@ def sqlalchemy_url(url: str) -> str:
     """Accept the URLs operators write (postgres://, postgresql://) and pick our driver (psycopg 3)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -1,4 +1,5 @@
 """Apply Alembic migrations programmatically (`shop db upgrade`, `shop run`, the tests)."""
+
 from __future__ import annotations
 
 from pathlib import Path

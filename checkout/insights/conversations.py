@@ -1,4 +1,5 @@
 """The funnel from conversation to paid order, and how often the assistant did not understand."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,12 @@ class Funnel:
     paid: int
 
     def steps(self) -> list[tuple[str, int]]:
-        return [("Conversations", self.conversations), ("Carts", self.carts), ("Orders", self.orders),
-                ("Paid", self.paid)]
+        return [
+            ("Conversations", self.conversations),
+            ("Carts", self.carts),
+            ("Orders", self.orders),
+            ("Paid", self.paid),
+        ]
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,13 @@ class Understanding:
 
 def funnel(session: Session, since) -> Funnel:
     counts = session.execute(
-        select(func.count(Conversation.id), func.count(Conversation.id).filter(Conversation.had_cart.is_(True)),
-               func.count(Conversation.id).filter(Conversation.had_order.is_(True)),
-               func.count(Conversation.id).filter(Conversation.had_paid_order.is_(True)))
-        .where(Conversation.started_at >= since)).one()
+        select(
+            func.count(Conversation.id),
+            func.count(Conversation.id).filter(Conversation.had_cart.is_(True)),
+            func.count(Conversation.id).filter(Conversation.had_order.is_(True)),
+            func.count(Conversation.id).filter(Conversation.had_paid_order.is_(True)),
+        ).where(Conversation.started_at >= since)
+    ).one()
     return Funnel(*(int(c) for c in counts))
 
 
@@ -54,7 +62,8 @@ def understanding(session: Session, buckets: list[Bucket], threshold: float = LO
     for b in buckets:
         inside = (Message.created_at >= b.start) & (Message.created_at < b.end)
         columns += [func.sum(case((inside, 1), else_=0)), func.sum(case((inside & missed, 1), else_=0))]
-    row = session.execute(select(*columns).where(Message.direction == "in",
-                                                 Message.created_at >= buckets[0].start)).one()
+    row = session.execute(
+        select(*columns).where(Message.direction == "in", Message.created_at >= buckets[0].start)
+    ).one()
     values = [int(v or 0) for v in row]
     return Understanding(buckets, values[0::2], values[1::2])

@@ -1,8 +1,9 @@
 """Day and week buckets (UTC, weeks starting on Monday) ending with the current one."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 
 @dataclass(frozen=True)
@@ -31,4 +32,4 @@ def bucket_index(buckets: list[Bucket], moment: datetime) -> int | None:
 
 
 def _at(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)

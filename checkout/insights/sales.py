@@ -1,4 +1,5 @@
 """Revenue and orders over time, top products and best customers, in the shop's currency."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from checkout.statuses import SPENDING_STATUSES
 @dataclass(frozen=True)
 class Series:
     buckets: list[Bucket]
-    orders: list[int]         # orders placed in the bucket, whatever became of them
+    orders: list[int]  # orders placed in the bucket, whatever became of them
     revenue_minor: list[int]  # money of orders paid in the bucket (paid or fulfilled now)
 
 
@@ -30,8 +31,10 @@ def sales_series(session: Session, buckets: list[Bucket], currency: str) -> Seri
     orders, revenue = [0] * len(buckets), [0] * len(buckets)
     start = buckets[0].start
     rows = session.execute(
-        select(Order.created_at, Order.paid_at, Order.status, Order.total_minor)
-        .where(Order.currency == currency, (Order.created_at >= start) | (Order.paid_at >= start)))
+        select(Order.created_at, Order.paid_at, Order.status, Order.total_minor).where(
+            Order.currency == currency, (Order.created_at >= start) | (Order.paid_at >= start)
+        )
+    )
     for created_at, paid_at, status, total in rows:
         placed = bucket_index(buckets, as_datetime(created_at))
         if placed is not None:
@@ -50,5 +53,8 @@ def top_products(session: Session, since, currency: str, limit: int = 8) -> list
         select(OrderItem.name, func.sum(OrderItem.quantity), revenue)
         .join(Order, Order.id == OrderItem.order_id)
         .where(Order.status.in_(SPENDING_STATUSES), Order.currency == currency, Order.created_at >= since)
-        .group_by(OrderItem.name).order_by(revenue.desc(), OrderItem.name).limit(limit))
+        .group_by(OrderItem.name)
+        .order_by(revenue.desc(), OrderItem.name)
+        .limit(limit)
+    )
     return [ProductSales(name, int(quantity), int(money)) for name, quantity, money in rows]

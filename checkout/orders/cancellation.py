@@ -1,4 +1,5 @@
 """Cancelling an unpaid order, from the shopper's chat or the seller's dashboard: one way for both."""
+
 from __future__ import annotations
 
 import logging
@@ -22,13 +23,25 @@ class Cancellation:
     links_closed: bool
 
 
-def cancel_order(db: Database, settings: Settings, number: str, actor: str, *, customer_id: int | None = None,
-                 details: dict | None = None, notify_shopper: bool = True) -> Cancellation:
+def cancel_order(
+    db: Database,
+    settings: Settings,
+    number: str,
+    actor: str,
+    *,
+    customer_id: int | None = None,
+    details: dict | None = None,
+    notify_shopper: bool = True,
+) -> Cancellation:
     """Cancels order `number` (its reserved stock goes back to the shelf), then closes the payment links that
     could still take money for it. With `customer_id`, only that customer's order is found (a shopper cancels
     their own orders only). Raises OrderNotFound, or InvalidTransition when the order no longer awaits payment."""
     with db.transaction() as session:
-        order = customer_order(session, customer_id, number) if customer_id is not None else order_by_number(session, number)
+        order = (
+            customer_order(session, customer_id, number)
+            if customer_id is not None
+            else order_by_number(session, number)
+        )
         if order is None:
             raise OrderNotFound(f"there is no order {number!r}")
         change_status(session, order, OrderStatus.CANCELLED, actor, details, notify_shopper=notify_shopper)

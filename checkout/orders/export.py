@@ -1,9 +1,10 @@
 """The orders contract: the JSON objects of `shop orders export` and `GET /api/orders`, and the CSV."""
+
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -12,21 +13,38 @@ from checkout.db.models import Order
 from checkout.money import Money
 
 CSV_COLUMNS = (
-    "number", "status", "created_at", "channel", "sender_id", "customer_name", "customer_phone",
-    "customer_email", "customer_address", "sku", "item_name", "color", "size", "quantity",
-    "unit_price", "line_total", "total", "currency", "payment_method", "payment_status",
+    "number",
+    "status",
+    "created_at",
+    "channel",
+    "sender_id",
+    "customer_name",
+    "customer_phone",
+    "customer_email",
+    "customer_address",
+    "sku",
+    "item_name",
+    "color",
+    "size",
+    "quantity",
+    "unit_price",
+    "line_total",
+    "total",
+    "currency",
+    "payment_method",
+    "payment_status",
 )
 
 
 def isoformat_utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_utc(value: str) -> datetime:
     """A date or date-time filter as typed ('2026-11-01', '2026-11-01T09:00'); UTC unless it says otherwise.
     Raises ValueError."""
     moment = datetime.fromisoformat(value.strip())
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def order_to_dict(order: Order) -> dict:
@@ -39,12 +57,21 @@ def order_to_dict(order: Order) -> dict:
         "channel": order.channel,
         "sender_id": order.sender_id,
         "customer": {
-            "name": order.customer_name, "phone": order.customer_phone,
-            "email": order.customer_email, "address": order.customer_address,
+            "name": order.customer_name,
+            "phone": order.customer_phone,
+            "email": order.customer_email,
+            "address": order.customer_address,
         },
         "items": [
-            {"sku": i.sku, "name": i.name, "color": i.color, "size": i.size, "quantity": i.quantity,
-             "unit_price": money(i.unit_price_minor), "line_total": money(i.line_total_minor)}
+            {
+                "sku": i.sku,
+                "name": i.name,
+                "color": i.color,
+                "size": i.size,
+                "quantity": i.quantity,
+                "unit_price": money(i.unit_price_minor),
+                "line_total": money(i.line_total_minor),
+            }
             for i in order.items
         ],
         "total": money(order.total_minor),
@@ -68,16 +95,24 @@ def _filtered(query, status: str | None, since: datetime | None, until: datetime
     return query
 
 
-def count_orders(session: Session, status: str | None = None, since: datetime | None = None,
-                 until: datetime | None = None) -> int:
+def count_orders(
+    session: Session, status: str | None = None, since: datetime | None = None, until: datetime | None = None
+) -> int:
     return session.scalar(_filtered(select(func.count(Order.id)), status, since, until))
 
 
-def find_orders(session: Session, status: str | None = None, since: datetime | None = None,
-                until: datetime | None = None, limit: int | None = None, offset: int = 0) -> list[Order]:
+def find_orders(
+    session: Session,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Order]:
     """Newest first; `since` and `until` bound created_at (inclusive, exclusive)."""
-    query = _filtered(select(Order).options(selectinload(Order.items), selectinload(Order.payments)),
-                      status, since, until)
+    query = _filtered(
+        select(Order).options(selectinload(Order.items), selectinload(Order.payments)), status, since, until
+    )
     query = query.order_by(Order.created_at.desc(), Order.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -100,10 +135,31 @@ def orders_to_csv(orders: list[Order]) -> str:
         data = order_to_dict(order)
         c, p = data["customer"], data["payment"]
         for item in data["items"]:
-            writer.writerow([spreadsheet_safe(v) for v in (
-                data["number"], data["status"], data["created_at"], data["channel"], data["sender_id"],
-                c["name"], c["phone"], c["email"], c["address"], item["sku"], item["name"], item["color"],
-                item["size"], item["quantity"], item["unit_price"], item["line_total"], data["total"],
-                data["currency"], p["method"], p["status"],
-            )])
+            writer.writerow(
+                [
+                    spreadsheet_safe(v)
+                    for v in (
+                        data["number"],
+                        data["status"],
+                        data["created_at"],
+                        data["channel"],
+                        data["sender_id"],
+                        c["name"],
+                        c["phone"],
+                        c["email"],
+                        c["address"],
+                        item["sku"],
+                        item["name"],
+                        item["color"],
+                        item["size"],
+                        item["quantity"],
+                        item["unit_price"],
+                        item["line_total"],
+                        data["total"],
+                        data["currency"],
+                        p["method"],
+                        p["status"],
+                    )
+                ]
+            )
     return out.getvalue()

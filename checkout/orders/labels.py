@@ -1,5 +1,6 @@
 """How a product's variant and an order line are named wherever they are shown: in the chat, to the seller,
 and to payment providers (Stripe's line items, Telegram's invoice prices)."""
+
 from __future__ import annotations
 
 from checkout.db.models import OrderItem

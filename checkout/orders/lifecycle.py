@@ -1,4 +1,5 @@
 """Order status changes. Each is one conditional UPDATE, so a change races safely and happens once."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -22,8 +23,14 @@ ALLOWED_FROM = {
 RELEASES_STOCK = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
 
 
-def change_status(session: Session, order: Order, new_status: OrderStatus, actor: str, details: dict | None = None,
-                  notify_shopper: bool = True) -> Order:
+def change_status(
+    session: Session,
+    order: Order,
+    new_status: OrderStatus,
+    actor: str,
+    details: dict | None = None,
+    notify_shopper: bool = True,
+) -> Order:
     """Moves the order to `new_status` or raises InvalidTransition (also when someone else just moved it).
 
     The shopper is told in their chat (through the outbox) unless they caused the change in the chat itself."""
@@ -34,7 +41,9 @@ def change_status(session: Session, order: Order, new_status: OrderStatus, actor
     if new_status == OrderStatus.PAID:
         values["paid_at"] = utcnow()
     changed = session.execute(
-        update(Order).where(Order.id == order.id, Order.status.in_(allowed)).values(**values)
+        update(Order)
+        .where(Order.id == order.id, Order.status.in_(allowed))
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(order)
@@ -43,8 +52,12 @@ def change_status(session: Session, order: Order, new_status: OrderStatus, actor
     if new_status in RELEASES_STOCK:
         release_stock(session, order)
     if new_status == OrderStatus.PAID and order.conversation_id is not None:
-        session.execute(update(Conversation).where(Conversation.id == order.conversation_id)
-                        .values(had_paid_order=True).execution_options(synchronize_session=False))
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id == order.conversation_id)
+            .values(had_paid_order=True)
+            .execution_options(synchronize_session=False)
+        )
     record_audit(session, actor, f"order.{new_status}", "order", order.number, details)
     if notify_shopper:
         queue_order_update(session, order, new_status)
@@ -54,28 +67,40 @@ def change_status(session: Session, order: Order, new_status: OrderStatus, actor
 def release_stock(session: Session, order: Order) -> bool:
     """Puts reserved units back, once: the first caller to stamp stock_released_at does it."""
     stamped = session.execute(
-        update(Order).where(Order.id == order.id, Order.stock_released_at.is_(None))
-        .values(stock_released_at=utcnow()).execution_options(synchronize_session=False)
+        update(Order)
+        .where(Order.id == order.id, Order.stock_released_at.is_(None))
+        .values(stock_released_at=utcnow())
+        .execution_options(synchronize_session=False)
     ).rowcount
     if stamped != 1:
         return False
     items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.stock_reserved.is_(True)))
     for item in items:
-        session.execute(update(Variant).where(Variant.id == item.variant_id, Variant.stock.is_not(None))
-                        .values(stock=Variant.stock + item.quantity).execution_options(synchronize_session=False))
+        session.execute(
+            update(Variant)
+            .where(Variant.id == item.variant_id, Variant.stock.is_not(None))
+            .values(stock=Variant.stock + item.quantity)
+            .execution_options(synchronize_session=False)
+        )
     session.refresh(order)
     return True
 
 
 def customer_orders(session: Session, customer_id: int, limit: int = 5) -> list[Order]:
     """A customer's own orders, newest first: the only orders a shopper is ever shown."""
-    return list(session.scalars(
-        select(Order).where(Order.customer_id == customer_id).options(selectinload(Order.items))
-        .order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.customer_id == customer_id)
+            .options(selectinload(Order.items))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def customer_order(session: Session, customer_id: int, number: str) -> Order | None:
     """The order with this number if, and only if, it belongs to this customer."""
-    return session.scalar(select(Order).where(Order.customer_id == customer_id, Order.number == number)
-                          .options(selectinload(Order.items)))
+    return session.scalar(
+        select(Order).where(Order.customer_id == customer_id, Order.number == number).options(selectinload(Order.items))
+    )

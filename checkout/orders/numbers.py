@@ -1,4 +1,5 @@
 """Order numbers: short, easy to read aloud, not guessable in sequence."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Proofs of payment: a receipt or screenshot a shopper sends for their unpaid order, kept for the seller."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,10 +30,16 @@ class ProofFile:
 def order_awaiting_payment(session: Session, channel: str, channel_user_id: str) -> Order | None:
     """The shopper's newest order still waiting for payment: the one a receipt sent now is for."""
     return session.scalar(
-        select(Order).join(Customer, Customer.id == Order.customer_id)
-        .where(Customer.channel == channel, Customer.channel_user_id == channel_user_id,
-               Order.status == OrderStatus.AWAITING_PAYMENT)
-        .order_by(Order.created_at.desc(), Order.id.desc()).limit(1))
+        select(Order)
+        .join(Customer, Customer.id == Order.customer_id)
+        .where(
+            Customer.channel == channel,
+            Customer.channel_user_id == channel_user_id,
+            Order.status == OrderStatus.AWAITING_PAYMENT,
+        )
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(1)
+    )
 
 
 def attach_payment_proof(session: Session, order: Order, proof: ProofFile) -> PaymentProof | None:
@@ -40,32 +47,62 @@ def attach_payment_proof(session: Session, order: Order, proof: ProofFile) -> Pa
     (the same photo sent twice is kept once)."""
     if not proof.content or len(proof.content) > MAX_PROOF_BYTES:
         raise ValueError("a proof of payment must be a non-empty file of at most 10 MB")
-    existing = session.scalar(select(PaymentProof).where(PaymentProof.order_id == order.id,
-                                                         PaymentProof.file_unique_id == proof.file_unique_id))
+    existing = session.scalar(
+        select(PaymentProof).where(
+            PaymentProof.order_id == order.id, PaymentProof.file_unique_id == proof.file_unique_id
+        )
+    )
     if existing is not None:
         return None
-    stored = PaymentProof(order_id=order.id, customer_id=order.customer_id, channel=proof.channel, file_id=proof.file_id,
-                          file_unique_id=proof.file_unique_id[:100], mime_type=proof.mime_type[:100],
-                          size_bytes=len(proof.content), content=proof.content,
-                          caption=(proof.caption or None) and proof.caption[:1000])
+    stored = PaymentProof(
+        order_id=order.id,
+        customer_id=order.customer_id,
+        channel=proof.channel,
+        file_id=proof.file_id,
+        file_unique_id=proof.file_unique_id[:100],
+        mime_type=proof.mime_type[:100],
+        size_bytes=len(proof.content),
+        content=proof.content,
+        caption=(proof.caption or None) and proof.caption[:1000],
+    )
     session.add(stored)
     session.flush()
-    record_audit(session, f"customer:{order.customer_id}", "order.payment_proof_added", "order", order.number,
-                 {"payment_proof_id": stored.id, "size_bytes": stored.size_bytes})
-    queue_for_seller(session, "payment_proof",
-                     f"Proof of payment received for order {order.number} ({order.customer_name or 'shopper'}). "
-                     "Check it in the dashboard before marking the order paid.",
-                     dedupe_key=f"seller:proof:{stored.id}", customer=order.customer, order=order)
+    record_audit(
+        session,
+        f"customer:{order.customer_id}",
+        "order.payment_proof_added",
+        "order",
+        order.number,
+        {"payment_proof_id": stored.id, "size_bytes": stored.size_bytes},
+    )
+    queue_for_seller(
+        session,
+        "payment_proof",
+        f"Proof of payment received for order {order.number} ({order.customer_name or 'shopper'}). "
+        "Check it in the dashboard before marking the order paid.",
+        dedupe_key=f"seller:proof:{stored.id}",
+        customer=order.customer,
+        order=order,
+    )
     return stored
 
 
 def proofs_for_order(session: Session, order_id: int) -> list[PaymentProof]:
     """The order's proofs, oldest first, without their bytes (the page links to each file)."""
-    return list(session.scalars(select(PaymentProof).where(PaymentProof.order_id == order_id)
-                                .options(defer(PaymentProof.content)).order_by(PaymentProof.created_at, PaymentProof.id)))
+    return list(
+        session.scalars(
+            select(PaymentProof)
+            .where(PaymentProof.order_id == order_id)
+            .options(defer(PaymentProof.content))
+            .order_by(PaymentProof.created_at, PaymentProof.id)
+        )
+    )
 
 
 def order_proof(session: Session, order_number: str, proof_id: int) -> PaymentProof | None:
     """One proof with its bytes, only through the order it belongs to."""
-    return session.scalar(select(PaymentProof).join(Order, Order.id == PaymentProof.order_id)
-                          .where(Order.number == order_number.upper(), PaymentProof.id == proof_id))
+    return session.scalar(
+        select(PaymentProof)
+        .join(Order, Order.id == PaymentProof.order_id)
+        .where(Order.number == order_number.upper(), PaymentProof.id == proof_id)
+    )

@@ -1,9 +1,10 @@
 """The seller's order list: filters, search by number, name or phone, newest first, one page at a time."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -31,7 +32,7 @@ class Page:
 
 
 def day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _like(text: str) -> str:
@@ -50,8 +51,10 @@ def filtered(query, filters: OrderFilters):
         query = query.where(Order.created_at < day_start(filters.until + timedelta(days=1)))
     text = (filters.query or "").strip()
     if text:
-        conditions = [Order.number.like(_like(text.upper()), escape="\\"),
-                      func.lower(Order.customer_name).like(_like(text.lower()), escape="\\")]
+        conditions = [
+            Order.number.like(_like(text.upper()), escape="\\"),
+            func.lower(Order.customer_name).like(_like(text.lower()), escape="\\"),
+        ]
         digits = re.sub(r"\D", "", text)
         # Phones are stored as +<digits>; "06 12 34" finds "+33612345678" by its digits.
         if len(digits) >= 3 and re.fullmatch(r"[\d\s().+-]+", text):
@@ -65,17 +68,24 @@ def search_orders(session: Session, filters: OrderFilters, page: int = 1, page_s
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     orders = session.scalars(
-        filtered(select(Order), filters).options(selectinload(Order.items), selectinload(Order.payments))
-        .order_by(Order.created_at.desc(), Order.id.desc()).offset((page - 1) * page_size).limit(page_size)
+        filtered(select(Order), filters)
+        .options(selectinload(Order.items), selectinload(Order.payments))
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
     )
     return Page(list(orders), page, pages, total)
 
 
 def all_matching(session: Session, filters: OrderFilters) -> list[Order]:
     """Every matching order, newest first (the CSV export)."""
-    return list(session.scalars(
-        filtered(select(Order), filters).options(selectinload(Order.items), selectinload(Order.payments))
-        .order_by(Order.created_at.desc(), Order.id.desc())))
+    return list(
+        session.scalars(
+            filtered(select(Order), filters)
+            .options(selectinload(Order.items), selectinload(Order.payments))
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+    )
 
 
 def known_channels(session: Session) -> list[str]:

@@ -2,6 +2,7 @@
 
 Each goes through change_status (one conditional update, audit-logged, shopper told via the outbox).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -35,9 +36,12 @@ def mark_paid(session: Session, number: str, actor: str, reference: str | None =
     values = {"status": PaymentStatus.PAID, "updated_at": utcnow()}
     if reference:
         values["reference"] = reference
-    session.execute(update(Payment).where(Payment.order_id == order.id, Payment.method == "manual",
-                                          Payment.status == PaymentStatus.PENDING)
-                    .values(**values).execution_options(synchronize_session=False))
+    session.execute(
+        update(Payment)
+        .where(Payment.order_id == order.id, Payment.method == "manual", Payment.status == PaymentStatus.PENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     return order
 
 

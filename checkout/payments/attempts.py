@@ -1,4 +1,5 @@
 """Payment attempts of an order: which order may still be paid, and which attempts are still open."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -29,8 +30,9 @@ def other_open_attempt(session: Session, order: Order, but: Payment) -> Payment 
     """Another attempt that may still pay the order: a payment link not yet expired, or the manual method
     (a bank transfer has no deadline). While one exists, one link expiring does not expire the order."""
     now = utcnow()
-    for payment in session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.id != but.id,
-                                                         Payment.status.in_(OPEN_STATUSES))):
+    for payment in session.scalars(
+        select(Payment).where(Payment.order_id == order.id, Payment.id != but.id, Payment.status.in_(OPEN_STATUSES))
+    ):
         if payment.status == PaymentStatus.PROCESSING or payment.expires_at is None or payment.expires_at > now:
             return payment
     return None

@@ -1,4 +1,5 @@
 """What every payment provider offers the checkout: start a payment for an order, say how to pay."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from checkout.db.database import Database
 @dataclass(frozen=True)
 class PaymentStep:
     """What the shopper is shown: instructions, and a link to pay when the provider has one."""
+
     method: str
     instructions: str
     url: str | None = None

@@ -2,6 +2,7 @@
 
 A button carries the order number, so one pressed again later (after a failed attempt, from an older message)
 still pays the right order; the action checks that the order is the shopper's and still awaits payment."""
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,11 @@ def payment_titles() -> dict[str, str]:
     """Each method's button title as domain.yml words it (responses phrase_pay_with_<method>): the same words in
     the chat and in messages sent outside a turn (the outbox)."""
     responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
-    return {name.removeprefix(TITLE_PREFIX): variants[0]["text"]
-            for name, variants in responses.items() if name.startswith(TITLE_PREFIX)}
+    return {
+        name.removeprefix(TITLE_PREFIX): variants[0]["text"]
+        for name, variants in responses.items()
+        if name.startswith(TITLE_PREFIX)
+    }
 
 
 def choose_payload(method: str, order_number: str) -> str:

@@ -1,5 +1,6 @@
 """A payment the seller must look at (wrong amount, paid after a cancel, paid twice): the order is flagged,
 the change audit-logged, and the seller alerted in their chat. Shared by every provider."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -17,8 +18,9 @@ def flag_order(session: Session, order: Order, reason: str, cause: str) -> None:
     order.flagged_reason = f"{order.flagged_reason}\n{reason}" if order.flagged_reason else reason
     order.updated_at = utcnow()
     record_audit(session, cause, "order.flagged", "order", order.number, {"reason": reason})
-    queue_for_seller(session, "order_flagged", f"Order {order.number} needs a look. {reason}",
-                     customer=order.customer, order=order)
+    queue_for_seller(
+        session, "order_flagged", f"Order {order.number} needs a look. {reason}", customer=order.customer, order=order
+    )
 
 
 def display_amount(minor, currency: str) -> str:

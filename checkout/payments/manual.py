@@ -1,4 +1,5 @@
 """The embedded default: bank transfer or cash on delivery; the seller marks the order paid by hand."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -22,6 +23,14 @@ class ManualProvider:
             payment = session.scalar(select(Payment).where(Payment.order_id == order.id, Payment.method == self.name))
             if payment is None:
                 # The order number is the transfer reference the seller matches on their bank statement.
-                session.add(Payment(order_id=order.id, method=self.name, status=PaymentStatus.PENDING,
-                                    amount_minor=order.total_minor, currency=order.currency, reference=order.number))
+                session.add(
+                    Payment(
+                        order_id=order.id,
+                        method=self.name,
+                        status=PaymentStatus.PENDING,
+                        amount_minor=order.total_minor,
+                        currency=order.currency,
+                        reference=order.number,
+                    )
+                )
         return PaymentStep(self.name, self.instructions)

@@ -3,9 +3,11 @@
 Each method name maps to (is it offered for these settings and this channel?, how to build it). Telegram
 invoices are offered when TELEGRAM_PAYMENT_PROVIDER_TOKEN is set and the shopper writes in Telegram (an invoice
 can only be sent to, and paid in, a Telegram chat)."""
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from checkout.payments.base import PaymentProvider
 from checkout.payments.manual import ManualProvider
@@ -32,8 +34,9 @@ def _telegram(settings: Settings) -> PaymentProvider:
 PROVIDERS: dict[str, ProviderEntry] = {
     "manual": ProviderEntry(lambda s, channel: True, lambda s: ManualProvider(s.shop_payment_instructions)),
     "stripe": ProviderEntry(lambda s, channel: bool(s.stripe_secret_key), _stripe),
-    "telegram": ProviderEntry(lambda s, channel: bool(s.telegram_payment_provider_token) and channel == "telegram",
-                              _telegram),
+    "telegram": ProviderEntry(
+        lambda s, channel: bool(s.telegram_payment_provider_token) and channel == "telegram", _telegram
+    ),
 }
 
 

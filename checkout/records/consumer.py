@@ -1,4 +1,5 @@
 """The records consumer process: follows Rasa's event broker and records every chat message."""
+
 from __future__ import annotations
 
 import logging

@@ -3,12 +3,13 @@
 A broker event is Rasa's event as a dict plus its `sender_id` (the same from the SQL event broker and from
 RabbitMQ). Only `user` and `bot` events become records; slots, actions and the rest are Rasa's own state.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from checkout.customers.identity import ShopperIdentity
 from checkout.records.redaction import redact_card_numbers, redact_mapping
@@ -51,16 +52,30 @@ def parse_event(body: dict) -> ChatEvent | None:
     metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
     if body["event"] == "bot":
         response = metadata.get("utter_action")
-        return ChatEvent(key="ev:" + _digest(_canonical(body)), sender_id=sender_id[:255], direction="out", at=at,
-                         text=text, response_name=str(response)[:100] if response else None)
+        return ChatEvent(
+            key="ev:" + _digest(_canonical(body)),
+            sender_id=sender_id[:255],
+            direction="out",
+            at=at,
+            text=text,
+            response_name=str(response)[:100] if response else None,
+        )
     identity = ShopperIdentity.from_rasa(sender_id, body.get("input_channel"), metadata)
     channel_message_id = metadata.get("message_id") or body.get("message_id")
-    key = (inbound_key(identity.channel, identity.sender_id, str(metadata["message_id"]))
-           if metadata.get("message_id") is not None else "ev:" + _digest(_canonical(body)))
+    key = (
+        inbound_key(identity.channel, identity.sender_id, str(metadata["message_id"]))
+        if metadata.get("message_id") is not None
+        else "ev:" + _digest(_canonical(body))
+    )
     parse_data = body.get("parse_data") if isinstance(body.get("parse_data"), dict) else {}
     intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
     return ChatEvent(
-        key=key, sender_id=identity.sender_id, direction="in", at=at, text=text, identity=identity,
+        key=key,
+        sender_id=identity.sender_id,
+        direction="in",
+        at=at,
+        text=text,
+        identity=identity,
         intent=str(intent["name"])[:64] if intent.get("name") else None,
         confidence=float(intent["confidence"]) if isinstance(intent.get("confidence"), (int, float)) else None,
         entities=_entities(parse_data.get("entities")),
@@ -71,15 +86,18 @@ def parse_event(body: dict) -> ChatEvent | None:
 def _entities(raw) -> list | None:
     if not isinstance(raw, list):
         return None
-    entities = [redact_mapping({k: e[k] for k in ENTITY_FIELDS if e.get(k) is not None})
-                for e in raw if isinstance(e, dict) and e.get("entity")]
+    entities = [
+        redact_mapping({k: e[k] for k in ENTITY_FIELDS if e.get(k) is not None})
+        for e in raw
+        if isinstance(e, dict) and e.get("entity")
+    ]
     return entities or None
 
 
 def _timestamp(raw) -> datetime:
     if isinstance(raw, (int, float)) and raw > 0:
-        return datetime.fromtimestamp(raw, tz=timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(raw, tz=UTC)
+    return datetime.now(UTC)
 
 
 def _canonical(body: dict) -> str:

@@ -1,4 +1,5 @@
 """Reading Rasa's events from RabbitMQ (Rasa's Pika event broker): acknowledged only after they are recorded."""
+
 from __future__ import annotations
 
 import json

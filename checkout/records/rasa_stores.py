@@ -1,4 +1,5 @@
 """Erasing a person's conversations from Rasa's own tables (tracker store and SQL event broker)."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,12 @@ def forget_in_sql_broker(url: str, sender_ids: list[str]) -> int:
     records consumer reads by id."""
     if not sender_ids:
         return 0
-    return _execute(url, update(BROKER_EVENTS).where(BROKER_EVENTS.c.sender_id.in_(sender_ids))
-                    .values(sender_id="forgotten", data=FORGOTTEN_EVENT))
+    return _execute(
+        url,
+        update(BROKER_EVENTS)
+        .where(BROKER_EVENTS.c.sender_id.in_(sender_ids))
+        .values(sender_id="forgotten", data=FORGOTTEN_EVENT),
+    )
 
 
 def _execute(url: str, statement) -> int:
@@ -40,4 +45,3 @@ def _execute(url: str, statement) -> int:
             return connection.execute(statement).rowcount
     finally:
         engine.dispose()
-

@@ -1,4 +1,5 @@
 """Turns chat events into customer, conversation and message rows, each event once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,14 +23,23 @@ def apply_event(session: Session, body: dict) -> str:
     return record(session, event) if event is not None else IGNORED
 
 
-def record_unanswered_message(session: Session, identity: ShopperIdentity, text: str,
-                              channel_message_id: str, at: datetime | None = None) -> str:
+def record_unanswered_message(
+    session: Session, identity: ShopperIdentity, text: str, channel_message_id: str, at: datetime | None = None
+) -> str:
     """A gateway's own record of a shopper message Rasa did not take (down or too slow). When Rasa does
     process it after all, its event has the same key and is not recorded twice."""
-    return record(session, ChatEvent(
-        key=inbound_key(identity.channel, identity.sender_id, channel_message_id), sender_id=identity.sender_id,
-        direction="in", at=at or utcnow(), text=redact_card_numbers((text or "")[:MAX_TEXT]), identity=identity,
-        channel_message_id=str(channel_message_id)[:100]))
+    return record(
+        session,
+        ChatEvent(
+            key=inbound_key(identity.channel, identity.sender_id, channel_message_id),
+            sender_id=identity.sender_id,
+            direction="in",
+            at=at or utcnow(),
+            text=redact_card_numbers((text or "")[:MAX_TEXT]),
+            identity=identity,
+            channel_message_id=str(channel_message_id)[:100],
+        ),
+    )
 
 
 def record(session: Session, event: ChatEvent) -> str:
@@ -38,10 +48,18 @@ def record(session: Session, event: ChatEvent) -> str:
     if _forgotten(session, event):
         return FORGOTTEN
     conversation = _conversation(session, event)
-    message = Message(conversation_id=conversation.id, direction=event.direction, text=event.text,
-                      intent=event.intent, confidence=event.confidence, entities=event.entities,
-                      response_name=event.response_name, channel_message_id=event.channel_message_id,
-                      source_event_id=event.key, created_at=event.at)
+    message = Message(
+        conversation_id=conversation.id,
+        direction=event.direction,
+        text=event.text,
+        intent=event.intent,
+        confidence=event.confidence,
+        entities=event.entities,
+        response_name=event.response_name,
+        channel_message_id=event.channel_message_id,
+        source_event_id=event.key,
+        created_at=event.at,
+    )
     try:
         with session.begin_nested():
             session.add(message)
@@ -56,8 +74,9 @@ def sender_hash(sender_id: str) -> str:
 
 def _forgotten(session: Session, event: ChatEvent) -> bool:
     """Events of a forgotten person still waiting in a broker must not bring their records back."""
-    forgotten_at = session.scalar(select(ForgottenSender.forgotten_at)
-                                  .where(ForgottenSender.sender_hash == sender_hash(event.sender_id)))
+    forgotten_at = session.scalar(
+        select(ForgottenSender.forgotten_at).where(ForgottenSender.sender_hash == sender_hash(event.sender_id))
+    )
     return forgotten_at is not None and event.at <= forgotten_at
 
 
@@ -66,8 +85,12 @@ def _conversation(session: Session, event: ChatEvent) -> Conversation:
         customer = identify(session, event.identity, at=event.at)
         return current_conversation(session, customer, event.identity, at=event.at)
     # A bot message belongs to the chat of the shopper it answers.
-    latest = session.scalar(select(Conversation).where(Conversation.sender_id == event.sender_id)
-                            .order_by(Conversation.started_at.desc(), Conversation.id.desc()).limit(1))
+    latest = session.scalar(
+        select(Conversation)
+        .where(Conversation.sender_id == event.sender_id)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
     if latest is None:
         identity = ShopperIdentity.from_rasa(event.sender_id, None, None)
         return current_conversation(session, identify(session, identity, at=event.at), identity, at=event.at)

@@ -1,4 +1,5 @@
 """Card numbers never land in a record: shoppers sometimes type them into the chat anyway."""
+
 from __future__ import annotations
 
 import re
@@ -33,10 +34,10 @@ def _redact_groups(candidate: str) -> str:
     groups = parts[::2]
     for length in range(len(groups), 0, -1):
         for start in range(len(groups) - length + 1):
-            digits = "".join(groups[start:start + length])
+            digits = "".join(groups[start : start + length])
             if 13 <= len(digits) <= 19 and luhn_valid(digits):
-                before = "".join(parts[:2 * start])
-                after = "".join(parts[2 * (start + length) - 1:]) if start + length < len(groups) else ""
+                before = "".join(parts[: 2 * start])
+                after = "".join(parts[2 * (start + length) - 1 :]) if start + length < len(groups) else ""
                 return before + CARD_PLACEHOLDER + after
     return candidate
 

@@ -1,4 +1,5 @@
 """Reading Rasa's SQL event broker table, in id order, from where the consumer stopped."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,13 @@ from checkout.records.recorder import apply_event
 log = logging.getLogger(__name__)
 
 # Rasa's SQLEventBroker table (rasa/core/brokers/sql.py): the name is fixed by Rasa.
-BROKER_EVENTS = Table("events", MetaData(), Column("id", Integer, primary_key=True),
-                      Column("sender_id", String(255)), Column("data", Text))
+BROKER_EVENTS = Table(
+    "events",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("data", Text),
+)
 # On PostgreSQL, ids are taken before commit, so a row can become visible after a higher id. A gap is
 # waited for this long before the consumer reads past it (on SQLite writes commit in id order).
 GAP_WAIT_SECONDS = 5.0
@@ -39,8 +45,12 @@ class SqlBrokerSource:
         if not self._ready():
             return []
         with self.engine.connect() as connection:
-            rows = connection.execute(select(BROKER_EVENTS.c.id, BROKER_EVENTS.c.data)
-                                      .where(BROKER_EVENTS.c.id > position).order_by(BROKER_EVENTS.c.id).limit(limit))
+            rows = connection.execute(
+                select(BROKER_EVENTS.c.id, BROKER_EVENTS.c.data)
+                .where(BROKER_EVENTS.c.id > position)
+                .order_by(BROKER_EVENTS.c.id)
+                .limit(limit)
+            )
             return [(row.id, row.data) for row in rows]
 
     def highest_id(self) -> int:

@@ -6,6 +6,7 @@ Where the same words could be several things, the fuller and longer reading wins
 is the book, "a black notebook" is a colour and a category. A name given in part that fits several
 products is one mention with several candidates, never a guess.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,27 @@ CLEAR_LEAD = 0.15
 # A name given in part must carry at least this share of its weight ("tote" of "Canvas Tote Bag").
 MIN_PARTIAL_SCORE = 0.2
 # Words common enough in chat that, alone, they do not name a product even when a name contains them.
-COMMON_WORDS = CHAT_WORDS | frozenset("morning evening night day good great best new old big little gift set "
-                                      "classic original mini everyday".split())
+COMMON_WORDS = CHAT_WORDS | frozenset(
+    [
+        "morning",
+        "evening",
+        "night",
+        "day",
+        "good",
+        "great",
+        "best",
+        "new",
+        "old",
+        "big",
+        "little",
+        "gift",
+        "set",
+        "classic",
+        "original",
+        "mini",
+        "everyday",
+    ]
+)
 # One word of a name alone needs a closer spelling than a whole name ("snapbak" yes, "weather" for "leather" no).
 SINGLE_WORD_CLOSENESS = 0.9
 DETERMINERS = {"the", "a", "an", "this", "that", "one", "your", "some", "any", "another"}
@@ -84,9 +104,17 @@ def _entries(terms: CatalogTerms) -> tuple[_Entry, ...]:
             content = [w for w in words if w not in ("the", "a", "an", "of", "and", "&")] or list(words)
             weights = tuple((1 + math.log(len(spelled) / df[w])) if w in content else 0.0 for w in words)
             head = max((k for k, w in enumerate(weights) if w > 0), default=len(words) - 1)
-            entries.append(_Entry(kind, name, words, weights, terms.common_words if kind == "product" else frozenset(),
-                                  df.get(words[head], 0) > 1 if words else False,
-                                  frozenset(w for w in words if df[w] > 1)))
+            entries.append(
+                _Entry(
+                    kind,
+                    name,
+                    words,
+                    weights,
+                    terms.common_words if kind == "product" else frozenset(),
+                    df.get(words[head], 0) > 1 if words else False,
+                    frozenset(w for w in words if df[w] > 1),
+                )
+            )
     for color in terms.colors:
         for spelling in (color, *COLOR_SYNONYMS.get(color, ())):
             words = key_words(spelling)
@@ -106,8 +134,10 @@ def _runs(entry: _Entry, tokens: list[Token]):
         j = i
         last_match = -1
         while j < len(tokens):
-            best = max(((similarity(tokens[j].key, w), k) for k, w in enumerate(entry.words) if k not in used),
-                       default=(0.0, -1))
+            best = max(
+                ((similarity(tokens[j].key, w), k) for k, w in enumerate(entry.words) if k not in used),
+                default=(0.0, -1),
+            )
             if best[0] > 0 and entry.weights[best[1]] > 0:
                 used[best[1]] = best[0]
                 last_match = j
@@ -125,7 +155,7 @@ def _candidate(entry: _Entry, tokens: list[Token], first: int, last: int, used: 
     total = sum(entry.weights) or 1.0
     score = sum(entry.weights[k] * s for k, s in used.items()) / total
     full = all(k in used or entry.weights[k] == 0 for k in range(len(entry.words)))
-    typed = [t for t in tokens[first:last + 1] if not t.is_function_word]
+    typed = [t for t in tokens[first : last + 1] if not t.is_function_word]
     if entry.kind in ("color", "size") and not full:
         return None
     if not full and all(t.key in COMMON_WORDS for t in typed) and not _named_as_one(tokens, first, last):
@@ -145,9 +175,10 @@ def _candidate(entry: _Entry, tokens: list[Token], first: int, last: int, used: 
 
 
 def _named_as_one(tokens: list[Token], first: int, last: int) -> bool:
-    """"the night one", "a glow one": a word of a name said as the name, even an everyday word."""
-    return (first > 0 and tokens[first - 1].key in DETERMINERS and last + 1 < len(tokens)
-            and tokens[last + 1].key == "one")
+    """ "the night one", "a glow one": a word of a name said as the name, even an everyday word."""
+    return (
+        first > 0 and tokens[first - 1].key in DETERMINERS and last + 1 < len(tokens) and tokens[last + 1].key == "one"
+    )
 
 
 def _names_alone(entry: _Entry, tokens: list[Token], first: int, used: dict[int, float]) -> bool:
@@ -170,9 +201,15 @@ def find_mentions(terms: CatalogTerms, text: str) -> list[Mention]:
     """Every catalog thing the message names, in the order written, none overlapping."""
     # an address like sophie@orange.fr or shop.example/blue names no colour
     tokens = tokenize(_EMAIL_OR_LINK.sub(lambda m: " " * len(m.group()), text[:MAX_READ]))
-    found = [m for entry in _entries(terms) for first, last, used in _runs(entry, tokens)
-             if (m := _candidate(entry, tokens, first, last, used))]
-    found = [m for m in found if m.kind not in ("color", "size") or m.score == 1.0 or _in_variant_place(m, found, tokens)]
+    found = [
+        m
+        for entry in _entries(terms)
+        for first, last, used in _runs(entry, tokens)
+        if (m := _candidate(entry, tokens, first, last, used))
+    ]
+    found = [
+        m for m in found if m.kind not in ("color", "size") or m.score == 1.0 or _in_variant_place(m, found, tokens)
+    ]
     found = [_prefer_product_for_singular(m, found, text) for m in found]
     # A part too small to name its product alone can still make it a candidate beside a stronger reading of
     # the same words ("the glow one": the serum, and the mask and the gift set with "glow" in longer names).
@@ -183,8 +220,13 @@ def find_mentions(terms: CatalogTerms, text: str) -> list[Mention]:
             continue
         # Part of a name fits every product with that part as well ("garden": both garden books), whatever
         # the lengths of their names; a whole name leads the parts of others unless they come close.
-        rivals = [m for m in found if m.kind == mention.kind == "product" and (m.start, m.end) == (mention.start, mention.end)
-                  and (not mention.full or mention.score - m.score < CLEAR_LEAD)]
+        rivals = [
+            m
+            for m in found
+            if m.kind == mention.kind == "product"
+            and (m.start, m.end) == (mention.start, mention.end)
+            and (not mention.full or mention.score - m.score < CLEAR_LEAD)
+        ]
         values = tuple(dict.fromkeys(v for m in [mention, *rivals] for v in m.values))
         chosen.append(Mention(mention.kind, values, mention.start, mention.end, mention.score, mention.full))
     return _join_pieces(_variant_before_product(sorted(chosen, key=lambda m: m.start), found, terms), tokens, text)
@@ -196,34 +238,49 @@ def _in_variant_place(mention: Mention, found: list[Mention], tokens: list[Token
     write this", "send back the tee", "victoria island")."""
     index = next(i for i, t in enumerate(tokens) if t.start == mention.start)
     after = next((t for t in tokens if t.start >= mention.end), None)
-    return (len(tokens) <= 3 or (index > 0 and tokens[index - 1].key in VARIANT_CUES)
-            or (after is not None and any(m.kind in ("product", "category") and m.start == after.start for m in found)))
+    return (
+        len(tokens) <= 3
+        or (index > 0 and tokens[index - 1].key in VARIANT_CUES)
+        or (after is not None and any(m.kind in ("product", "category") and m.start == after.start for m in found))
+    )
 
 
 def _join_pieces(mentions: list[Mention], tokens: list[Token], text: str) -> list[Mention]:
-    """"cloud wip moisturiser", "murder on the nite ferry": two pieces of one name around a word too
+    """ "cloud wip moisturiser", "murder on the nite ferry": two pieces of one name around a word too
     misspelt to match are one mention, not two requests for the same product."""
     joined: list[Mention] = []
     for mention in mentions:
         before = joined[-1] if joined else None
-        if (before is not None and mention.kind == before.kind == "product" and mention.values == before.values
-                and not _PARTS.search(text[before.end:mention.start])
-                and sum(before.end <= t.start < mention.start for t in tokens) <= 2):
-            joined[-1] = Mention("product", mention.values, before.start, mention.end, max(before.score, mention.score),
-                                 before.full or mention.full)
+        if (
+            before is not None
+            and mention.kind == before.kind == "product"
+            and mention.values == before.values
+            and not _PARTS.search(text[before.end : mention.start])
+            and sum(before.end <= t.start < mention.start for t in tokens) <= 2
+        ):
+            joined[-1] = Mention(
+                "product",
+                mention.values,
+                before.start,
+                mention.end,
+                max(before.score, mention.score),
+                before.full or mention.full,
+            )
         else:
             joined.append(mention)
     return joined
 
 
 def _variant_before_product(mentions: list[Mention], found: list[Mention], terms: CatalogTerms) -> list[Mention]:
-    """"the black canvas book tote": a word that begins another name ("The Black Orchard") but is a colour or
+    """ "the black canvas book tote": a word that begins another name ("The Black Orchard") but is a colour or
     size of the product named right after it is that colour or size."""
     result = list(mentions)
     for i, (mention, following) in enumerate(zip(mentions, mentions[1:])):
         if mention.kind != "product" or mention.full or following.kind != "product":
             continue
-        for variant in (m for m in found if m.kind in ("color", "size") and mention.start <= m.start and m.end == mention.end):
+        for variant in (
+            m for m in found if m.kind in ("color", "size") and mention.start <= m.start and m.end == mention.end
+        ):
             products = [p for name in following.values if (p := terms.product(name)) is not None]
             if any(variant.value in (p.colors if variant.kind == "color" else p.sizes) for p in products):
                 result[i] = variant
@@ -238,13 +295,19 @@ def _reading_strength(mention: Mention) -> tuple:
 
 
 def _prefer_product_for_singular(mention: Mention, found: list[Mention], text: str) -> Mention:
-    """"the grey hoodie" is one of the hoodies, "your hoodies" the category: a category word written in
+    """ "the grey hoodie" is one of the hoodies, "your hoodies" the category: a category word written in
     the singular that is also part of product names reads as those products."""
     if mention.kind != "category":
         return mention
-    typed = [t for t in tokenize(text[mention.start:mention.end]) if not t.is_function_word]
+    typed = [t for t in tokenize(text[mention.start : mention.end]) if not t.is_function_word]
     products = [m for m in found if m.kind == "product" and (m.start, m.end) == (mention.start, mention.end)]
     if not products or any(fold(t.text) != t.key for t in typed):
         return mention
-    return Mention("product", tuple(v for m in products for v in m.values), mention.start, mention.end,
-                   max(m.score for m in products), False)
+    return Mention(
+        "product",
+        tuple(v for m in products for v in m.values),
+        mention.start,
+        mention.end,
+        max(m.score for m in products),
+        False,
+    )

@@ -1,5 +1,6 @@
 """The catalog's words as the understanding needs them: product names with their category, colours and
 sizes. Built from the database by the shop, handed to Rasa's NLU component as a JSON snapshot."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,14 @@ from pathlib import Path
 
 # Sizes shoppers write in words; the catalog holds the short form (it keeps sizes upper case).
 SIZE_SYNONYMS = {
-    "XS": ("extra small", "x small", "x-small"), "S": ("small",), "M": ("medium", "med"), "L": ("large",),
-    "XL": ("extra large", "x large", "x-large"), "XXL": ("2xl", "xx large", "xxl"),
-    "HARDCOVER": ("hardback", "hard cover", "hardbound"), "PAPERBACK": ("softcover", "soft cover", "paper back"),
+    "XS": ("extra small", "x small", "x-small"),
+    "S": ("small",),
+    "M": ("medium", "med"),
+    "L": ("large",),
+    "XL": ("extra large", "x large", "x-large"),
+    "XXL": ("2xl", "xx large", "xxl"),
+    "HARDCOVER": ("hardback", "hard cover", "hardbound"),
+    "PAPERBACK": ("softcover", "soft cover", "paper back"),
 }
 COLOR_SYNONYMS = {"grey": ("gray",), "gray": ("grey",)}
 
@@ -42,17 +48,29 @@ class CatalogTerms:
         return next((p for p in self.products if p.name == name), None)
 
     def to_json(self) -> str:
-        return json.dumps({"products": [{"name": p.name, "category": p.category, "colors": list(p.colors),
-                                         "sizes": list(p.sizes)} for p in self.products],
-                           "common_words": sorted(self.common_words)},
-                          ensure_ascii=False, indent=1, sort_keys=True)
+        return json.dumps(
+            {
+                "products": [
+                    {"name": p.name, "category": p.category, "colors": list(p.colors), "sizes": list(p.sizes)}
+                    for p in self.products
+                ],
+                "common_words": sorted(self.common_words),
+            },
+            ensure_ascii=False,
+            indent=1,
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> CatalogTerms:
         data = json.loads(text)
-        return cls(tuple(ProductTerms(p["name"], p.get("category"), tuple(p.get("colors") or ()),
-                                      tuple(p.get("sizes") or ())) for p in data.get("products", [])),
-                   frozenset(data.get("common_words") or ()))
+        return cls(
+            tuple(
+                ProductTerms(p["name"], p.get("category"), tuple(p.get("colors") or ()), tuple(p.get("sizes") or ()))
+                for p in data.get("products", [])
+            ),
+            frozenset(data.get("common_words") or ()),
+        )
 
 
 class TermsFile:

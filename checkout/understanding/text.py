@@ -1,5 +1,6 @@
 """Words of a chat message with their places in the text, in a form that survives typos, accents,
 plurals and "30ml" written without a space."""
+
 from __future__ import annotations
 
 import re
@@ -14,15 +15,152 @@ _TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICOD
 SAME_THING = {"tshirt": "tee", "sweatshirt": "hoodie", "hat": "cap", "keyring": "keychain", "colour": "color"}
 # Words that join a name's words ("The Garden of Salt") but never name anything alone.
 FUNCTION_WORDS = frozenset(
-    "the a an of and & at in on for with by to from de la le les du des el los y et und der die das".split())
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "&",
+        "at",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "to",
+        "from",
+        "de",
+        "la",
+        "le",
+        "les",
+        "du",
+        "des",
+        "el",
+        "los",
+        "y",
+        "et",
+        "und",
+        "der",
+        "die",
+        "das",
+    ]
+)
 # Chat words a fuzzy matcher could take for a name's word ("have" ~ "haven") but that never name one.
-CHAT_WORDS = frozenset("""
-    have want take like need give show send tell much many price cost costs stock size sizes colour color colours
-    colors please pls thanks thank hello hey what which where when there their them they this that these those
-    some about your yours mine with would could should can get got buy order add put cart make made more less
-    one two three four five any all just also only still really very good nice love lovely cute want wanna gonna
-    is are was were be been does do did it its im i'm you me my our we us he she his her how who why yes no not
-""".split())
+CHAT_WORDS = frozenset(
+    [
+        "have",
+        "want",
+        "take",
+        "like",
+        "need",
+        "give",
+        "show",
+        "send",
+        "tell",
+        "much",
+        "many",
+        "price",
+        "cost",
+        "costs",
+        "stock",
+        "size",
+        "sizes",
+        "colour",
+        "color",
+        "colours",
+        "colors",
+        "please",
+        "pls",
+        "thanks",
+        "thank",
+        "hello",
+        "hey",
+        "what",
+        "which",
+        "where",
+        "when",
+        "there",
+        "their",
+        "them",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "about",
+        "your",
+        "yours",
+        "mine",
+        "with",
+        "would",
+        "could",
+        "should",
+        "can",
+        "get",
+        "got",
+        "buy",
+        "order",
+        "add",
+        "put",
+        "cart",
+        "make",
+        "made",
+        "more",
+        "less",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "any",
+        "all",
+        "just",
+        "also",
+        "only",
+        "still",
+        "really",
+        "very",
+        "good",
+        "nice",
+        "love",
+        "lovely",
+        "cute",
+        "want",
+        "wanna",
+        "gonna",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "does",
+        "do",
+        "did",
+        "it",
+        "its",
+        "im",
+        "i'm",
+        "you",
+        "me",
+        "my",
+        "our",
+        "we",
+        "us",
+        "he",
+        "she",
+        "his",
+        "her",
+        "how",
+        "who",
+        "why",
+        "yes",
+        "no",
+        "not",
+    ]
+)
 MIN_FUZZY_LENGTH = 4
 FUZZY_CUTOFF = 80  # "hoddie" ~ "hoodie" (83), "gardn" ~ "garden" (91); "have" ~ "haven" stays out by CHAT_WORDS
 
@@ -96,5 +234,9 @@ def _swapped_neighbours(typed: str, word: str) -> bool:
     if len(typed) != len(word):
         return False
     differ = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
-    return len(differ) == 2 and differ[1] == differ[0] + 1 and typed[differ[0]] == word[differ[1]] \
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and typed[differ[0]] == word[differ[1]]
         and typed[differ[1]] == word[differ[0]]
+    )

@@ -1,5 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's chromium (never a downloaded browser) against the
 e2e stack (Rasa, action server, records consumer, web app on free loopback ports)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,8 +10,14 @@ import pytest
 from tests.e2e.conftest import ARTIFACTS, model, stack  # noqa: F401  (the same session-scoped stack)
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
@@ -20,8 +27,10 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): `make chromium` installs it with "
-                    "apt-get; browser tests never download a browser.")
+        pytest.skip(
+            "Debian's chromium is not installed (/usr/bin/chromium): `make chromium` installs it with "
+            "apt-get; browser tests never download a browser."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -1,5 +1,6 @@
 """A seller in a real browser: logs in, finds an order a shopper placed through the REST channel, reads
 the conversation that produced it, marks it paid and fulfils it; on a phone and on a desktop screen."""
+
 from __future__ import annotations
 
 import uuid
@@ -8,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from checkout.db.models import Conversation, Message, OutboxMessage
 from checkout.access.sellers import add_seller
+from checkout.db.models import Conversation, Message, OutboxMessage
 from tests.e2e.conversation import Shopper, set_stock
 
 pytestmark = pytest.mark.e2e
@@ -25,8 +26,11 @@ def place_order(stack) -> tuple[Shopper, str]:
     """A shopper whose name and address are HTML buys a hoodie through the REST channel."""
     set_stock(stack, "HOOD-HVY-BLK-M", 50)
     shopper = Shopper(stack, "browser")
-    shopper.last = stack.say("hey do u have the black hoodie in M??", sender=shopper.sender,
-                             metadata={"user_id": shopper.sender, "first_name": XSS})
+    shopper.last = stack.say(
+        "hey do u have the black hoodie in M??",
+        sender=shopper.sender,
+        metadata={"user_id": shopper.sender, "first_name": XSS},
+    )
     assert "Added 1 × Heavyweight Hoodie (black, M)" in shopper.say("ok I'll take 1")
     shopper.check_out(name=XSS_NAME, address=f"12 rue {XSS}, 69002 Lyon")
     shopper.press("Yes, place order")
@@ -37,9 +41,17 @@ def place_order(stack) -> tuple[Shopper, str]:
 
 def wait_for_transcript(stack, sender: str) -> None:
     """The records consumer turns Rasa's events into messages a moment after each turn."""
-    stack.wait_until(lambda session: XSS in session.scalars(
-        select(Message.text).join(Conversation).where(Conversation.sender_id == sender, Message.direction == "in")
-    ).all(), what="the shopper's messages")
+    stack.wait_until(
+        lambda session: (
+            XSS
+            in session.scalars(
+                select(Message.text)
+                .join(Conversation)
+                .where(Conversation.sender_id == sender, Message.direction == "in")
+            ).all()
+        ),
+        what="the shopper's messages",
+    )
 
 
 def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_it(stack, watched):
@@ -82,8 +94,11 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
     watched.shot(f"{watched.size}-order-fulfilled")
 
     with stack.db.reading() as session:
-        told = list(session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == shopper.sender)
-                                    .order_by(OutboxMessage.id)))
+        told = list(
+            session.scalars(
+                select(OutboxMessage).where(OutboxMessage.recipient == shopper.sender).order_by(OutboxMessage.id)
+            )
+        )
     assert [(m.channel, m.kind) for m in told] == [("rest", "order_paid"), ("rest", "order_fulfilled")]
     assert told[1].text.endswith("DHL tracking 00340434")
 

@@ -1,5 +1,6 @@
 """A shopper buys in the web chat on a phone; when the seller marks the order paid, the notice arrives in the
 open chat page by itself (the page polls the outbox)."""
+
 from __future__ import annotations
 
 import random
@@ -44,8 +45,9 @@ def test_order_paid_notice_reaches_the_open_web_chat(stack, phone):
     page.locator(".msg-bot .bubble", has_text=f"Payment received for order {number}").wait_for(timeout=15_000)
     phone.shot("phone-web-chat-paid-notice")
     with stack.db.reading() as session:
-        [notice] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "order_paid",
-                                                               OutboxMessage.order_id == order.id))
+        [notice] = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "order_paid", OutboxMessage.order_id == order.id)
+        )
     assert notice.status in ("sending", "sent")  # sent once the page's next poll acknowledges it
     page.wait_for_timeout(5_000)
     with stack.db.reading() as session:

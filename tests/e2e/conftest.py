@@ -1,4 +1,5 @@
 """The real stack on free loopback ports: Rasa server, action server and web app, with a fresh database."""
+
 from __future__ import annotations
 
 import contextlib
@@ -41,8 +42,14 @@ class ConsumerProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.command, env={**os.environ, **self.env}, cwd=str(PROJECT_ROOT),
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command,
+            env={**os.environ, **self.env},
+            cwd=str(PROJECT_ROOT),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -70,7 +77,9 @@ class Stack:
                 raise AssertionError(f"{what} did not appear within {timeout} s")
             time.sleep(0.2)
 
-    def say(self, message: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30) -> list[dict]:
+    def say(
+        self, message: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30
+    ) -> list[dict]:
         """One shopper turn through Rasa's REST channel; returns the bot messages."""
         body = {"sender": sender or "e2e-" + uuid.uuid4().hex[:8], "message": message}
         if metadata is not None:
@@ -80,8 +89,11 @@ class Stack:
         return response.json()
 
     def healthy(self) -> bool:
-        urls = [f"{self.settings.rasa_url}/", f"{self.settings.web_url}/healthz",
-                f"http://{self.settings.action_server_host}:{self.settings.action_server_port}/health"]
+        urls = [
+            f"{self.settings.rasa_url}/",
+            f"{self.settings.web_url}/healthz",
+            f"http://{self.settings.action_server_host}:{self.settings.action_server_port}/health",
+        ]
         return all(httpx.get(u, timeout=5).status_code == 200 for u in urls)
 
 
@@ -96,12 +108,21 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
     """Rasa, the action server, the web app, the trainer and the records consumer on free ports, with fresh
     databases and `catalog` imported (its words published for the NLU component, as after an import)."""
     base = load_settings(environ={}, env_file=tmp / "no.env")
-    settings = base.replace(**{
-        "database_url": f"sqlite:///{tmp / 'shop.db'}", "rasa_tracker_url": f"sqlite:///{tmp / 'rasa.db'}",
-        "rasa_events_url": f"sqlite:///{tmp / 'rasa_events.db'}",
-        "shop_catalog_terms_file": str(tmp / "catalog_terms.json"),
-        "rasa_port": free_port(), "action_server_port": free_port(), "web_port": free_port(),
-        "shop_secret_key": "e2e-secret", "shop_name": "E2E Shop", "rasa_api_token": "e2e-rasa-token", **overrides})
+    settings = base.replace(
+        **{
+            "database_url": f"sqlite:///{tmp / 'shop.db'}",
+            "rasa_tracker_url": f"sqlite:///{tmp / 'rasa.db'}",
+            "rasa_events_url": f"sqlite:///{tmp / 'rasa_events.db'}",
+            "shop_catalog_terms_file": str(tmp / "catalog_terms.json"),
+            "rasa_port": free_port(),
+            "action_server_port": free_port(),
+            "web_port": free_port(),
+            "shop_secret_key": "e2e-secret",
+            "shop_name": "E2E Shop",
+            "rasa_api_token": "e2e-rasa-token",
+            **overrides,
+        }
+    )
     upgrade(settings.database_url)
     db = Database(settings.database_url)
     with db.transaction() as session:

@@ -1,4 +1,5 @@
 """A shopper talking to the real stack: sends messages, keeps the sender id, reads replies."""
+
 from __future__ import annotations
 
 import uuid
@@ -32,8 +33,9 @@ class Shopper:
         button = next(b for b in self.buttons if b["title"] == title)
         return self.say(button["payload"])
 
-    def check_out(self, name="Marie Dupont", phone="+33 6 12 34 56 78",
-                  address="12 rue de la République, 69002 Lyon, France") -> str:
+    def check_out(
+        self, name="Marie Dupont", phone="+33 6 12 34 56 78", address="12 rue de la République, 69002 Lyon, France"
+    ) -> str:
         """From "checkout" to the order summary, answering each question."""
         assert "full name" in self.say("checkout"), self.text
         assert "phone" in self.say(name), self.text

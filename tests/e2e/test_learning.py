@@ -1,4 +1,5 @@
 """The trainer loads a model into the running Rasa (`PUT /model`) and conversations in progress carry on."""
+
 from __future__ import annotations
 
 import httpx

@@ -1,4 +1,5 @@
 """Full conversations through the REST channel with the real Rasa server, action server and database."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,8 +27,12 @@ def test_full_purchase_in_free_text(stack):
     with stack.db.reading() as session:
         data = order_to_dict(session.merge(order))
     assert data["status"] == "awaiting_payment" and data["total"] == "118.00" and data["currency"] == "EUR"
-    assert data["customer"] == {"name": "Marie Dupont", "phone": "+33612345678", "email": None,
-                                "address": "12 rue de la République, 69002 Lyon, France"}
+    assert data["customer"] == {
+        "name": "Marie Dupont",
+        "phone": "+33612345678",
+        "email": None,
+        "address": "12 rue de la République, 69002 Lyon, France",
+    }
     assert data["payment"] == {"method": "manual", "status": "pending", "url": None, "reference": order.number}
     assert order.number in shopper.say("where is my order")
     assert "waiting for payment" in shopper.text

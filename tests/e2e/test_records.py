@@ -1,4 +1,5 @@
 """Every conversation becomes records, captured from Rasa's event broker by the records consumer."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -25,8 +26,13 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 def rabbitmq_stack(tmp_path_factory, model):
     """The same stack with Rasa publishing to RabbitMQ (a queue of its own) instead of its SQL broker."""
     queue = f"e2e_records_{uuid.uuid4().hex[:8]}"
-    with running_stack(tmp_path_factory.mktemp("rabbitmq-stack"), model, "e2e-rabbitmq-stack.log",
-                       rasa_event_broker_url=RABBITMQ_URL, rasa_event_queue=queue) as running:
+    with running_stack(
+        tmp_path_factory.mktemp("rabbitmq-stack"),
+        model,
+        "e2e-rabbitmq-stack.log",
+        rasa_event_broker_url=RABBITMQ_URL,
+        rasa_event_queue=queue,
+    ) as running:
         yield running
     connection = pika.BlockingConnection(pika.URLParameters(RABBITMQ_URL))
     connection.channel().queue_delete(queue=queue)
@@ -34,8 +40,12 @@ def rabbitmq_stack(tmp_path_factory, model):
 
 
 def parse(stack, text: str) -> dict:
-    response = httpx.post(f"{stack.settings.rasa_url}/model/parse", params={"token": stack.settings.rasa_api_token},
-                          json={"text": text}, timeout=30)
+    response = httpx.post(
+        f"{stack.settings.rasa_url}/model/parse",
+        params={"token": stack.settings.rasa_api_token},
+        json={"text": text},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -44,8 +54,14 @@ def parse(stack, text: str) -> dict:
 def test_a_conversation_produces_exactly_the_expected_records(broker, request):
     stack = request.getfixturevalue(broker)
     sender = f"e2e-records-{uuid.uuid4().hex[:8]}"
-    metadata = {"channel": "telegram", "user_id": 90210, "first_name": "Ana", "last_name": "Lima",
-                "username": "analima", "language_code": "pt"}
+    metadata = {
+        "channel": "telegram",
+        "user_id": 90210,
+        "first_name": "Ana",
+        "last_name": "Lima",
+        "username": "analima",
+        "language_code": "pt",
+    }
     turns = ["hello there", "show me your hoodies", "how much is the heavyweight hoodie"]
     expected = []
     for number, text in enumerate(turns, start=1):
@@ -61,7 +77,11 @@ def test_a_conversation_produces_exactly_the_expected_records(broker, request):
     with stack.db.reading() as session:
         [customer] = session.scalars(select(Customer).where(Customer.channel_user_id == "90210"))
         assert (customer.channel, customer.name, customer.username, customer.language) == (
-            "telegram", "Ana Lima", "analima", "pt")
+            "telegram",
+            "Ana Lima",
+            "analima",
+            "pt",
+        )
         [conversation] = session.scalars(select(Conversation).where(Conversation.customer_id == customer.id))
         messages = conversation.messages
         assert [(m.direction, m.text, m.channel_message_id) for m in messages] == expected
@@ -72,8 +92,11 @@ def test_a_conversation_produces_exactly_the_expected_records(broker, request):
             assert message.confidence == pytest.approx(truth["intent"]["confidence"], abs=1e-6)
         assert [m.intent for m in shopper_messages] == ["greet", "browse_catalog", "product_info"]
         assert any(e["entity"] == "category" for e in shopper_messages[1].entities)
-        assert all(m.response_name for m in messages if m.direction == "out" and m.text and
-                   m.text.startswith(("Hi", "Hello", "Hey")))
+        assert all(
+            m.response_name
+            for m in messages
+            if m.direction == "out" and m.text and m.text.startswith(("Hi", "Hello", "Hey"))
+        )
         assert customer.first_seen == conversation.started_at == messages[0].created_at
         assert conversation.last_message_at == messages[-1].created_at
         assert [m.created_at for m in messages] == sorted(m.created_at for m in messages)
@@ -81,11 +104,17 @@ def test_a_conversation_produces_exactly_the_expected_records(broker, request):
 
 def snapshot(stack) -> list:
     with stack.db.reading() as session:
-        return [tuple(sorted((c.id, c.channel_user_id, c.name) for c in session.scalars(select(Customer)))),
-                tuple((c.id, c.customer_id, c.started_at, c.last_message_at) for c in
-                      session.scalars(select(Conversation).order_by(Conversation.id))),
-                tuple((m.id, m.conversation_id, m.direction, m.text, m.intent, m.confidence) for m in
-                      session.scalars(select(Message).order_by(Message.id)))]
+        return [
+            tuple(sorted((c.id, c.channel_user_id, c.name) for c in session.scalars(select(Customer)))),
+            tuple(
+                (c.id, c.customer_id, c.started_at, c.last_message_at)
+                for c in session.scalars(select(Conversation).order_by(Conversation.id))
+            ),
+            tuple(
+                (m.id, m.conversation_id, m.direction, m.text, m.intent, m.confidence)
+                for m in session.scalars(select(Message).order_by(Message.id))
+            ),
+        ]
 
 
 def run_cli(stack, *args, input=None):
@@ -106,13 +135,16 @@ def test_replaying_the_whole_event_stream_changes_nothing(stack):
     shopper = Shopper(stack, "replay")
     shopper.say("hi")
     shopper.say("what do you sell")
-    stack.wait_until(lambda s: s.scalar(select(func.count(Message.id)).join(Conversation)
-                                        .where(Conversation.sender_id == shopper.sender)) >= 4)
+    stack.wait_until(
+        lambda s: (
+            s.scalar(select(func.count(Message.id)).join(Conversation).where(Conversation.sender_id == shopper.sender))
+            >= 4
+        )
+    )
     before = snapshot(stack)
     run_cli(stack, "records", "replay")
     end = broker_size(stack)
-    stack.wait_until(lambda s: s.scalar(select(func.max(ConsumerPosition.position))) >= end,
-                     what="the replay")
+    stack.wait_until(lambda s: s.scalar(select(func.max(ConsumerPosition.position))) >= end, what="the replay")
     assert snapshot(stack) == before
 
 
@@ -120,27 +152,38 @@ def test_a_stopped_consumer_catches_up_in_order(stack):
     shopper = Shopper(stack, "catch-up")
     stack.consumer.stop()
     try:
-        texts = [f"do you have hoodies in size {size} number {i}" for i, size in
-                 enumerate(["S", "M", "L", "XL"] * 5)]
+        texts = [f"do you have hoodies in size {size} number {i}" for i, size in enumerate(["S", "M", "L", "XL"] * 5)]
         for text in texts:
             shopper.say(text)
         with stack.db.reading() as session:  # nothing recorded while the consumer is down
-            assert session.scalar(select(func.count(Message.id)).join(Conversation)
-                                  .where(Conversation.sender_id == shopper.sender)) == 0
+            assert (
+                session.scalar(
+                    select(func.count(Message.id)).join(Conversation).where(Conversation.sender_id == shopper.sender)
+                )
+                == 0
+            )
     finally:
         stack.consumer.start()
 
     def all_recorded(session):
-        rows = session.scalars(select(Message.text).join(Conversation).where(
-            Conversation.sender_id == shopper.sender, Message.direction == "in").order_by(Message.id))
+        rows = session.scalars(
+            select(Message.text)
+            .join(Conversation)
+            .where(Conversation.sender_id == shopper.sender, Message.direction == "in")
+            .order_by(Message.id)
+        )
         rows = list(rows)
         return rows if len(rows) >= 20 else None
 
     assert stack.wait_until(all_recorded, timeout=60) == texts
 
 
-MARKERS = {"name": "Quintessa Marchbanks", "phone": "+44 7700 900987", "email": "quintessa.m@example.net",
-           "address": "42 Wobbly Lane, Little Snoring NR21 0AA"}
+MARKERS = {
+    "name": "Quintessa Marchbanks",
+    "phone": "+44 7700 900987",
+    "email": "quintessa.m@example.net",
+    "address": "42 Wobbly Lane, Little Snoring NR21 0AA",
+}
 
 
 def full_dump(stack) -> str:
@@ -163,8 +206,13 @@ def test_forget_erases_the_person_from_every_database_and_keeps_the_order_amount
     shopper.press("Yes, place order")
     [order] = shopper.orders()
     shopper.say(f"my name is {MARKERS['name']}, did you get it?")
-    stack.wait_until(lambda s: s.scalar(select(func.count(Message.id)).join(Conversation).where(
-        Conversation.sender_id == shopper.sender, Message.text.contains("did you get it"))))
+    stack.wait_until(
+        lambda s: s.scalar(
+            select(func.count(Message.id))
+            .join(Conversation)
+            .where(Conversation.sender_id == shopper.sender, Message.text.contains("did you get it"))
+        )
+    )
     with stack.db.reading() as session:
         customer_id = session.scalar(select(Customer.id).where(Customer.channel_user_id == shopper.sender))
         before = order_to_dict(session.get(Order, order.id))

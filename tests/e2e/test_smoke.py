@@ -1,4 +1,5 @@
 """Foundation smoke test: a REST message gets a reply that a custom action built from the database."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Paying by card end to end: the real Rasa server, action server and web app, with Stripe played by the fake
 Stripe on loopback (the action server's stripe-python talks to it over HTTP) and its webhooks signed as Stripe
 signs them."""
+
 from __future__ import annotations
 
 import json
@@ -27,16 +28,26 @@ def fake_stripe():
 
 @pytest.fixture(scope="module")
 def card_stack(tmp_path_factory, model, fake_stripe):
-    with running_stack(tmp_path_factory.mktemp("card-stack"), model, log_name="e2e-stripe-stack.log",
-                       shop_payment_methods="stripe,manual", stripe_secret_key=API_KEY,
-                       stripe_api_base=fake_stripe.url, stripe_webhook_secret=WEBHOOK_SECRET) as running:
+    with running_stack(
+        tmp_path_factory.mktemp("card-stack"),
+        model,
+        log_name="e2e-stripe-stack.log",
+        shop_payment_methods="stripe,manual",
+        stripe_secret_key=API_KEY,
+        stripe_api_base=fake_stripe.url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+    ) as running:
         yield running
 
 
 def post_event(stack, event: dict, secret: str = WEBHOOK_SECRET) -> httpx.Response:
     body = json.dumps(event).encode()
-    return httpx.post(f"{stack.settings.web_url}/webhooks/stripe", content=body, timeout=10,
-                      headers={"Content-Type": "application/json", "Stripe-Signature": sign(body, secret)})
+    return httpx.post(
+        f"{stack.settings.web_url}/webhooks/stripe",
+        content=body,
+        timeout=10,
+        headers={"Content-Type": "application/json", "Stripe-Signature": sign(body, secret)},
+    )
 
 
 def titles(shopper: Shopper) -> list[str]:
@@ -70,16 +81,20 @@ def test_choosing_card_pays_through_stripe(card_stack, fake_stripe):
     page = httpx.get(f"{card_stack.settings.web_url}/payments/stripe/success", params={"session_id": session_id})
     assert page.status_code == 200 and "confirming the payment for order" in page.text and order.number in page.text
 
-    forged = post_event(card_stack, stripe_event("checkout.session.completed", fake_stripe.complete(session_id)),
-                        secret="whsec_guess")
+    forged = post_event(
+        card_stack, stripe_event("checkout.session.completed", fake_stripe.complete(session_id)), secret="whsec_guess"
+    )
     assert forged.status_code == 400 and shopper.orders()[0].status == "awaiting_payment"
     event = stripe_event("checkout.session.completed", fake_stripe.sessions[session_id])
     for _ in range(2):
         assert post_event(card_stack, event).status_code == 200
     assert shopper.orders()[0].status == "paid"
     with card_stack.db.reading() as session:
-        notices = list(session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id,
-                                                                  OutboxMessage.channel != SELLER_CHANNEL)))
+        notices = list(
+            session.scalars(
+                select(OutboxMessage).where(OutboxMessage.order_id == order.id, OutboxMessage.channel != SELLER_CHANNEL)
+            )
+        )
     assert [(n.kind, n.recipient) for n in notices] == [("order_paid", shopper.sender)]
 
     page = httpx.get(f"{card_stack.settings.web_url}/payments/stripe/success", params={"session_id": session_id})

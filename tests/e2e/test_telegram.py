@@ -3,6 +3,7 @@
 The gateway reaches Rasa through a TCP forwarder, so one test can take Rasa away from it mid-conversation
 (connections refused, as with a stopped server) without stopping the Rasa every other e2e test uses.
 """
+
 from __future__ import annotations
 
 import socket
@@ -33,8 +34,9 @@ def telegram(stack, tmp_path_factory):
     log_path = stack.log_path.parent / "e2e-telegram-gateway.log"
     log_path.write_text("")
     gateway = start_gateway(settings, fake, log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT))
-    yield type("Telegram", (), dict(fake=fake, proxy=proxy, gateway=gateway, log_path=log_path, stack=stack,
-                                    settings=settings))
+    yield type(
+        "Telegram", (), dict(fake=fake, proxy=proxy, gateway=gateway, log_path=log_path, stack=stack, settings=settings)
+    )
     stop_gateway(gateway)
     proxy.stop()
     fake.close()
@@ -80,8 +82,9 @@ def test_full_purchase_with_button_presses(telegram):
     assert "full name" in chat.press("Check out"), chat.text
     assert "phone" in chat.say("Marie Dupont"), chat.text
     # The phone number comes from a shared contact, as Telegram's "share my number" sends it.
-    assert "address" in chat.push(contact={"phone_number": "+33612345678", "first_name": "Marie",
-                                           "user_id": chat.chat_id}), chat.text
+    assert "address" in chat.push(
+        contact={"phone_number": "+33612345678", "first_name": "Marie", "user_id": chat.chat_id}
+    ), chat.text
     assert "email" in chat.say("12 rue de la République, 69002 Lyon"), chat.text
     summary = chat.press("Skip")
     assert "1 × Dad Cap (black) — €22.00" in summary and "Shall I place the order?" in summary, summary
@@ -89,20 +92,27 @@ def test_full_purchase_with_button_presses(telegram):
     [order] = orders_of(telegram, chat)
     assert f"Order {order.number} is placed" in placed, placed
     assert order.channel == "telegram" and order.customer_phone == "+33612345678"
-    telegram.fake.wait_for(lambda: any(order.number in a and "New order" in a for a in seller_alerts(telegram)),
-                           15, "the new-order alert in the seller's chat")
+    telegram.fake.wait_for(
+        lambda: any(order.number in a and "New order" in a for a in seller_alerts(telegram)),
+        15,
+        "the new-order alert in the seller's chat",
+    )
     with telegram.stack.db.transaction() as session:
         change_status(session, session.get(Order, order.id), "paid", "seller:e2e")
-    telegram.fake.wait_for(lambda: any(f"Payment received for order {order.number}" in text_of(c)
-                                       for c in chat.delivered()), 15, "the paid notice in the shopper's chat")
+    telegram.fake.wait_for(
+        lambda: any(f"Payment received for order {order.number}" in text_of(c) for c in chat.delivered()),
+        15,
+        "the paid notice in the shopper's chat",
+    )
 
 
 def test_shopper_metadata_reaches_the_customer_record(telegram):
     chat = new_chat(telegram, first_name="Lan", last_name="Nguyễn", username="lan_ng", language_code="vi")
     chat.say("add 1 sticker pack")
     with telegram.stack.db.reading() as session:
-        customer = session.scalar(select(Customer).where(Customer.channel == "telegram",
-                                                         Customer.channel_user_id == str(chat.chat_id)))
+        customer = session.scalar(
+            select(Customer).where(Customer.channel == "telegram", Customer.channel_user_id == str(chat.chat_id))
+        )
     assert customer is not None
     assert (customer.name, customer.username, customer.language) == ("Lan Nguyễn", "lan_ng", "vi")
 
@@ -134,8 +144,11 @@ def test_a_photo_is_kept_as_proof_of_payment(telegram):
     with telegram.stack.db.reading() as session:
         [proof] = session.scalars(select(PaymentProof).where(PaymentProof.order_id == order.id)).all()
     assert proof.content == receipt and proof.mime_type == "image/jpeg"
-    telegram.fake.wait_for(lambda: any(order.number in a and "Proof of payment" in a for a in seller_alerts(telegram)),
-                           15, "the proof alert in the seller's chat")
+    telegram.fake.wait_for(
+        lambda: any(order.number in a and "Proof of payment" in a for a in seller_alerts(telegram)),
+        15,
+        "the proof alert in the seller's chat",
+    )
 
 
 def free_port() -> int:
@@ -148,8 +161,14 @@ def test_webhook_mode_with_missing_wrong_and_right_secret(telegram, tmp_path):
     port, secret = free_port(), "e2e_webhook-secret"
     url = f"http://127.0.0.1:{port}/tg/webhook"
     fake = FakeTelegram()
-    gateway = start_gateway(telegram.settings, fake, tmp_path / "webhook.log", TELEGRAM_WEBHOOK_URL=url,
-                            TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN_PORT=str(port))
+    gateway = start_gateway(
+        telegram.settings,
+        fake,
+        tmp_path / "webhook.log",
+        TELEGRAM_WEBHOOK_URL=url,
+        TELEGRAM_WEBHOOK_SECRET=secret,
+        TELEGRAM_WEBHOOK_LISTEN_PORT=str(port),
+    )
     try:
         assert fake.webhook == {**fake.webhook, "url": url, "secret_token": secret}
         chat = TelegramChat(fake, next(_chat_ids))
@@ -164,10 +183,14 @@ def test_webhook_mode_with_missing_wrong_and_right_secret(telegram, tmp_path):
         fake.wait_for(lambda: fake.delivered(chat.chat_id), 30, "the reply")
         assert "Welcome" in text_of(fake.delivered(chat.chat_id)[0])
         # The accepted update is recorded (the consumer creates the customer then); the refused ones never were.
-        texts_on_record = telegram.stack.wait_until(lambda session: session.scalars(
-            select(Message.text).join(Conversation).where(Conversation.sender_id == str(chat.chat_id),
-                                                          Message.direction == "in")).all(),
-            what="the accepted update")
+        texts_on_record = telegram.stack.wait_until(
+            lambda session: session.scalars(
+                select(Message.text)
+                .join(Conversation)
+                .where(Conversation.sender_id == str(chat.chat_id), Message.direction == "in")
+            ).all(),
+            what="the accepted update",
+        )
         assert texts_on_record == ["hello"]
     finally:
         stop_gateway(gateway)
@@ -187,9 +210,14 @@ def test_rasa_stopped_mid_conversation(telegram):
         assert text_of(chat.delivered()[-1]) == texts.ASSISTANT_UNAVAILABLE
         assert telegram.gateway.processes["telegram"].poll() is None
         with telegram.stack.db.reading() as session:  # what Rasa never heard is still on record
-            message = session.scalar(select(Message).join(Conversation).where(
-                Conversation.sender_id == str(chat.chat_id),
-                Message.channel_message_id == str(update["message"]["message_id"])))
+            message = session.scalar(
+                select(Message)
+                .join(Conversation)
+                .where(
+                    Conversation.sender_id == str(chat.chat_id),
+                    Message.channel_message_id == str(update["message"]["message_id"]),
+                )
+            )
             assert message is not None and message.text == "checkout" and message.direction == "in"
     finally:
         telegram.proxy.start()

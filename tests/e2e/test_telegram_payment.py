@@ -1,6 +1,7 @@
 """Paying by Telegram invoice end to end: a shopper in Telegram (our fake Bot API server), the real gateway,
 Rasa server and action server. The action server queues the invoice; the gateway sends it with sendInvoice,
 answers Telegram's pre-checkout query and records the payment."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,9 +19,13 @@ PROVIDER_TOKEN = "284685063:TEST:e2e-provider-token"
 
 @pytest.fixture(scope="module")
 def telegram(tmp_path_factory, model):
-    with running_stack(tmp_path_factory.mktemp("tgpay-stack"), model, log_name="e2e-telegram-payment-stack.log",
-                       shop_payment_methods="telegram,manual",
-                       telegram_payment_provider_token=PROVIDER_TOKEN) as stack:
+    with running_stack(
+        tmp_path_factory.mktemp("tgpay-stack"),
+        model,
+        log_name="e2e-telegram-payment-stack.log",
+        shop_payment_methods="telegram,manual",
+        telegram_payment_provider_token=PROVIDER_TOKEN,
+    ) as stack:
         fake = FakeTelegram()
         log_path = stack.log_path.parent / "e2e-telegram-payment-gateway.log"
         log_path.write_text("")
@@ -57,8 +62,11 @@ def test_a_purchase_paid_by_telegram_invoice(telegram):
     answer = chat.pre_checkout(invoice.params)
     assert answer["ok"] is True and answer["after"] < 5
     telegram.fake.push(chat.successful_payment_update(invoice.params, charge_id="tg-charge-e2e"))
-    telegram.fake.wait_for(lambda: any(f"Payment received for order {order.number}" in text_of(c)
-                                       for c in chat.delivered()), 15, "the paid notice")
+    telegram.fake.wait_for(
+        lambda: any(f"Payment received for order {order.number}" in text_of(c) for c in chat.delivered()),
+        15,
+        "the paid notice",
+    )
     with telegram.stack.db.reading() as session:
         paid = session.get(Order, order.id)
         [payment] = session.scalars(select(Payment).where(Payment.order_id == order.id)).all()

@@ -1,5 +1,6 @@
 """A shop whose catalog the model never saw (tea and ceramics, imported, no training): the first sentences
 of a purchase work, judged by the cart, not by the wording. The five failures of the understanding issue."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,22 +27,28 @@ def test_a_greeting_with_a_request_handles_the_request(tea_stack):
     assert shopper.cart() == {"TEA-LAP-100": 1}, shopper.text
 
 
-@pytest.mark.parametrize("text, cart", [
-    ("one jade dragon well please", {"TEA-JDW-50": 1}),
-    ("can I get 2 of the smoky lapsangs", {"TEA-LAP-100": 2}),
-    ("two morning senchas pls", {"TEA-SEN-100": 2}),
-])
+@pytest.mark.parametrize(
+    "text, cart",
+    [
+        ("one jade dragon well please", {"TEA-JDW-50": 1}),
+        ("can I get 2 of the smoky lapsangs", {"TEA-LAP-100": 2}),
+        ("two morning senchas pls", {"TEA-SEN-100": 2}),
+    ],
+)
 def test_one_or_a_number_of_a_product_adds_that_many(tea_stack, text, cart):
     shopper = Shopper(tea_stack, "quantity")
     shopper.say(text)
     assert shopper.cart() == cart, shopper.text
 
 
-@pytest.mark.parametrize("text, shown, not_shown", [
-    ("show me your ceramics", "Stoneware Teapot", "Jade Dragon Well"),
-    ("what green teas do you have?", "Jade Dragon Well", "Stoneware Teapot"),
-    ("do you have herbal infusion", "Crème Brûlée Rooibos", "Smoky Lapsang"),
-])
+@pytest.mark.parametrize(
+    "text, shown, not_shown",
+    [
+        ("show me your ceramics", "Stoneware Teapot", "Jade Dragon Well"),
+        ("what green teas do you have?", "Jade Dragon Well", "Stoneware Teapot"),
+        ("do you have herbal infusion", "Crème Brûlée Rooibos", "Smoky Lapsang"),
+    ],
+)
 def test_a_category_named_as_the_seller_wrote_it_or_in_the_plural_shows_its_products(tea_stack, text, shown, not_shown):
     shopper = Shopper(tea_stack, "browse")
     reply = shopper.say(text)

@@ -1,4 +1,5 @@
 """Orders placed as checkout places them (stock reserved), and Stripe sessions attached to them."""
+
 from __future__ import annotations
 
 import uuid
@@ -37,18 +38,42 @@ def open_session(db, number: str, expires_in: timedelta = timedelta(hours=1)) ->
     session_id = f"cs_test_{uuid.uuid4().hex}"
     with db.transaction() as session:
         found = session.scalar(select(Order).where(Order.number == number))
-        session.add(Payment(order_id=found.id, method="stripe", status="pending", amount_minor=found.total_minor,
-                            currency=found.currency, reference=session_id, url=f"https://checkout.test/{session_id}",
-                            expires_at=utcnow() + expires_in))
+        session.add(
+            Payment(
+                order_id=found.id,
+                method="stripe",
+                status="pending",
+                amount_minor=found.total_minor,
+                currency=found.currency,
+                reference=session_id,
+                url=f"https://checkout.test/{session_id}",
+                expires_at=utcnow() + expires_in,
+            )
+        )
         total, currency = found.total_minor, found.currency
-    return {"id": session_id, "object": "checkout.session", "status": "open", "payment_status": "unpaid",
-            "amount_total": total, "currency": currency.lower(), "client_reference_id": number,
-            "metadata": {"order_number": number}, "payment_intent": None, "mode": "payment"}
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "status": "open",
+        "payment_status": "unpaid",
+        "amount_total": total,
+        "currency": currency.lower(),
+        "client_reference_id": number,
+        "metadata": {"order_number": number},
+        "payment_intent": None,
+        "mode": "payment",
+    }
 
 
 def completed(checkout: dict, payment_status: str = "paid", **changes) -> dict:
-    return {**checkout, "status": "complete", "payment_status": payment_status,
-            "payment_intent": "pi_" + checkout["id"][-12:], "url": None, **changes}
+    return {
+        **checkout,
+        "status": "complete",
+        "payment_status": payment_status,
+        "payment_intent": "pi_" + checkout["id"][-12:],
+        "url": None,
+        **changes,
+    }
 
 
 def outbox(db, **where) -> list[OutboxMessage]:

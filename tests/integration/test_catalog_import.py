@@ -1,4 +1,5 @@
 """Catalog import on a real database: upsert by SKU in one transaction, deactivate rather than delete."""
+
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,14 @@ def test_import_demo_into_an_empty_database(clean_db):
 
 def test_imported_values(demo):
     tee = variant(demo, "TEE-LOGO-BLK-S")
-    assert (tee.price_minor, tee.currency, tee.stock, tee.color, tee.size, tee.active) == (2490, "EUR", 12, "black",
-                                                                                            "S", True)
+    assert (tee.price_minor, tee.currency, tee.stock, tee.color, tee.size, tee.active) == (
+        2490,
+        "EUR",
+        12,
+        "black",
+        "S",
+        True,
+    )
     assert (tee.product.name, tee.product.category) == ("Logo Tee", "t-shirts")
     assert tee.product.description == "Heavy 220 gsm cotton tee with a small chest logo, regular fit"
     assert variant(demo, "KEY-LTH-BRN").stock is None
@@ -78,8 +85,17 @@ def test_catalog_queries_see_the_import(demo):
         categories = {c.name: c.product_count for c in list_categories(session)}
         hoodies = list_products(session, "Hoodies")
         assert {p.name: len(active_variants(p)) for p in hoodies} == {"Heavyweight Hoodie": 6, "Zip Hoodie": 2}
-    assert categories == {"accessories": 1, "bags": 1, "beanies": 1, "caps": 2, "hoodies": 2, "mugs": 2,
-                          "socks": 1, "stickers": 1, "t-shirts": 3}
+    assert categories == {
+        "accessories": 1,
+        "bags": 1,
+        "beanies": 1,
+        "caps": 2,
+        "hoodies": 2,
+        "mugs": 2,
+        "socks": 1,
+        "stickers": 1,
+        "t-shirts": 3,
+    }
 
 
 def test_reimport_changes_nothing(demo):
@@ -134,8 +150,12 @@ def test_product_changes_count_its_variants_as_updated(demo):
     result = run_import(demo, as_bytes(lines))
     assert (result.created, result.updated, result.unchanged, result.deactivated) == (0, 2, 28, 0)
     assert variant(demo, "CAP-DAD-BEI").product.description.startswith("Washed cotton 6-panel cap")
-    lines = [line.replace(",Rib Beanie,18.50,EUR,25,beanies,", ",Rib Beanie,18.50,EUR,25,hats,").replace(
-        ",Rib Beanie,18.50,EUR,2,beanies,", ",Rib Beanie,18.50,EUR,2,hats,") for line in lines]
+    lines = [
+        line.replace(",Rib Beanie,18.50,EUR,25,beanies,", ",Rib Beanie,18.50,EUR,25,hats,").replace(
+            ",Rib Beanie,18.50,EUR,2,beanies,", ",Rib Beanie,18.50,EUR,2,hats,"
+        )
+        for line in lines
+    ]
     result = run_import(demo, as_bytes(lines))
     assert (result.updated, result.unchanged) == (2, 28)
     assert variant(demo, "BEAN-RIB-ORG").product.category == "hats"
@@ -172,8 +192,12 @@ def test_a_new_sku_in_the_place_of_a_removed_one(demo):
 
 
 def test_moving_a_variant_between_products(demo):
-    lines = [line.replace("TEE-LS-BLK-L,Long Sleeve Tee", "TEE-LS-BLK-L,Oversized Tee").replace(
-        "100% organic cotton\",black,L", "100% organic cotton\",black,XL") for line in DEMO_LINES]
+    lines = [
+        line.replace("TEE-LS-BLK-L,Long Sleeve Tee", "TEE-LS-BLK-L,Oversized Tee").replace(
+            '100% organic cotton",black,L', '100% organic cotton",black,XL'
+        )
+        for line in DEMO_LINES
+    ]
     result = run_import(demo, as_bytes(lines))
     assert result.ok, result.errors
     moved = variant(demo, "TEE-LS-BLK-L")
@@ -221,9 +245,8 @@ def test_header_only_file_is_refused(demo):
 
 
 def test_stock_cannot_go_negative(demo):
-    with pytest.raises(IntegrityError):
-        with demo.transaction() as session:
-            session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-S").values(stock=-1))
+    with pytest.raises(IntegrityError), demo.transaction() as session:
+        session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-S").values(stock=-1))
     assert variant(demo, "TEE-LOGO-BLK-S").stock == 12
 
 
@@ -234,15 +257,13 @@ def test_untracked_stock_is_allowed(demo):
 
 
 def test_price_cannot_go_negative(demo):
-    with pytest.raises(IntegrityError):
-        with demo.transaction() as session:
-            session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-S").values(price_minor=-1))
+    with pytest.raises(IntegrityError), demo.transaction() as session:
+        session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-S").values(price_minor=-1))
 
 
 def test_sku_is_unique_in_the_database(demo):
-    with pytest.raises(IntegrityError):
-        with demo.transaction() as session:
-            session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-M").values(sku="TEE-LOGO-BLK-S"))
+    with pytest.raises(IntegrityError), demo.transaction() as session:
+        session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-M").values(sku="TEE-LOGO-BLK-S"))
 
 
 def test_export_round_trips(demo):

@@ -1,5 +1,6 @@
 """The commerce services on a real database (SQLite always, PostgreSQL with TEST_DATABASE_URL): cart, placing an
 order, status changes and stock, shopper identity, handoff and the manual payment provider."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,11 +10,17 @@ from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, select, update
 
 from checkout.assistant_client import AssistantUnavailable
-from checkout.carts import (MAX_LINE_QUANTITY, add_to_cart, available_to_add, clear_cart, get_cart, remove_from_cart,
-                            view_cart)
+from checkout.carts import (
+    MAX_LINE_QUANTITY,
+    add_to_cart,
+    available_to_add,
+    clear_cart,
+    get_cart,
+    remove_from_cart,
+    view_cart,
+)
 from checkout.customers.identity import CONVERSATION_TIMEOUT, ShopperIdentity, current_conversation, identify
-from checkout.db.models import (AuditLog, CartItem, Conversation, Customer, Order, OrderItem, Payment, Variant,
-                                utcnow)
+from checkout.db.models import AuditLog, CartItem, Conversation, Customer, Order, OrderItem, Payment, Variant, utcnow
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock, ProductUnavailable
 from checkout.handoff import hand_back_to_assistant, open_handoffs, release_handoff, request_handoff
 from checkout.orders import cancellation
@@ -26,11 +33,13 @@ from checkout.payments.manual import ManualProvider
 from checkout.payments.registry import available_providers
 from checkout.settings import Settings
 
-DETAILS = DeliveryDetails(name="Zoë Müller-Lefèvre", phone="+33612345678", address="12 rue de la Paix, 75002 Paris",
-                          email="zoe@example.com")
+DETAILS = DeliveryDetails(
+    name="Zoë Müller-Lefèvre", phone="+33612345678", address="12 rue de la Paix, 75002 Paris", email="zoe@example.com"
+)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------------
+
 
 def variant(session, sku: str) -> Variant:
     return session.scalar(select(Variant).where(Variant.sku == sku))
@@ -88,6 +97,7 @@ def shop(clean_db):
 
 
 # --- cart --------------------------------------------------------------------------------------------------------
+
 
 def test_adding_the_same_sku_twice_makes_one_line_priced_live(shop):
     fill_cart(shop, [("TEE-LOGO-BLK-M", 2), ("TEE-LOGO-BLK-M", 1), ("CAP-DAD-BEI", 1)])
@@ -213,6 +223,7 @@ def test_each_shopper_has_their_own_cart_that_survives_sessions(shop):
 
 # --- placing an order --------------------------------------------------------------------------------------------
 
+
 def test_an_order_takes_catalog_prices_at_placement_not_when_the_cart_was_built(shop):
     fill_cart(shop, [("HOOD-HVY-BLK-M", 2), ("TEE-LOGO-WHT-M", 1)])
     set_variant(shop, "HOOD-HVY-BLK-M", price_minor=4900)  # the seller changed the price after the cart was built
@@ -221,8 +232,10 @@ def test_an_order_takes_catalog_prices_at_placement_not_when_the_cart_was_built(
     with shop.transaction() as session:
         order = order_by_number(session, number)
         rows = [(i.sku, i.name, i.color, i.size, i.quantity, i.unit_price_minor) for i in order.items]
-        assert rows == [("HOOD-HVY-BLK-M", "Heavyweight Hoodie", "black", "M", 2, 4900),
-                        ("TEE-LOGO-WHT-M", "Logo Tee", "white", "M", 1, 2490)]
+        assert rows == [
+            ("HOOD-HVY-BLK-M", "Heavyweight Hoodie", "black", "M", 2, 4900),
+            ("TEE-LOGO-WHT-M", "Logo Tee", "white", "M", 1, 2490),
+        ]
         assert (order.total_minor, order.currency, order.status) == (2 * 4900 + 2490, "EUR", "awaiting_payment")
     # and a later catalog change never rewrites the order
     set_variant(shop, "HOOD-HVY-BLK-M", price_minor=9999)
@@ -246,10 +259,18 @@ def test_an_order_clears_the_cart_and_saves_the_delivery_details(shop):
     with shop.transaction() as session:
         shopper = customer(session)
         assert (shopper.name, shopper.phone, shopper.address, shopper.email) == (
-            DETAILS.name, DETAILS.phone, DETAILS.address, DETAILS.email)
+            DETAILS.name,
+            DETAILS.phone,
+            DETAILS.address,
+            DETAILS.email,
+        )
         order = order_by_number(session, number)
         assert (order.customer_name, order.customer_phone, order.customer_address, order.customer_email) == (
-            DETAILS.name, DETAILS.phone, DETAILS.address, DETAILS.email)
+            DETAILS.name,
+            DETAILS.phone,
+            DETAILS.address,
+            DETAILS.email,
+        )
         assert (order.customer_id, order.channel, order.sender_id) == (shopper.id, "rest", "web-zoe")
         conversation = session.get(Conversation, order.conversation_id)
         assert conversation.had_order and conversation.sender_id == "web-zoe"
@@ -308,7 +329,11 @@ def test_not_enough_stock_at_placement_leaves_no_order_and_no_reserved_stock(sho
     with pytest.raises(NotEnoughStock) as refused:
         place(shop)
     assert (refused.value.sku, refused.value.requested, refused.value.available, refused.value.name) == (
-        "HOOD-ZIP-NVY-L", 1, 0, "Zip Hoodie")
+        "HOOD-ZIP-NVY-L",
+        1,
+        0,
+        "Zip Hoodie",
+    )
     assert count(shop, Order) == 0 and count(shop, OrderItem) == 0
     assert stock(shop, "TEE-LOGO-BLK-M") == 20  # the first line's reservation was rolled back
     assert cart_lines(shop) == [("TEE-LOGO-BLK-M", 2), ("HOOD-ZIP-NVY-L", 1)]  # the cart is kept
@@ -318,12 +343,19 @@ def test_not_enough_stock_at_placement_leaves_no_order_and_no_reserved_stock(sho
 
 # --- status changes and stock ------------------------------------------------------------------------------------
 
+
 def order_in(db, status: str, lines=(("TEE-LOGO-BLK-M", 2),)) -> str:
     """A placed order (stock reserved) moved to `status` along the allowed path."""
     fill_cart(db, list(lines))
     number = place(db)
-    path = {"awaiting_payment": [], "paid": ["paid"], "fulfilled": ["paid", "fulfilled"], "cancelled": ["cancelled"],
-            "expired": ["expired"], "refunded": ["paid", "refunded"]}[status]
+    path = {
+        "awaiting_payment": [],
+        "paid": ["paid"],
+        "fulfilled": ["paid", "fulfilled"],
+        "cancelled": ["cancelled"],
+        "expired": ["expired"],
+        "refunded": ["paid", "refunded"],
+    }[status]
     with db.transaction() as session:
         order = order_by_number(session, number)
         for step in path:
@@ -336,29 +368,57 @@ def status_of(db, number: str) -> str:
         return order_by_number(session, number).status
 
 
-ALLOWED = [("awaiting_payment", "paid"), ("paid", "fulfilled"), ("awaiting_payment", "cancelled"),
-           ("awaiting_payment", "expired"), ("paid", "refunded"), ("fulfilled", "refunded")]
-REFUSED = [("awaiting_payment", "fulfilled"), ("awaiting_payment", "refunded"), ("paid", "expired"),
-           ("paid", "paid"), ("fulfilled", "paid"), ("fulfilled", "cancelled"), ("fulfilled", "expired"),
-           ("cancelled", "paid"), ("cancelled", "cancelled"), ("cancelled", "expired"), ("expired", "paid"),
-           ("expired", "cancelled"), ("refunded", "paid"), ("refunded", "refunded"), ("refunded", "fulfilled"),
-           # issue 6: a paid order is refunded, never cancelled; nothing goes back to awaiting payment
-           ("paid", "cancelled"), ("paid", "awaiting_payment"), ("awaiting_payment", "awaiting_payment"),
-           ("cancelled", "awaiting_payment"), ("expired", "awaiting_payment")]
+ALLOWED = [
+    ("awaiting_payment", "paid"),
+    ("paid", "fulfilled"),
+    ("awaiting_payment", "cancelled"),
+    ("awaiting_payment", "expired"),
+    ("paid", "refunded"),
+    ("fulfilled", "refunded"),
+]
+REFUSED = [
+    ("awaiting_payment", "fulfilled"),
+    ("awaiting_payment", "refunded"),
+    ("paid", "expired"),
+    ("paid", "paid"),
+    ("fulfilled", "paid"),
+    ("fulfilled", "cancelled"),
+    ("fulfilled", "expired"),
+    ("cancelled", "paid"),
+    ("cancelled", "cancelled"),
+    ("cancelled", "expired"),
+    ("expired", "paid"),
+    ("expired", "cancelled"),
+    ("refunded", "paid"),
+    ("refunded", "refunded"),
+    ("refunded", "fulfilled"),
+    # issue 6: a paid order is refunded, never cancelled; nothing goes back to awaiting payment
+    ("paid", "cancelled"),
+    ("paid", "awaiting_payment"),
+    ("awaiting_payment", "awaiting_payment"),
+    ("cancelled", "awaiting_payment"),
+    ("expired", "awaiting_payment"),
+]
 
 
 @pytest.mark.parametrize("start,wanted", ALLOWED)
 def test_allowed_transition(shop, start, wanted):
     number = order_in(shop, start)
     with shop.transaction() as session:
-        order = change_status(session, order_by_number(session, number), wanted, actor="seller:ana@example.com",
-                              details={"why": "test"})
+        order = change_status(
+            session, order_by_number(session, number), wanted, actor="seller:ana@example.com", details={"why": "test"}
+        )
         assert order.status == wanted
     assert status_of(shop, number) == wanted
     with shop.transaction() as session:
         entry = session.scalars(select(AuditLog).order_by(AuditLog.id.desc())).first()
         assert (entry.actor, entry.action, entry.entity_type, entry.entity_id, entry.details) == (
-            "seller:ana@example.com", f"order.{wanted}", "order", number, {"why": "test"})
+            "seller:ana@example.com",
+            f"order.{wanted}",
+            "order",
+            number,
+            {"why": "test"},
+        )
         if wanted == "paid":
             assert order_by_number(session, number).paid_at is not None
 
@@ -368,9 +428,8 @@ def test_refused_transition(shop, start, wanted):
     number = order_in(shop, start)
     audits = count(shop, AuditLog)
     tee_stock = stock(shop, "TEE-LOGO-BLK-M")
-    with pytest.raises(InvalidTransition) as refused:
-        with shop.transaction() as session:
-            change_status(session, order_by_number(session, number), wanted, actor="test")
+    with pytest.raises(InvalidTransition) as refused, shop.transaction() as session:
+        change_status(session, order_by_number(session, number), wanted, actor="test")
     assert (refused.value.number, refused.value.status, refused.value.wanted) == (number, start, wanted)
     assert status_of(shop, number) == start
     assert count(shop, AuditLog) == audits
@@ -383,8 +442,9 @@ def test_the_change_is_conditional_on_the_status_in_the_database(shop):
     with shop.transaction() as session:
         order = order_by_number(session, number)
         assert order.status == "awaiting_payment"
-        session.execute(update(Order).where(Order.id == order.id).values(status="paid")
-                        .execution_options(synchronize_session=False))  # another writer, unseen by `order`
+        session.execute(
+            update(Order).where(Order.id == order.id).values(status="paid").execution_options(synchronize_session=False)
+        )  # another writer, unseen by `order`
         with pytest.raises(InvalidTransition) as refused:
             change_status(session, order, "expired", actor="test")
         assert refused.value.status == "paid"
@@ -394,17 +454,17 @@ def test_the_change_is_conditional_on_the_status_in_the_database(shop):
 
 @pytest.mark.parametrize("releasing", ["cancelled", "expired"])
 def test_cancel_and_expiry_put_stock_back_exactly_once(shop, releasing):
-    number = order_in(shop, "awaiting_payment", lines=(("TEE-LOGO-BLK-M", 2), ("KEY-LTH-BRN", 1),
-                                                       ("HOOD-ZIP-NVY-L", 1)))
+    number = order_in(
+        shop, "awaiting_payment", lines=(("TEE-LOGO-BLK-M", 2), ("KEY-LTH-BRN", 1), ("HOOD-ZIP-NVY-L", 1))
+    )
     assert (stock(shop, "TEE-LOGO-BLK-M"), stock(shop, "HOOD-ZIP-NVY-L")) == (18, 0)
     with shop.transaction() as session:
         order = change_status(session, order_by_number(session, number), releasing, actor="test")
         assert order.stock_released_at is not None
     assert (stock(shop, "TEE-LOGO-BLK-M"), stock(shop, "HOOD-ZIP-NVY-L"), stock(shop, "KEY-LTH-BRN")) == (20, 1, None)
     for again in ("cancelled", "expired"):
-        with pytest.raises(InvalidTransition):
-            with shop.transaction() as session:
-                change_status(session, order_by_number(session, number), again, actor="test")
+        with pytest.raises(InvalidTransition), shop.transaction() as session:
+            change_status(session, order_by_number(session, number), again, actor="test")
     with shop.transaction() as session:
         assert release_stock(session, order_by_number(session, number)) is False
     assert (stock(shop, "TEE-LOGO-BLK-M"), stock(shop, "HOOD-ZIP-NVY-L")) == (20, 1)
@@ -413,9 +473,8 @@ def test_cancel_and_expiry_put_stock_back_exactly_once(shop, releasing):
 def test_cancel_after_expiry_releases_nothing_more(shop):
     number = order_in(shop, "expired")
     assert stock(shop, "TEE-LOGO-BLK-M") == 20
-    with pytest.raises(InvalidTransition):
-        with shop.transaction() as session:
-            change_status(session, order_by_number(session, number), "cancelled", actor="shopper")
+    with pytest.raises(InvalidTransition), shop.transaction() as session:
+        change_status(session, order_by_number(session, number), "cancelled", actor="shopper")
     assert stock(shop, "TEE-LOGO-BLK-M") == 20
     assert status_of(shop, number) == "expired"
 
@@ -448,6 +507,7 @@ def test_shoppers_only_ever_see_their_own_orders(shop):
 
 # --- who is writing ----------------------------------------------------------------------------------------------
 
+
 def test_identify_creates_one_customer_per_channel_and_user(shop):
     telegram = ShopperIdentity("telegram", "555001", "555001", {"name": "Ana Silva", "username": "anas"})
     with shop.transaction() as session:
@@ -462,12 +522,12 @@ def test_identify_creates_one_customer_per_channel_and_user(shop):
 
 def test_identify_refreshes_the_profile_from_the_channel(shop):
     with shop.transaction() as session:
-        created = identify(session, ShopperIdentity("telegram", "555001", "555001", {"username": "ana",
-                                                                                    "language": "pt"}))
+        created = identify(
+            session, ShopperIdentity("telegram", "555001", "555001", {"username": "ana", "language": "pt"})
+        )
         assert created.name is None
     with shop.transaction() as session:
-        again = identify(session, ShopperIdentity("telegram", "555001", "555001",
-                                                  {"name": "Ana", "username": "anas"}))
+        again = identify(session, ShopperIdentity("telegram", "555001", "555001", {"name": "Ana", "username": "anas"}))
         assert (again.name, again.username, again.language) == ("Ana", "anas", "pt")  # missing fields kept
         assert again.last_seen is not None
 
@@ -495,9 +555,18 @@ def test_a_forgotten_customer_gets_no_profile_back(shop):
 def test_shopper_identity_from_rasa():
     bare = ShopperIdentity.from_rasa("web-123", "rest", {})
     assert (bare.channel, bare.channel_user_id, bare.sender_id, bare.profile) == ("rest", "web-123", "web-123", {})
-    gateway = ShopperIdentity.from_rasa("tg-555", "rest", {"channel": "telegram", "user_id": 555, "first_name": "Ana",
-                                                           "last_name": "Silva", "username": "anas",
-                                                           "language_code": "pt"})
+    gateway = ShopperIdentity.from_rasa(
+        "tg-555",
+        "rest",
+        {
+            "channel": "telegram",
+            "user_id": 555,
+            "first_name": "Ana",
+            "last_name": "Silva",
+            "username": "anas",
+            "language_code": "pt",
+        },
+    )
     assert (gateway.channel, gateway.channel_user_id, gateway.sender_id) == ("telegram", "555", "tg-555")
     assert gateway.profile == {"name": "Ana Silva", "username": "anas", "language": "pt"}
     assert ShopperIdentity.from_rasa("x", None, None).channel == "rest"
@@ -539,6 +608,7 @@ def test_conversations_are_per_chat(shop):
 
 # --- the human seller --------------------------------------------------------------------------------------------
 
+
 def test_handoff_request_and_release(shop):
     identity = ShopperIdentity("rest", "web-zoe", "web-zoe")
     with shop.transaction() as session:
@@ -563,17 +633,26 @@ def test_handoff_request_and_release(shop):
 
 # --- the manual payment provider ---------------------------------------------------------------------------------
 
+
 def test_manual_payment_is_started_once_per_order(shop):
     fill_cart(shop, [("HOOD-HVY-BLK-M", 1)])
     number = place(shop)
     provider = ManualProvider("Pay to IBAN TEST 123 with your order number.")
     step = provider.start_payment(shop, number)
-    assert (step.method, step.instructions, step.url) == ("manual", "Pay to IBAN TEST 123 with your order number.", None)
+    assert (step.method, step.instructions, step.url) == (
+        "manual",
+        "Pay to IBAN TEST 123 with your order number.",
+        None,
+    )
     assert provider.start_payment(shop, number) == step
     with shop.transaction() as session:
         (payment,) = order_by_number(session, number).payments
-        assert (payment.status, payment.amount_minor, payment.currency, payment.reference) == ("pending", 5900, "EUR",
-                                                                                               number)
+        assert (payment.status, payment.amount_minor, payment.currency, payment.reference) == (
+            "pending",
+            5900,
+            "EUR",
+            number,
+        )
     assert count(shop, Payment) == 1
 
 
@@ -595,6 +674,7 @@ def test_manual_is_always_offered():
 
 
 # --- cancelling (the chat and the dashboard call the same service) ------------------------------------------------
+
 
 def test_cancel_order_releases_stock_and_finds_only_the_shoppers_own_order(shop, monkeypatch):
     fill_cart(shop, [("TEE-LOGO-BLK-M", 2)])

@@ -1,4 +1,5 @@
 """The `shop` command on a real database, through click's test runner."""
+
 import csv
 import io
 import json
@@ -9,8 +10,8 @@ from click.testing import CliRunner
 from orm_builders import DEMO_CSV, add_customer, add_order, at
 from sqlalchemy import func, select
 
-from checkout.db.models import AuditLog, Product, SellerUser, Variant
 from checkout.access.sellers import verify_password
+from checkout.db.models import AuditLog, Product, SellerUser, Variant
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
@@ -26,8 +27,13 @@ def app_context(settings: Settings):
 @pytest.fixture
 def app(clean_db, tmp_path):
     """The CLI's context on an empty, migrated database."""
-    yield from app_context(Settings(database_url=clean_db.url, rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
-                                    shop_catalog_terms_file=str(tmp_path / "catalog_terms.json")))
+    yield from app_context(
+        Settings(
+            database_url=clean_db.url,
+            rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
+            shop_catalog_terms_file=str(tmp_path / "catalog_terms.json"),
+        )
+    )
 
 
 @pytest.fixture
@@ -90,8 +96,8 @@ def test_catalog_import_good_file(migrated, app):
 
 def test_catalog_import_bad_file_prints_every_error_and_imports_nothing(migrated, app, tmp_path):
     lines = DEMO_CSV.read_text().splitlines()
-    lines[2] = lines[2].replace("24.90", "24,90")       # line 3: unquoted comma -> 11 fields
-    lines[5] = lines[5].replace(",EUR,9,", ",EUR,-9,")   # line 6: negative stock
+    lines[2] = lines[2].replace("24.90", "24,90")  # line 3: unquoted comma -> 11 fields
+    lines[5] = lines[5].replace(",EUR,9,", ",EUR,-9,")  # line 6: negative stock
     lines.append("TEE-LOGO-BLK-S,Dup,1.00,EUR,1,misc,,,,")  # line 32: duplicate sku
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join(lines) + "\n")
@@ -139,8 +145,9 @@ def test_catalog_export(with_catalog, tmp_path):
 
 def test_catalog_export_all_includes_deactivated(with_catalog, tmp_path):
     smaller = tmp_path / "smaller.csv"
-    smaller.write_text("\n".join(line for line in DEMO_CSV.read_text().splitlines()
-                                 if not line.startswith("STK-PACK,")) + "\n")
+    smaller.write_text(
+        "\n".join(line for line in DEMO_CSV.read_text().splitlines() if not line.startswith("STK-PACK,")) + "\n"
+    )
     assert "1 deactivated" in with_catalog("catalog", "import", str(smaller)).stdout
     assert "STK-PACK" not in with_catalog("catalog", "export").stdout
     assert "STK-PACK" in with_catalog("catalog", "export", "--all").stdout
@@ -150,10 +157,15 @@ def test_catalog_export_all_includes_deactivated(with_catalog, tmp_path):
 def with_orders(with_catalog, app):
     with app.db.transaction() as session:
         ana = add_customer(session, "web-ana", "Ana")
-        add_order(session, ana, "A7K2Q9", [("TEE-LOGO-BLK-M", 2)], at("2026-11-22 10:15"),
-                  payments=[{"method": "manual", "status": "pending"}])
-        add_order(session, ana, "B8M3R4", [("STK-PACK", 1), ("CAP-DAD-BLK", 1)], at("2026-11-20 08:00"),
-                  status="paid")
+        add_order(
+            session,
+            ana,
+            "A7K2Q9",
+            [("TEE-LOGO-BLK-M", 2)],
+            at("2026-11-22 10:15"),
+            payments=[{"method": "manual", "status": "pending"}],
+        )
+        add_order(session, ana, "B8M3R4", [("STK-PACK", 1), ("CAP-DAD-BLK", 1)], at("2026-11-20 08:00"), status="paid")
         add_order(session, ana, "C9N4S5", [("MUG-ENM-WHT", 1)], at("2026-11-21 09:00"), status="cancelled")
     return with_catalog
 
@@ -175,7 +187,11 @@ def test_orders_export_csv(with_orders):
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["number"], r["sku"]) for r in rows] == [
-        ("A7K2Q9", "TEE-LOGO-BLK-M"), ("C9N4S5", "MUG-ENM-WHT"), ("B8M3R4", "STK-PACK"), ("B8M3R4", "CAP-DAD-BLK")]
+        ("A7K2Q9", "TEE-LOGO-BLK-M"),
+        ("C9N4S5", "MUG-ENM-WHT"),
+        ("B8M3R4", "STK-PACK"),
+        ("B8M3R4", "CAP-DAD-BLK"),
+    ]
 
 
 def test_orders_export_status_and_since(with_orders):
@@ -191,8 +207,9 @@ def test_orders_export_status_and_since(with_orders):
     assert numbers("--since", "2026-11-21T09:00:01") == ["A7K2Q9"]
     assert numbers("--since", "2026-11-21T10:00+02:00") == ["A7K2Q9", "C9N4S5"]
     assert numbers("--since", "2026-11-21", "--status", "cancelled") == ["C9N4S5"]
-    csv_rows = list(csv.DictReader(io.StringIO(with_orders("orders", "export", "--format", "csv", "--status",
-                                                           "paid").stdout)))
+    csv_rows = list(
+        csv.DictReader(io.StringIO(with_orders("orders", "export", "--format", "csv", "--status", "paid").stdout))
+    )
     assert {r["number"] for r in csv_rows} == {"B8M3R4"}
 
 
@@ -246,7 +263,8 @@ def test_seller_add_with_password_stdin(migrated, app):
     assert verify_password("correct horse battery", seller.password_hash)
     assert not verify_password("correct horse battery!", seller.password_hash)
     assert [(a.actor, a.action, a.entity_type, a.entity_id, a.details) for a in audit] == [
-        ("cli", "seller.created", "seller_user", str(seller.id), {"email": "owner@example.com"})]
+        ("cli", "seller.created", "seller_user", str(seller.id), {"email": "owner@example.com"})
+    ]
 
 
 def test_seller_add_again_resets_the_password(migrated, app):
@@ -296,8 +314,16 @@ def all_command_paths(group: click.Group, prefix=()) -> list[tuple[str, ...]]:
 
 def test_every_issue_command_exists():
     paths = set(all_command_paths(shop))
-    for expected in [("catalog", "import"), ("catalog", "export"), ("orders", "export"), ("customers", "export"),
-                     ("db", "upgrade"), ("train",), ("run",), ("seller", "add")]:
+    for expected in [
+        ("catalog", "import"),
+        ("catalog", "export"),
+        ("orders", "export"),
+        ("customers", "export"),
+        ("db", "upgrade"),
+        ("train",),
+        ("run",),
+        ("seller", "add"),
+    ]:
         assert expected in paths
 
 
@@ -319,10 +345,13 @@ def test_train_on_a_fresh_install_migrates_first_and_keeps_the_catalog_words(tmp
     from cli.catalog_nlu import GENERATED_FILE
 
     roots = []
-    monkeypatch.setattr(cli.learning_commands, "ensure_model",
-                        lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
-                        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"))
+    monkeypatch.setattr(
+        cli.learning_commands, "ensure_model", lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz"
+    )
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
+        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"),
+    )
     result = CliRunner().invoke(shop, ["train"], obj=AppContext(settings))
     assert result.exit_code == 0, result.output
     [root] = roots
@@ -336,13 +365,18 @@ def test_train_learns_the_shops_catalog_words_in_a_folder_of_its_own(tmp_path, m
     from cli.catalog_nlu import GENERATED_FILE
 
     roots = []
-    monkeypatch.setattr(cli.learning_commands, "ensure_model",
-                        lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz")
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'shop.db'}",
-                        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"))
+    monkeypatch.setattr(
+        cli.learning_commands, "ensure_model", lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz"
+    )
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'shop.db'}",
+        shop_catalog_terms_file=str(tmp_path / "var" / "catalog_terms.json"),
+    )
     catalog = tmp_path / "tea.csv"
-    catalog.write_text("sku,name,price,currency,stock,category,description,color,size,image_url\n"
-                       "T1,Smoky Lapsang,9.00,EUR,5,black teas,Pine-smoked,,,\n")
+    catalog.write_text(
+        "sku,name,price,currency,stock,category,description,color,size,image_url\n"
+        "T1,Smoky Lapsang,9.00,EUR,5,black teas,Pine-smoked,,,\n"
+    )
     before = GENERATED_FILE.read_text()
     assert CliRunner().invoke(shop, ["db", "upgrade"], obj=AppContext(settings)).exit_code == 0
     result = CliRunner().invoke(shop, ["catalog", "import", str(catalog)], obj=AppContext(settings))

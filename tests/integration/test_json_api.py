@@ -1,4 +1,5 @@
 """GET /api/...: bearer tokens, pagination, 404s, and the same objects as the CLI exports."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ def shop_data(clean_db, tmp_path):
         for i in range(7):
             customer = add_customer(session, f"user-{i}", f"Customer {i}", phone=f"+3361234567{i}")
             for j in range(i % 3 + 1):
-                add_order(session, customer, f"N{i}{j}AAA", [("TEE-LOGO-BLK-M", j + 1)], at(f"2026-11-{10 + i} 1{j}:00"),
-                          status=STATUSES[(i + j) % 4])
+                add_order(
+                    session,
+                    customer,
+                    f"N{i}{j}AAA",
+                    [("TEE-LOGO-BLK-M", j + 1)],
+                    at(f"2026-11-{10 + i} 1{j}:00"),
+                    status=STATUSES[(i + j) % 4],
+                )
         for k in range(5):
             apply_event(session, user_event("user-0", f"question {k}", "product_info", 0.9 - k / 100))
             apply_event(session, bot_event("user-0", f"answer {k}", "utter_price"))
@@ -65,12 +72,18 @@ def all_pages(client, path, token) -> list:
     return items
 
 
-@pytest.mark.parametrize("path", ["/api/orders", "/api/orders/N00AAA", "/api/customers", "/api/customers/1",
-                                  "/api/customers/1/messages"])
+@pytest.mark.parametrize(
+    "path", ["/api/orders", "/api/orders/N00AAA", "/api/customers", "/api/customers/1", "/api/customers/1/messages"]
+)
 def test_every_endpoint_wants_a_valid_token(shop_data, path):
     client, token, revoked, _ = shop_data
-    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Bearer {revoked}"},
-                    {"Authorization": f"Basic {token}"}, {"Authorization": "Bearer " + "x" * 5000}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": f"Bearer {revoked}"},
+        {"Authorization": f"Basic {token}"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ):
         response = client.get(path, headers=headers)
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -82,7 +95,8 @@ def test_orders_pages_put_together_equal_the_cli_export(shop_data):
     client, token, _, settings = shop_data
     assert all_pages(client, "/api/orders?per_page=4", token) == cli_json(settings, "orders", "export")
     assert all_pages(client, "/api/orders?status=paid&since=2026-11-12&per_page=2", token) == cli_json(
-        settings, "orders", "export", "--status", "paid", "--since", "2026-11-12")
+        settings, "orders", "export", "--status", "paid", "--since", "2026-11-12"
+    )
 
 
 def test_a_page_says_the_total_and_where_the_next_one_is(shop_data):
@@ -123,8 +137,9 @@ def test_a_customers_messages_in_order_as_in_the_privacy_export(shop_data):
     assert messages == cli_json(settings, "customers", "export", "1")["messages"]
 
 
-@pytest.mark.parametrize("query", ["page=0", "page=x", "per_page=0", "per_page=201", "status=lost",
-                                   "since=yesterday", "until=2026-13-01"])
+@pytest.mark.parametrize(
+    "query", ["page=0", "page=x", "per_page=0", "per_page=201", "status=lost", "since=yesterday", "until=2026-13-01"]
+)
 def test_bad_parameters_get_a_clear_400(shop_data, query):
     client, token, _, _ = shop_data
     response = get(client, f"/api/orders?{query}", token)

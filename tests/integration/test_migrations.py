@@ -1,4 +1,5 @@
 """Alembic migrations against real SQLite and PostgreSQL: from empty, down and up, and in step with the models."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -9,8 +10,19 @@ from checkout.db.migrate import MIGRATIONS_DIR, alembic_config, downgrade, upgra
 from checkout.db.models import Base
 
 EXPECTED_TABLES = {
-    "products", "variants", "customers", "conversations", "messages", "carts", "cart_items", "orders",
-    "order_items", "payments", "processed_events", "seller_users", "audit_log",
+    "products",
+    "variants",
+    "customers",
+    "conversations",
+    "messages",
+    "carts",
+    "cart_items",
+    "orders",
+    "order_items",
+    "payments",
+    "processed_events",
+    "seller_users",
+    "audit_log",
 }
 
 
@@ -46,7 +58,7 @@ def head_revision() -> str:
 
 
 def test_models_declare_every_table_the_issue_asks_for():
-    assert EXPECTED_TABLES <= set(Base.metadata.tables)
+    assert set(Base.metadata.tables) >= EXPECTED_TABLES
 
 
 def test_upgrade_from_empty_creates_every_table(database_url):

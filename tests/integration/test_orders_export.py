@@ -1,4 +1,5 @@
 """The orders contract (JSON objects and CSV) and the customer export, over orders built with the ORM."""
+
 import csv
 import io
 import json
@@ -13,8 +14,18 @@ from checkout.customers.export import customers_to_csv, export_customers
 from checkout.db.models import Order
 from checkout.orders.export import CSV_COLUMNS, find_orders, order_to_dict, orders_to_csv
 
-ORDER_KEYS = ["number", "status", "created_at", "channel", "sender_id", "customer", "items", "total", "currency",
-              "payment"]
+ORDER_KEYS = [
+    "number",
+    "status",
+    "created_at",
+    "channel",
+    "sender_id",
+    "customer",
+    "items",
+    "total",
+    "currency",
+    "payment",
+]
 
 
 @pytest.fixture
@@ -22,18 +33,39 @@ def shop(clean_db):
     """The demo catalog and four orders of three customers, created at known moments."""
     load_demo_catalog(clean_db)
     with clean_db.transaction() as session:
-        ana = add_customer(session, "web-ana", "Ana Silva", phone="+351 912 345 678", email="ana@example.com",
-                           address="Rua Augusta 1, Lisboa")
+        ana = add_customer(
+            session,
+            "web-ana",
+            "Ana Silva",
+            phone="+351 912 345 678",
+            email="ana@example.com",
+            address="Rua Augusta 1, Lisboa",
+        )
         ben = add_customer(session, "555001", "Ben", channel="telegram", username="benb")
         add_customer(session, "web-nobody", "Window Shopper")
-        add_order(session, ana, "A7K2Q9", [("TEE-LOGO-BLK-M", 2)], at("2026-11-22 10:15:00.123456"),
-                  customer_phone="+351 912 345 678", customer_address="Rua Augusta 1, Lisboa",
-                  payments=[{"method": "manual", "status": "pending"}])
-        add_order(session, ana, "B8M3R4", [("HOOD-HVY-BLK-L", 1), ("CAP-DAD-BEI", 1), ("KEY-LTH-BRN", 3)],
-                  at("2026-11-20 08:00"), status="paid", customer_email="ana@example.com",
-                  payments=[{"method": "stripe", "status": "failed", "reference": "cs_1"},
-                            {"method": "stripe", "status": "succeeded", "url": "https://pay.example/cs_2",
-                             "reference": "cs_2"}])
+        add_order(
+            session,
+            ana,
+            "A7K2Q9",
+            [("TEE-LOGO-BLK-M", 2)],
+            at("2026-11-22 10:15:00.123456"),
+            customer_phone="+351 912 345 678",
+            customer_address="Rua Augusta 1, Lisboa",
+            payments=[{"method": "manual", "status": "pending"}],
+        )
+        add_order(
+            session,
+            ana,
+            "B8M3R4",
+            [("HOOD-HVY-BLK-L", 1), ("CAP-DAD-BEI", 1), ("KEY-LTH-BRN", 3)],
+            at("2026-11-20 08:00"),
+            status="paid",
+            customer_email="ana@example.com",
+            payments=[
+                {"method": "stripe", "status": "failed", "reference": "cs_1"},
+                {"method": "stripe", "status": "succeeded", "url": "https://pay.example/cs_2", "reference": "cs_2"},
+            ],
+        )
         add_order(session, ben, "C9N4S5", [("STK-PACK", 1)], at("2026-11-21 09:30"), status="fulfilled")
         add_order(session, ben, "D2P5T6", [("MUG-ENM-WHT", 1)], at("2026-11-23 12:00"), status="cancelled")
     return clean_db
@@ -52,10 +84,23 @@ def test_order_matches_the_contract_exactly(shop):
         "created_at": "2026-11-22T10:15:00Z",
         "channel": "rest",
         "sender_id": "web-ana",
-        "customer": {"name": "Ana Silva", "phone": "+351 912 345 678", "email": None,
-                     "address": "Rua Augusta 1, Lisboa"},
-        "items": [{"sku": "TEE-LOGO-BLK-M", "name": "Logo Tee", "color": "black", "size": "M", "quantity": 2,
-                   "unit_price": "24.90", "line_total": "49.80"}],
+        "customer": {
+            "name": "Ana Silva",
+            "phone": "+351 912 345 678",
+            "email": None,
+            "address": "Rua Augusta 1, Lisboa",
+        },
+        "items": [
+            {
+                "sku": "TEE-LOGO-BLK-M",
+                "name": "Logo Tee",
+                "color": "black",
+                "size": "M",
+                "quantity": 2,
+                "unit_price": "24.90",
+                "line_total": "49.80",
+            }
+        ],
         "total": "49.80",
         "currency": "EUR",
         "payment": {"method": "manual", "status": "pending", "url": None, "reference": None},
@@ -76,16 +121,21 @@ def test_order_is_json_with_decimal_strings(shop):
 
 def test_order_with_several_items_and_the_latest_payment(shop):
     order = next(o for o in orders_as_dicts(shop) if o["number"] == "B8M3R4")
-    assert [(i["sku"], i["color"], i["size"], i["quantity"], i["unit_price"], i["line_total"]) for i in
-            order["items"]] == [
+    assert [
+        (i["sku"], i["color"], i["size"], i["quantity"], i["unit_price"], i["line_total"]) for i in order["items"]
+    ] == [
         ("HOOD-HVY-BLK-L", "black", "L", 1, "59.00", "59.00"),
         ("CAP-DAD-BEI", "beige", None, 1, "22.00", "22.00"),
         ("KEY-LTH-BRN", "brown", None, 3, "6.50", "19.50"),
     ]
     assert order["total"] == "100.50"
     assert order["created_at"] == "2026-11-20T08:00:00Z"
-    assert order["payment"] == {"method": "stripe", "status": "succeeded", "url": "https://pay.example/cs_2",
-                                "reference": "cs_2"}
+    assert order["payment"] == {
+        "method": "stripe",
+        "status": "succeeded",
+        "url": "https://pay.example/cs_2",
+        "reference": "cs_2",
+    }
 
 
 def test_order_without_payment_has_null_payment_fields(shop):
@@ -114,8 +164,11 @@ def test_order_keeps_the_name_and_price_it_was_sold_at(shop):
         session.execute(update(Variant).where(Variant.sku == "TEE-LOGO-BLK-M").values(price_minor=9900))
         session.execute(update(Product).where(Product.name == "Logo Tee").values(name="Renamed Tee"))
     order = next(o for o in orders_as_dicts(shop) if o["number"] == "A7K2Q9")
-    assert (order["items"][0]["name"], order["items"][0]["unit_price"], order["total"]) == ("Logo Tee", "24.90",
-                                                                                          "49.80")
+    assert (order["items"][0]["name"], order["items"][0]["unit_price"], order["total"]) == (
+        "Logo Tee",
+        "24.90",
+        "49.80",
+    )
 
 
 def test_find_orders_newest_first(shop):
@@ -140,8 +193,7 @@ def test_find_orders_by_status(shop, status, numbers):
 
 
 def test_find_orders_since_is_inclusive(shop):
-    assert [o["number"] for o in orders_as_dicts(shop, since=at("2026-11-21 09:30"))] == ["D2P5T6", "A7K2Q9",
-                                                                                          "C9N4S5"]
+    assert [o["number"] for o in orders_as_dicts(shop, since=at("2026-11-21 09:30"))] == ["D2P5T6", "A7K2Q9", "C9N4S5"]
     assert [o["number"] for o in orders_as_dicts(shop, since=at("2026-11-21 09:30:01"))] == ["D2P5T6", "A7K2Q9"]
     assert orders_as_dicts(shop, since=at("2027-01-01 00:00")) == []
 
@@ -153,8 +205,7 @@ def test_find_orders_since_in_another_zone(shop):
 
 
 def test_find_orders_until_limit_offset_and_combined_filters(shop):
-    assert [o["number"] for o in orders_as_dicts(shop, until=at("2026-11-22 10:15:00.123456"))] == ["C9N4S5",
-                                                                                                   "B8M3R4"]
+    assert [o["number"] for o in orders_as_dicts(shop, until=at("2026-11-22 10:15:00.123456"))] == ["C9N4S5", "B8M3R4"]
     assert [o["number"] for o in orders_as_dicts(shop, limit=2, offset=1)] == ["A7K2Q9", "C9N4S5"]
     assert [o["number"] for o in orders_as_dicts(shop, status="paid", since=at("2026-11-21 00:00"))] == []
 
@@ -169,7 +220,11 @@ def test_orders_csv_has_one_row_per_item(shop):
     assert [r["sku"] for r in records if r["number"] == "B8M3R4"] == ["HOOD-HVY-BLK-L", "CAP-DAD-BEI", "KEY-LTH-BRN"]
     key_chain = records[-1]
     assert (key_chain["quantity"], key_chain["unit_price"], key_chain["line_total"], key_chain["total"]) == (
-        "3", "6.50", "19.50", "100.50")
+        "3",
+        "6.50",
+        "19.50",
+        "100.50",
+    )
     assert (key_chain["payment_method"], key_chain["payment_status"]) == ("stripe", "succeeded")
     assert records[0]["created_at"] == "2026-11-23T12:00:00Z"
     assert records[2]["payment_method"] == ""  # no payment yet
@@ -185,8 +240,15 @@ def test_orders_csv_defuses_formulas(clean_db):
     formula = '=HYPERLINK("http://evil.example","click")'
     with clean_db.transaction() as session:
         customer = add_customer(session, "evil", formula)
-        add_order(session, customer, "J7U2Y3", [("STK-PACK", 1)], at("2026-11-22 10:00"),
-                  customer_address="@SUM(1+1)", names={"STK-PACK": "+cmd|' /C calc'!A0"})
+        add_order(
+            session,
+            customer,
+            "J7U2Y3",
+            [("STK-PACK", 1)],
+            at("2026-11-22 10:00"),
+            customer_address="@SUM(1+1)",
+            names={"STK-PACK": "+cmd|' /C calc'!A0"},
+        )
     with clean_db.transaction() as session:
         orders = find_orders(session)
         text = orders_to_csv(orders)
@@ -207,7 +269,12 @@ def test_export_customers(shop):
     assert (nobody["order_count"], nobody["total_spent"], nobody["last_order_at"]) == (0, "0.00", None)
     assert ana["currency"] == "EUR"
     assert (ana["name"], ana["phone"], ana["email"], ben["username"], ben["channel"]) == (
-        "Ana Silva", "+351 912 345 678", "ana@example.com", "benb", "telegram")
+        "Ana Silva",
+        "+351 912 345 678",
+        "ana@example.com",
+        "benb",
+        "telegram",
+    )
     assert ana["first_seen"].endswith("Z") and ana["last_seen"].endswith("Z")
     assert list(ana) == list(CUSTOMER_COLUMNS)
     assert json.loads(json.dumps(list(customers.values()))) == list(customers.values())

@@ -1,12 +1,20 @@
 """The outbox: a status change queues one message for the shopper; gateways claim each message once."""
+
 from __future__ import annotations
 
 from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, select
 
 from checkout.db.models import Order, OutboxMessage
-from checkout.notifications import (MAX_ATTEMPTS, SELLER_CHANNEL, claim_pending, mark_failed, mark_sent,
-                                    queue_for_seller, queue_order_update)
+from checkout.notifications import (
+    MAX_ATTEMPTS,
+    SELLER_CHANNEL,
+    claim_pending,
+    mark_failed,
+    mark_sent,
+    queue_for_seller,
+    queue_order_update,
+)
 from checkout.orders.lifecycle import change_status
 
 
@@ -20,7 +28,6 @@ def test_a_status_change_tells_the_shopper_once(clean_db):
     load_demo_catalog(clean_db)
     order_id = make_order(clean_db)
     with clean_db.transaction() as session:
-
         order = session.get(Order, order_id)
         change_status(session, order, "paid", actor="test")
         assert queue_order_update(session, order, "paid") is None  # the same news is not queued twice
@@ -28,7 +35,9 @@ def test_a_status_change_tells_the_shopper_once(clean_db):
     with clean_db.reading() as session:
         messages = list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
         assert [(m.kind, m.channel, m.recipient, m.status) for m in messages] == [
-            ("order_paid", "telegram", "4242", "pending"), ("order_fulfilled", "telegram", "4242", "pending")]
+            ("order_paid", "telegram", "4242", "pending"),
+            ("order_fulfilled", "telegram", "4242", "pending"),
+        ]
         assert "A7K2Q9" in messages[0].text
 
 
@@ -36,7 +45,6 @@ def test_a_change_the_shopper_made_in_the_chat_is_not_announced_again(clean_db):
     load_demo_catalog(clean_db)
     order_id = make_order(clean_db)
     with clean_db.transaction() as session:
-
         change_status(session, session.get(Order, order_id), "cancelled", actor="shopper:1", notify_shopper=False)
     with clean_db.reading() as session:
         assert session.scalar(select(func.count(OutboxMessage.id))) == 0

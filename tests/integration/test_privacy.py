@@ -1,4 +1,5 @@
 """One customer's data: exported whole, and forgotten everywhere while the books still add up."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,18 @@ from click.testing import CliRunner
 from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, inspect, select, text
 
-from checkout.db.models import (AuditLog, Cart, CartItem, Conversation, Customer, Message, Order, OutboxMessage, Payment,
-                                Variant)
+from checkout.db.models import (
+    AuditLog,
+    Cart,
+    CartItem,
+    Conversation,
+    Customer,
+    Message,
+    Order,
+    OutboxMessage,
+    Payment,
+    Variant,
+)
 from checkout.notifications import queue_order_update
 from checkout.records.recorder import FORGOTTEN, RECORDED, apply_event
 from checkout.settings import Settings
@@ -19,23 +30,33 @@ from cli.context import AppContext
 from cli.main import shop
 from tests.records_events import bot_event, user_event
 
-MARKERS = {"name": "Zephyrine Quokkaberg", "phone": "+44 7700 900461", "email": "zephyrine.q@example.org",
-           "address": "17 Marmalade Crescent, Nether Wallop"}
+MARKERS = {
+    "name": "Zephyrine Quokkaberg",
+    "phone": "+44 7700 900461",
+    "email": "zephyrine.q@example.org",
+    "address": "17 Marmalade Crescent, Nether Wallop",
+}
 SENDER = "zq-chat-31337"
 
 
 def rasa_stores(tmp_path):
     tracker, events = tmp_path / "rasa.db", tmp_path / "rasa_events.db"
     with sqlite3.connect(tracker) as c:  # the columns Rasa's SQLTrackerStore creates
-        c.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255), "
-                  "timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)")
-        c.execute("INSERT INTO events (sender_id, type_name, data) VALUES (?, 'slot', ?)",
-                  (SENDER, json.dumps({"event": "slot", "name": "phone", "value": MARKERS["phone"]})))
+        c.execute(
+            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255), type_name VARCHAR(255), "
+            "timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+        )
+        c.execute(
+            "INSERT INTO events (sender_id, type_name, data) VALUES (?, 'slot', ?)",
+            (SENDER, json.dumps({"event": "slot", "name": "phone", "value": MARKERS["phone"]})),
+        )
         c.execute("INSERT INTO events (sender_id, type_name, data) VALUES ('someone-else', 'user', '{}')")
     with sqlite3.connect(events) as c:
         c.execute("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, sender_id VARCHAR(255), data TEXT)")
-        c.execute("INSERT INTO events (sender_id, data) VALUES (?, ?)",
-                  (SENDER, json.dumps(user_event(SENDER, f"I am {MARKERS['name']}"))))
+        c.execute(
+            "INSERT INTO events (sender_id, data) VALUES (?, ?)",
+            (SENDER, json.dumps(user_event(SENDER, f"I am {MARKERS['name']}"))),
+        )
     return f"sqlite:///{tracker}", f"sqlite:///{events}"
 
 
@@ -44,21 +65,50 @@ def shop_with_a_customer(clean_db, tmp_path):
     load_demo_catalog(clean_db)
     tracker_url, events_url = rasa_stores(tmp_path)
     with clean_db.transaction() as session:
-        for event in (user_event(SENDER, f"hi, I am {MARKERS['name']}", "inform",
-                                 entities=[{"entity": "name", "value": MARKERS["name"]}]),
-                      bot_event(SENDER, f"Thanks {MARKERS['name']}! Your phone?", "utter_ask_phone"),
-                      user_event(SENDER, f"{MARKERS['phone']}, {MARKERS['email']}, {MARKERS['address']}", "inform")):
+        for event in (
+            user_event(
+                SENDER, f"hi, I am {MARKERS['name']}", "inform", entities=[{"entity": "name", "value": MARKERS["name"]}]
+            ),
+            bot_event(SENDER, f"Thanks {MARKERS['name']}! Your phone?", "utter_ask_phone"),
+            user_event(SENDER, f"{MARKERS['phone']}, {MARKERS['email']}, {MARKERS['address']}", "inform"),
+        ):
             assert apply_event(session, event) == RECORDED
         customer = session.scalar(select(Customer))
         customer.name, customer.phone, customer.email, customer.address = (
-            MARKERS["name"], MARKERS["phone"], MARKERS["email"], MARKERS["address"])
+            MARKERS["name"],
+            MARKERS["phone"],
+            MARKERS["email"],
+            MARKERS["address"],
+        )
         conversation = session.scalar(select(Conversation))
-        paid = add_order(session, customer, "A7K2Q9", [("HOOD-HVY-BLK-M", 2)], at("2026-11-20 10:00"), status="paid",
-                         conversation_id=conversation.id, customer_phone=MARKERS["phone"],
-                         customer_email=MARKERS["email"], customer_address=MARKERS["address"],
-                         payments=[{"method": "stripe", "status": "paid", "reference": "cs_test_1",
-                                    "provider_data": {"customer_email": MARKERS["email"]}}])
-        add_order(session, customer, "B8L3R4", [("TEE-LOGO-BLK-S", 1)], at("2026-11-21 10:00"), customer_phone=MARKERS["phone"])
+        paid = add_order(
+            session,
+            customer,
+            "A7K2Q9",
+            [("HOOD-HVY-BLK-M", 2)],
+            at("2026-11-20 10:00"),
+            status="paid",
+            conversation_id=conversation.id,
+            customer_phone=MARKERS["phone"],
+            customer_email=MARKERS["email"],
+            customer_address=MARKERS["address"],
+            payments=[
+                {
+                    "method": "stripe",
+                    "status": "paid",
+                    "reference": "cs_test_1",
+                    "provider_data": {"customer_email": MARKERS["email"]},
+                }
+            ],
+        )
+        add_order(
+            session,
+            customer,
+            "B8L3R4",
+            [("TEE-LOGO-BLK-S", 1)],
+            at("2026-11-21 10:00"),
+            customer_phone=MARKERS["phone"],
+        )
         queue_order_update(session, paid, "paid")
         variant = session.scalar(select(Variant).where(Variant.sku == "TEE-LOGO-BLK-S"))
         session.add(Cart(customer_id=customer.id, items=[CartItem(variant_id=variant.id, quantity=1)]))
@@ -106,7 +156,11 @@ def test_forget_leaves_no_trace_of_the_person_and_keeps_the_books(shop_with_a_cu
     db, settings, customer_id = shop_with_a_customer
     with db.reading() as session:
         totals_before = session.scalar(select(func.sum(Order.total_minor)))
-        items_before = [(i.sku, i.quantity, i.unit_price_minor) for o in session.scalars(select(Order).order_by(Order.id)) for i in o.items]
+        items_before = [
+            (i.sku, i.quantity, i.unit_price_minor)
+            for o in session.scalars(select(Order).order_by(Order.id))
+            for i in o.items
+        ]
     tracker_file, events_file = settings.rasa_tracker_url[10:], settings.rasa_events_url[10:]
     assert MARKERS["phone"] in dump(db, tracker_file, events_file)
 
@@ -118,8 +172,11 @@ def test_forget_leaves_no_trace_of_the_person_and_keeps_the_books(shop_with_a_cu
         assert marker not in everything
     with db.reading() as session:
         assert session.scalar(select(func.sum(Order.total_minor))) == totals_before
-        assert [(i.sku, i.quantity, i.unit_price_minor) for o in session.scalars(select(Order).order_by(Order.id))
-                for i in o.items] == items_before
+        assert [
+            (i.sku, i.quantity, i.unit_price_minor)
+            for o in session.scalars(select(Order).order_by(Order.id))
+            for i in o.items
+        ] == items_before
         assert session.scalar(select(Payment.reference)) == "cs_test_1"
         assert session.scalar(select(func.count(Message.id))) == 3  # the intents stay for the statistics
         assert session.scalar(select(Customer).where(Customer.id == customer_id)).forgotten_at is not None
@@ -137,7 +194,9 @@ def test_events_still_queued_for_a_forgotten_chat_do_not_bring_it_back(shop_with
     run(settings, "customers", "forget", str(customer_id), "--yes")
     with db.transaction() as session:
         assert apply_event(session, queued) == FORGOTTEN
-        assert apply_event(session, user_event(SENDER, "hello, new here", timestamp=time.time())) == RECORDED  # a new contact, later
+        assert (
+            apply_event(session, user_event(SENDER, "hello, new here", timestamp=time.time())) == RECORDED
+        )  # a new contact, later
     with db.reading() as session:
         fresh = session.scalar(select(Customer).where(Customer.channel_user_id == SENDER))
         assert fresh.id != customer_id and fresh.name is None

@@ -1,4 +1,5 @@
 """The records consumer: Rasa's broker events become customer, conversation and message rows, each once."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,14 @@ from checkout.records.recorder import DUPLICATE, IGNORED, RECORDED, apply_event,
 from checkout.records.sql_source import SqlBrokerSource, consume_batch, reset_position
 from tests.records_events import bot_event, other_event, stamp, user_event
 
-TELEGRAM = {"channel": "telegram", "user_id": 555, "first_name": "Ana", "last_name": "Lima", "username": "analima",
-            "language_code": "pt"}
+TELEGRAM = {
+    "channel": "telegram",
+    "user_id": 555,
+    "first_name": "Ana",
+    "last_name": "Lima",
+    "username": "analima",
+    "language_code": "pt",
+}
 
 
 def rows(session, model):
@@ -25,26 +32,47 @@ def rows(session, model):
 
 
 def test_a_conversation_becomes_one_customer_one_conversation_and_its_messages(clean_db):
-    events = [user_event("555", "hi", "greet", 0.98, metadata={**TELEGRAM, "message_id": 1}),
-              other_event("555"), bot_event("555", "Hi Ana!", "utter_greet"),
-              user_event("555", "2 black hoodies", "add_to_cart", 0.87,
-                         [{"entity": "product", "value": "hoodie", "start": 8, "end": 15}],
-                         metadata={**TELEGRAM, "message_id": 2}),
-              bot_event("555", "Added 2 × Hoodie.", None)]
+    events = [
+        user_event("555", "hi", "greet", 0.98, metadata={**TELEGRAM, "message_id": 1}),
+        other_event("555"),
+        bot_event("555", "Hi Ana!", "utter_greet"),
+        user_event(
+            "555",
+            "2 black hoodies",
+            "add_to_cart",
+            0.87,
+            [{"entity": "product", "value": "hoodie", "start": 8, "end": 15}],
+            metadata={**TELEGRAM, "message_id": 2},
+        ),
+        bot_event("555", "Added 2 × Hoodie.", None),
+    ]
     with clean_db.transaction() as session:
         assert [apply_event(session, e) for e in events] == [RECORDED, IGNORED, RECORDED, RECORDED, RECORDED]
     with clean_db.reading() as session:
         [customer] = rows(session, Customer)
         assert (customer.channel, customer.channel_user_id, customer.name, customer.username, customer.language) == (
-            "telegram", "555", "Ana Lima", "analima", "pt")
+            "telegram",
+            "555",
+            "Ana Lima",
+            "analima",
+            "pt",
+        )
         [conversation] = rows(session, Conversation)
-        assert (conversation.customer_id, conversation.sender_id, conversation.channel) == (customer.id, "555", "telegram")
+        assert (conversation.customer_id, conversation.sender_id, conversation.channel) == (
+            customer.id,
+            "555",
+            "telegram",
+        )
         assert customer.first_seen == conversation.started_at
         messages = rows(session, Message)
-        assert [(m.direction, m.text, m.intent, m.confidence, m.response_name, m.channel_message_id)
-                for m in messages] == [
-            ("in", "hi", "greet", 0.98, None, "1"), ("out", "Hi Ana!", None, None, "utter_greet", None),
-            ("in", "2 black hoodies", "add_to_cart", 0.87, None, "2"), ("out", "Added 2 × Hoodie.", None, None, None, None)]
+        assert [
+            (m.direction, m.text, m.intent, m.confidence, m.response_name, m.channel_message_id) for m in messages
+        ] == [
+            ("in", "hi", "greet", 0.98, None, "1"),
+            ("out", "Hi Ana!", None, None, "utter_greet", None),
+            ("in", "2 black hoodies", "add_to_cart", 0.87, None, "2"),
+            ("out", "Added 2 × Hoodie.", None, None, None, None),
+        ]
         assert messages[2].entities == [{"entity": "product", "value": "hoodie", "start": 8, "end": 15}]
         assert all(m.conversation_id == conversation.id for m in messages)
         assert conversation.last_message_at == messages[-1].created_at
@@ -105,11 +133,15 @@ def _snapshot(db) -> list:
         return [
             [(c.id, c.channel, c.channel_user_id, c.name, c.first_seen, c.last_seen) for c in rows(session, Customer)],
             [(c.id, c.started_at, c.last_message_at, c.ended_at) for c in rows(session, Conversation)],
-            [(m.id, m.conversation_id, m.direction, m.text, m.intent, m.source_event_id) for m in rows(session, Message)],
+            [
+                (m.id, m.conversation_id, m.direction, m.text, m.intent, m.source_event_id)
+                for m in rows(session, Message)
+            ],
         ]
 
 
 # --- reading Rasa's SQL event broker table ---------------------------------------------------------------
+
 
 class RasaBrokerTable:
     """The table Rasa's SQLEventBroker writes (rasa/core/brokers/sql.py), in a SQLite file."""
@@ -122,8 +154,10 @@ class RasaBrokerTable:
     def publish(self, *events, ids=None):
         with sqlite3.connect(self.path) as c:
             for i, event in enumerate(events):
-                c.execute("INSERT INTO events (id, sender_id, data) VALUES (?, ?, ?)",
-                          (ids[i] if ids else None, event.get("sender_id"), json.dumps(event)))
+                c.execute(
+                    "INSERT INTO events (id, sender_id, data) VALUES (?, ?, ?)",
+                    (ids[i] if ids else None, event.get("sender_id"), json.dumps(event)),
+                )
 
     def url(self):
         return f"sqlite:///{self.path}"

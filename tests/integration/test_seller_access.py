@@ -1,5 +1,6 @@
 """Seller dashboard access: login, rate limiting, logout, every page behind the login, CSRF on every
 state-changing route, security headers, shopper-typed HTML shown as text on every page."""
+
 from __future__ import annotations
 
 import re
@@ -8,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from checkout.db.models import AuditLog, LoginAttempt, utcnow
 from checkout.access.login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
 from checkout.access.sellers import add_seller
+from checkout.db.models import AuditLog, LoginAttempt, utcnow
 from tests.integration.dashboard_fixtures import (  # noqa: F401
     EMAIL,
     PASSWORD,
@@ -23,10 +24,21 @@ from tests.integration.dashboard_fixtures import (  # noqa: F401
     shop,
 )
 
-PAGES = ["/seller/orders", "/seller/orders/A7K2Q9", "/seller/orders/B8M3R4", "/seller/customers",
-         "/seller/customers/{marie}", "/seller/customers/{evil}", "/seller/inbox", "/seller/conversations/{talk}",
-         "/seller/catalog", "/seller/insights", "/seller/orders/export.csv", "/seller/catalog/export.csv",
-         "/seller/customers?segment=new&sort=spent&dir=asc"]
+PAGES = [
+    "/seller/orders",
+    "/seller/orders/A7K2Q9",
+    "/seller/orders/B8M3R4",
+    "/seller/customers",
+    "/seller/customers/{marie}",
+    "/seller/customers/{evil}",
+    "/seller/inbox",
+    "/seller/conversations/{talk}",
+    "/seller/catalog",
+    "/seller/insights",
+    "/seller/orders/export.csv",
+    "/seller/catalog/export.csv",
+    "/seller/customers?segment=new&sort=spent&dir=asc",
+]
 
 
 def pages(ids: dict) -> list[str]:
@@ -53,7 +65,9 @@ def test_every_page_renders_for_a_seller(seller, shop):
         response = seller.get(path)
         assert response.status_code == 200, path
         if response.mimetype == "text/html":
-            assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.get_data(as_text=True)
+            assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.get_data(
+                as_text=True
+            )
 
 
 def test_every_page_redirects_to_login_when_logged_out(app, shop):
@@ -75,9 +89,16 @@ def test_every_post_redirects_to_login_when_logged_out(app, shop):
 
 def test_every_state_changing_route_refuses_a_post_without_the_csrf_token(app, seller, shop):
     routes = state_changing_routes(app)
-    assert {"/seller/login", "/seller/logout", "/seller/orders/A7K2Q9/paid", "/seller/catalog/import",
-            "/seller/catalog/variants/1", "/seller/conversations/1/reply", "/seller/conversations/1/release",
-            "/chat/messages"} <= set(routes)
+    assert {
+        "/seller/login",
+        "/seller/logout",
+        "/seller/orders/A7K2Q9/paid",
+        "/seller/catalog/import",
+        "/seller/catalog/variants/1",
+        "/seller/conversations/1/reply",
+        "/seller/conversations/1/release",
+        "/chat/messages",
+    } <= set(routes)
     # Only payment providers' webhooks are exempt: they prove themselves with a signature instead.
     for path in (r for r in routes if "webhook" not in r):
         assert seller.post(path, data={"email": EMAIL, "password": PASSWORD}).status_code == 400, path
@@ -101,15 +122,19 @@ def test_login_returns_to_the_page_asked_for_but_never_to_another_site(app):
     client = app.test_client()
     token = csrf_token(client)
     data = {"email": EMAIL, "password": PASSWORD, "csrf_token": token}
-    assert client.post("/seller/login", data={**data, "next": "/seller/insights?"}).headers["Location"] == "/seller/insights"
+    assert (
+        client.post("/seller/login", data={**data, "next": "/seller/insights?"}).headers["Location"]
+        == "/seller/insights"
+    )
     for bad in ("https://evil.example/", "//evil.example/seller", "/\\evil.example"):
         client = app.test_client()
         data["csrf_token"] = csrf_token(client)
         assert client.post("/seller/login", data={**data, "next": bad}).headers["Location"] == "/seller/orders"
 
 
-@pytest.mark.parametrize("email, password", [(EMAIL, "wrong password!"), ("nobody@example.com", PASSWORD),
-                                             ("", ""), (EMAIL, "")])
+@pytest.mark.parametrize(
+    "email, password", [(EMAIL, "wrong password!"), ("nobody@example.com", PASSWORD), ("", ""), (EMAIL, "")]
+)
 def test_wrong_credentials_are_refused_with_one_message(app, email, password):
     response = log_in(app.test_client(), email, password)
     assert response.status_code == 401
@@ -169,6 +194,10 @@ def test_shopper_typed_html_is_text_on_every_page(seller, shop):
             continue
         body = response.get_data(as_text=True)
         assert "<script>alert" not in body and "<img src=x" not in body, path
-    for path in ("/seller/orders/B8M3R4", "/seller/customers/{evil}".format(**shop), "/seller/inbox",
-                 "/seller/customers"):
+    for path in (
+        "/seller/orders/B8M3R4",
+        "/seller/customers/{evil}".format(**shop),
+        "/seller/inbox",
+        "/seller/customers",
+    ):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in seller.get(path).get_data(as_text=True), path

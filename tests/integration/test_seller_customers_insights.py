@@ -1,5 +1,6 @@
 """Seller dashboard, customers (stats, sorting, RFM segments) and insights (charts, funnel, what the bot
 did not understand), on a shop built with the ORM."""
+
 from __future__ import annotations
 
 import re
@@ -32,14 +33,21 @@ def build_history(db) -> dict:
             customer = add_customer(session, f"web-{name}", name, channel="web", last_seen=days(len(name)))
             ids[name] = customer.id
             for i, (age, status, sku, qty) in enumerate(orders):
-                add_order(session, customer, f"{name.upper()}{i:03d}", [(sku, qty)], days(age), status=status,
-                          paid_at=days(age) if status in ("paid", "fulfilled") else None)
+                add_order(
+                    session,
+                    customer,
+                    f"{name.upper()}{i:03d}",
+                    [(sku, qty)],
+                    days(age),
+                    status=status,
+                    paid_at=days(age) if status in ("paid", "fulfilled") else None,
+                )
     return ids
 
 
 def row_of(html: str, name: str) -> str:
     start = html.index(f">{name}</a>")
-    return html[start:html.index("</tr>", start)]
+    return html[start : html.index("</tr>", start)]
 
 
 def test_customer_list_shows_stats_and_segments(app, seller, shop):
@@ -71,7 +79,7 @@ def test_customer_list_sorts_both_ways_and_filters_by_segment(app, seller, shop)
 def test_customer_detail_lists_orders_and_conversations(app, seller, shop):
     html = seller.get(f"/seller/customers/{shop['marie']}").get_data(as_text=True)
     assert "Marie Dupont" in html and "A7K2Q9" in html and "+33612345678" in html
-    assert f'/seller/conversations/{shop["talk"]}' in html and "ordered" in html
+    assert f"/seller/conversations/{shop['talk']}" in html and "ordered" in html
     assert seller.get("/seller/customers/999999").status_code == 404
 
 
@@ -82,10 +90,14 @@ def test_insights_draws_sales_funnel_top_products_and_missed_messages(app, selle
     with db.transaction() as session:
         shopper = add_customer(session, "web-talker", "Talker", channel="web")
         talk = add_conversation(session, shopper, [("in", "hi")], had_cart=True)
-        session.add_all([Message(conversation_id=talk.id, direction="in", text=t, intent=i, confidence=c, created_at=now)
-                         for t, i, c in (("asdf", "nlu_fallback", 0.9), ("hmm", "greet", 0.2), ("hi", "greet", 0.95))])
+        session.add_all(
+            [
+                Message(conversation_id=talk.id, direction="in", text=t, intent=i, confidence=c, created_at=now)
+                for t, i, c in (("asdf", "nlu_fallback", 0.9), ("hmm", "greet", 0.2), ("hi", "greet", 0.95))
+            ]
+        )
     html = seller.get("/seller/insights").get_data(as_text=True)
-    assert html.count("<svg viewBox=\"0 0 480 220\"") == 5
+    assert html.count('<svg viewBox="0 0 480 220"') == 5
     charts = html.split("<figcaption>")[1:]
     # Paid in the last 30 days / 12 weeks: Ann 177 + 118, Bob 22 (Cid's and Dee's are older).
     for chart in charts[0], charts[2]:
@@ -114,4 +126,4 @@ def test_insights_of_an_empty_shop(seller):
 def test_low_confidence_bar_is_the_fallback_classifier_threshold():
     pipeline = yaml.safe_load(CONFIG.read_text())["pipeline"]
     [fallback] = [c for c in pipeline if c["name"] == "FallbackClassifier"]
-    assert LOW_CONFIDENCE == fallback["threshold"]
+    assert fallback["threshold"] == LOW_CONFIDENCE

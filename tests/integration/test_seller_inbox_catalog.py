@@ -1,5 +1,6 @@
 """Seller dashboard, inbox (reply through the outbox, recorded once; hand back through Rasa's API) and
 catalog (edits with a stale-stock guard, CSV import with the CLI's row errors, export)."""
+
 from __future__ import annotations
 
 import csv
@@ -22,8 +23,10 @@ def evil_conversation(db) -> Conversation:
 
 def reply_form(client, conversation_id: int) -> dict:
     html = client.get(f"/seller/conversations/{conversation_id}").get_data(as_text=True)
-    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
-            "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1)}
+    return {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1),
+    }
 
 
 def test_inbox_lists_handed_over_conversations_only(app, seller, shop):
@@ -46,7 +49,8 @@ def test_reply_is_queued_recorded_and_audited_once(app, seller, shop):
         recorded = list(session.scalars(select(Message).where(Message.response_name == "seller_reply")))
         audit = list(session.scalars(select(AuditLog).where(AuditLog.action == "conversation.seller_reply")))
     assert [(m.channel, m.recipient, m.text, m.status) for m in outbox] == [
-        ("web", "web-evil", form["text"], "pending")]
+        ("web", "web-evil", form["text"], "pending")
+    ]
     assert [(m.conversation_id, m.direction, m.text) for m in recorded] == [(conversation.id, "out", form["text"])]
     assert [(a.actor, a.entity_id) for a in audit] == [(f"seller:{EMAIL}", str(conversation.id))]
     html = seller.get(f"/seller/conversations/{conversation.id}").get_data(as_text=True)
@@ -57,7 +61,9 @@ def test_empty_reply_is_refused(app, seller, shop):
     conversation = evil_conversation(app.extensions["database"])
     form = {**reply_form(seller, conversation.id), "text": "   "}
     seller.post(f"/seller/conversations/{conversation.id}/reply", data=form)
-    assert "Not sent: the reply is empty." in seller.get(f"/seller/conversations/{conversation.id}").get_data(as_text=True)
+    assert "Not sent: the reply is empty." in seller.get(f"/seller/conversations/{conversation.id}").get_data(
+        as_text=True
+    )
     with app.extensions["database"].reading() as session:
         assert session.scalar(select(OutboxMessage)) is None
 
@@ -86,10 +92,19 @@ def variant(db, sku: str) -> Variant:
 
 
 def save_variant(client, v: Variant, **fields):
-    data = {"price": "22.00", "stock": "" if v.stock is None else str(v.stock),
-            "stock_seen": "" if v.stock is None else str(v.stock), "active": "on", **fields}
-    return post_form(client, f"/seller/catalog/variants/{v.id}", {k: x for k, x in data.items() if x is not None},
-                     page="/seller/catalog")
+    data = {
+        "price": "22.00",
+        "stock": "" if v.stock is None else str(v.stock),
+        "stock_seen": "" if v.stock is None else str(v.stock),
+        "active": "on",
+        **fields,
+    }
+    return post_form(
+        client,
+        f"/seller/catalog/variants/{v.id}",
+        {k: x for k, x in data.items() if x is not None},
+        page="/seller/catalog",
+    )
 
 
 def test_edit_price_stock_and_active_is_audited(app, seller, shop):
@@ -103,7 +118,8 @@ def test_edit_price_stock_and_active_is_audited(app, seller, shop):
         entry = session.scalar(select(AuditLog).where(AuditLog.action == "catalog.variant_updated"))
     assert entry.entity_id == "CAP-DAD-BEI" and entry.details == {
         "before": {"price_minor": 2200, "stock": 9, "active": True},
-        "after": {"price_minor": 1950, "stock": 40, "active": False}}
+        "after": {"price_minor": 1950, "stock": 40, "active": False},
+    }
     # The other colour is still sold, so the product is; switching that one off too takes the product off sale.
     save_variant(seller, variant(db, "CAP-DAD-BLK"), active=None)
     with db.reading() as session:
@@ -113,9 +129,12 @@ def test_edit_price_stock_and_active_is_audited(app, seller, shop):
 def test_bad_edits_and_stale_stock_change_nothing(app, seller, shop):
     db = app.extensions["database"]
     cap = variant(db, "CAP-DAD-BEI")
-    for fields, complaint in [({"price": "12,50"}, "is not a number like 24.90"), ({"price": "1.234"}, "decimals"),
-                              ({"stock": "-3"}, "whole number of 0 or more"),
-                              ({"stock": "10", "stock_seen": "8"}, "stock changed to 9 since the page was loaded")]:
+    for fields, complaint in [
+        ({"price": "12,50"}, "is not a number like 24.90"),
+        ({"price": "1.234"}, "decimals"),
+        ({"stock": "-3"}, "whole number of 0 or more"),
+        ({"stock": "10", "stock_seen": "8"}, "stock changed to 9 since the page was loaded"),
+    ]:
         save_variant(seller, cap, **fields)
         assert complaint in seller.get("/seller/catalog").get_data(as_text=True), fields
     after = variant(db, "CAP-DAD-BEI")
@@ -123,8 +142,11 @@ def test_bad_edits_and_stale_stock_change_nothing(app, seller, shop):
 
 
 def upload(client, content: bytes, name: str = "catalog.csv"):
-    return client.post("/seller/catalog/import", content_type="multipart/form-data",
-                       data={"csrf_token": csrf_token(client, "/seller/catalog"), "file": (io.BytesIO(content), name)})
+    return client.post(
+        "/seller/catalog/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(client, "/seller/catalog"), "file": (io.BytesIO(content), name)},
+    )
 
 
 def test_csv_import_reports_every_bad_row_and_changes_nothing(app, seller, shop):
@@ -150,7 +172,9 @@ def test_csv_import_and_export_round_trip(app, seller, shop):
         assert session.scalar(select(AuditLog.action).where(AuditLog.action == "catalog.imported"))
     assert "Choose a CSV file" in seller.get(
         seller.post("/seller/catalog/import", data={"csrf_token": csrf_token(seller, "/seller/catalog")}).headers[
-            "Location"]).get_data(as_text=True)
+            "Location"
+        ]
+    ).get_data(as_text=True)
 
 
 def test_an_import_publishes_the_new_names_and_the_page_says_the_assistant_is_learning(app, seller, shop):

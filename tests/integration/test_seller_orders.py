@@ -1,5 +1,6 @@
 """Seller dashboard, orders: list filters, search, pagination, detail, actions (audit-logged, shopper told
 through the outbox), CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,9 @@ def state(db, number: str):
     with db.reading() as session:
         order = session.scalar(select(Order).where(Order.number == number))
         audit = list(session.scalars(select(AuditLog).where(AuditLog.entity_id == number).order_by(AuditLog.id)))
-        outbox = list(session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id)
-                                      .order_by(OutboxMessage.id)))
+        outbox = list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id).order_by(OutboxMessage.id))
+        )
         payments = list(session.scalars(select(Payment).where(Payment.order_id == order.id)))
     return order, audit, outbox, payments
 
@@ -33,15 +35,29 @@ def test_list_is_newest_first_with_filters_and_search(app, seller, shop):
     db = app.extensions["database"]
     with db.transaction() as session:
         tg = add_customer(session, "777", "Lan Nguyen", channel="telegram")
-        add_order(session, tg, "C9P4T5", [("CAP-DAD-BEI", 1)], at("2026-01-10 09:00"), status="paid",
-                  customer_phone="+84912345678")
+        add_order(
+            session,
+            tg,
+            "C9P4T5",
+            [("CAP-DAD-BEI", 1)],
+            at("2026-01-10 09:00"),
+            status="paid",
+            customer_phone="+84912345678",
+        )
     html = seller.get("/seller/orders").get_data(as_text=True)
     assert numbers_in(html, ["A7K2Q9", "B8M3R4", "C9P4T5"]) == ["A7K2Q9", "B8M3R4", "C9P4T5"]
     assert "€59.00" in html and "Marie Dupont" in html
     cases = {
-        "status=paid": ["C9P4T5"], "channel=telegram": ["C9P4T5"], "channel=web": ["A7K2Q9", "B8M3R4"],
-        "q=a7k2": ["A7K2Q9"], "q=marie": ["A7K2Q9"], "q=0912 345": ["C9P4T5"], "q=%2B33 6 12": ["A7K2Q9"],
-        "from=2026-01-10&to=2026-01-10": ["C9P4T5"], "to=2026-01-09": [], "q=%25": [],
+        "status=paid": ["C9P4T5"],
+        "channel=telegram": ["C9P4T5"],
+        "channel=web": ["A7K2Q9", "B8M3R4"],
+        "q=a7k2": ["A7K2Q9"],
+        "q=marie": ["A7K2Q9"],
+        "q=0912 345": ["C9P4T5"],
+        "q=%2B33 6 12": ["A7K2Q9"],
+        "from=2026-01-10&to=2026-01-10": ["C9P4T5"],
+        "to=2026-01-09": [],
+        "q=%25": [],
     }
     for query, expected in cases.items():
         page = seller.get(f"/seller/orders?{query}").get_data(as_text=True)
@@ -69,9 +85,20 @@ def test_list_is_paginated(app, seller, shop):
 
 def test_detail_shows_items_customer_payment_and_transcript(seller, shop):
     html = seller.get("/seller/orders/a7k2q9").get_data(as_text=True)
-    for expected in ("Heavyweight Hoodie", "HOOD-HVY-BLK-M", "€59.00", "Marie Dupont", "+33612345678", "manual",
-                     "pending", "do u have the black hoodie in M??", "ok I&#39;ll take 1", "Transcript: 3 messages",
-                     "Mark paid", "Cancel order"):
+    for expected in (
+        "Heavyweight Hoodie",
+        "HOOD-HVY-BLK-M",
+        "€59.00",
+        "Marie Dupont",
+        "+33612345678",
+        "manual",
+        "pending",
+        "do u have the black hoodie in M??",
+        "ok I&#39;ll take 1",
+        "Transcript: 3 messages",
+        "Mark paid",
+        "Cancel order",
+    ):
         assert expected in html, expected
     assert "Mark fulfilled" not in html
     assert seller.get("/seller/orders/ZZZZZZ").status_code == 404
@@ -83,8 +110,12 @@ def test_mark_paid_then_fulfilled_with_a_note(app, seller, shop):
     assert response.headers["Location"] == "/seller/orders/A7K2Q9"
     order, audit, outbox, payments = state(db, "A7K2Q9")
     assert order.status == "paid" and order.paid_at is not None
-    assert [(a.actor, a.action, a.details) for a in audit] == [(f"seller:{EMAIL}", "order.paid", {"reference": "bank ref 991"})]
-    assert [(m.channel, m.recipient, m.kind, m.status) for m in outbox] == [("web", "web-marie", "order_paid", "pending")]
+    assert [(a.actor, a.action, a.details) for a in audit] == [
+        (f"seller:{EMAIL}", "order.paid", {"reference": "bank ref 991"})
+    ]
+    assert [(m.channel, m.recipient, m.kind, m.status) for m in outbox] == [
+        ("web", "web-marie", "order_paid", "pending")
+    ]
     assert [(p.status, p.reference) for p in payments] == [("paid", "bank ref 991")]
     assert "is marked paid" in seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
 
@@ -154,17 +185,31 @@ def test_proofs_of_payment_are_shown_and_served_safely(app, seller, shop):
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     with app.extensions["database"].transaction() as session:
         for i, (mime, content) in enumerate([("image/png", png), ("text/html", b"<script>alert(1)</script>")]):
-            session.add(PaymentProof(order_id=shop["order"], customer_id=shop["marie"], channel="telegram",
-                                     file_id=f"f{i}", file_unique_id=f"u{i}", mime_type=mime, size_bytes=len(content),
-                                     content=content, caption="<b>paid</b> via transfer" if i == 0 else None))
+            session.add(
+                PaymentProof(
+                    order_id=shop["order"],
+                    customer_id=shop["marie"],
+                    channel="telegram",
+                    file_id=f"f{i}",
+                    file_unique_id=f"u{i}",
+                    mime_type=mime,
+                    size_bytes=len(content),
+                    content=content,
+                    caption="<b>paid</b> via transfer" if i == 0 else None,
+                )
+            )
     html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
     assert "&lt;b&gt;paid&lt;/b&gt; via transfer" in html and "<b>paid" not in html
     assert '<img src="/seller/orders/A7K2Q9/proofs/1"' in html and "Download (text/html" in html
     image = seller.get("/seller/orders/A7K2Q9/proofs/1")
     assert image.status_code == 200 and image.data == png and image.mimetype == "image/png"
-    assert image.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in image.headers["Content-Security-Policy"]
+    assert (
+        image.headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in image.headers["Content-Security-Policy"]
+    )
     markup = seller.get("/seller/orders/A7K2Q9/proofs/2")
-    assert markup.mimetype == "application/octet-stream" and markup.headers["Content-Disposition"].startswith("attachment")
+    assert markup.mimetype == "application/octet-stream" and markup.headers["Content-Disposition"].startswith(
+        "attachment"
+    )
     assert seller.get("/seller/orders/B8M3R4/proofs/1").status_code == 404  # only through its own order
     logged_out = app.test_client().get("/seller/orders/A7K2Q9/proofs/1")
     assert logged_out.status_code == 302 and "/seller/login" in logged_out.headers["Location"]

@@ -1,6 +1,7 @@
 """Buyers racing for the same stock, and status changes racing each other, on a real database (a SQLite file with
 BEGIN IMMEDIATE and busy_timeout; PostgreSQL with TEST_DATABASE_URL). Each thread has its own session and
 transaction, as each request of the action server or the web app does."""
+
 from __future__ import annotations
 
 import threading
@@ -81,8 +82,10 @@ def race(jobs: list) -> tuple[list, list[BaseException]]:
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = [pool.submit(start, job) for job in jobs]
-        outcomes = [(f.result(timeout=120), None) if f.exception(timeout=120) is None else (None, f.exception())
-                    for f in futures]
+        outcomes = [
+            (f.result(timeout=120), None) if f.exception(timeout=120) is None else (None, f.exception())
+            for f in futures
+        ]
     return [r for r, e in outcomes if e is None], [e for _, e in outcomes if e is not None]
 
 
@@ -90,6 +93,7 @@ def buyer(db: Database, customer_id: int):
     def buy() -> str:
         with db.transaction() as session:
             return place_order(session, session.get(Customer, customer_id), None, DETAILS, "EUR").number
+
     return buy
 
 
@@ -160,6 +164,7 @@ def changer(db: Database, number: str, status: str):
             order = session.scalar(select(Order).where(Order.number == number))
             change_status(session, order, status, actor=f"thread:{threading.get_ident()}")
             return status
+
     return change
 
 

@@ -1,6 +1,7 @@
 """Stripe events in any order, any number of times, and at the same moment, on SQLite and PostgreSQL: the order
 always ends in the same state, its stock is released at most once, and buyers racing for a released last unit
 get it exactly once."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,30 +42,46 @@ def expired(checkout: dict) -> dict:
 # Each scenario: the links the order has (their expiry), the events Stripe sends for them, and the end state:
 # (order status, each link's payment status, whether the stock went back, whether the seller must look).
 SCENARIOS = {
-    "paid": ([FUTURE], lambda a: [("checkout.session.completed", completed(a[0]))],
-             ("paid", ["paid"], False, False)),
+    "paid": ([FUTURE], lambda a: [("checkout.session.completed", completed(a[0]))], ("paid", ["paid"], False, False)),
     "paid by a debit that settles later": (
-        [FUTURE], lambda a: [("checkout.session.completed", completed(a[0], "unpaid")),
-                             ("checkout.session.async_payment_succeeded", completed(a[0]))],
-        ("paid", ["paid"], False, False)),
+        [FUTURE],
+        lambda a: [
+            ("checkout.session.completed", completed(a[0], "unpaid")),
+            ("checkout.session.async_payment_succeeded", completed(a[0])),
+        ],
+        ("paid", ["paid"], False, False),
+    ),
     "debit failed": (
-        [FUTURE], lambda a: [("checkout.session.completed", completed(a[0], "unpaid")),
-                             ("checkout.session.async_payment_failed", completed(a[0], "unpaid"))],
-        ("awaiting_payment", ["failed"], False, False)),
-    "expired": ([FUTURE], lambda a: [("checkout.session.expired", expired(a[0]))],
-                ("expired", ["expired"], True, False)),
+        [FUTURE],
+        lambda a: [
+            ("checkout.session.completed", completed(a[0], "unpaid")),
+            ("checkout.session.async_payment_failed", completed(a[0], "unpaid")),
+        ],
+        ("awaiting_payment", ["failed"], False, False),
+    ),
+    "expired": (
+        [FUTURE],
+        lambda a: [("checkout.session.expired", expired(a[0]))],
+        ("expired", ["expired"], True, False),
+    ),
     "first link expired, second paid": (
-        [PAST, FUTURE], lambda a: [("checkout.session.expired", expired(a[0])),
-                                   ("checkout.session.completed", completed(a[1]))],
-        ("paid", ["expired", "paid"], False, False)),
+        [PAST, FUTURE],
+        lambda a: [("checkout.session.expired", expired(a[0])), ("checkout.session.completed", completed(a[1]))],
+        ("paid", ["expired", "paid"], False, False),
+    ),
     "both links expired": (
-        [PAST, FUTURE], lambda a: [("checkout.session.expired", expired(a[0])),
-                                   ("checkout.session.expired", expired(a[1]))],
-        ("expired", ["expired", "expired"], True, False)),
+        [PAST, FUTURE],
+        lambda a: [("checkout.session.expired", expired(a[0])), ("checkout.session.expired", expired(a[1]))],
+        ("expired", ["expired", "expired"], True, False),
+    ),
     "paid the wrong amount": (
-        [FUTURE], lambda a: [("checkout.session.completed", completed(a[0], amount_total=1)),
-                             ("checkout.session.async_payment_succeeded", completed(a[0], amount_total=1))],
-        ("awaiting_payment", ["flagged"], False, True)),
+        [FUTURE],
+        lambda a: [
+            ("checkout.session.completed", completed(a[0], amount_total=1)),
+            ("checkout.session.async_payment_succeeded", completed(a[0], amount_total=1)),
+        ],
+        ("awaiting_payment", ["flagged"], False, True),
+    ),
 }
 
 
@@ -123,8 +140,10 @@ def test_two_links_expiring_at_the_same_moment_expire_the_order_once(shop):
 def test_a_payment_racing_the_other_links_expiry_wins(shop):
     number = place(shop, [(SKU, 1)])
     a, b = open_session(shop, number, expires_in=PAST), open_session(shop, number)
-    events = [stripe_event("checkout.session.expired", expired(a)), stripe_event("checkout.session.completed",
-                                                                                  completed(b))]
+    events = [
+        stripe_event("checkout.session.expired", expired(a)),
+        stripe_event("checkout.session.completed", completed(b)),
+    ]
     _, errors = race([lambda e=e: apply_stripe_event(shop, e) for e in events * 5])
     assert not errors, errors
     assert order(shop, number).status == "paid"

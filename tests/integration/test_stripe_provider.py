@@ -1,5 +1,6 @@
 """The Stripe provider through stripe-python over real HTTP to the fake Stripe on loopback, on SQLite and
 PostgreSQL: what Stripe is asked, idempotency, reuse, retries, timeouts and failures."""
+
 from __future__ import annotations
 
 import threading
@@ -35,8 +36,14 @@ def shop(clean_db):
 
 
 def stripe_settings(fake: FakeStripe, **changes) -> Settings:
-    values = dict(stripe_secret_key=API_KEY, stripe_api_base=fake.url, shop_payment_methods="stripe,manual",
-                  shop_public_url="https://shop.example.com", stripe_timeout_seconds=2, stripe_max_retries=2)
+    values = dict(
+        stripe_secret_key=API_KEY,
+        stripe_api_base=fake.url,
+        shop_payment_methods="stripe,manual",
+        shop_public_url="https://shop.example.com",
+        stripe_timeout_seconds=2,
+        stripe_max_retries=2,
+    )
     return Settings(**{**values, **changes})
 
 
@@ -53,10 +60,18 @@ def test_one_session_from_the_order_snapshot(shop, fake):
     assert create.idempotency_key == f"checkout-{number}-stripe-1"
     form = create.form
     assert form["line_items"] == [
-        {"quantity": "2", "price_data": {"currency": "eur", "unit_amount": "5900",
-                                         "product_data": {"name": "Heavyweight Hoodie (black, M)"}}},
-        {"quantity": "1", "price_data": {"currency": "eur", "unit_amount": "2490",
-                                         "product_data": {"name": "Logo Tee (black, S)"}}},
+        {
+            "quantity": "2",
+            "price_data": {
+                "currency": "eur",
+                "unit_amount": "5900",
+                "product_data": {"name": "Heavyweight Hoodie (black, M)"},
+            },
+        },
+        {
+            "quantity": "1",
+            "price_data": {"currency": "eur", "unit_amount": "2490", "product_data": {"name": "Logo Tee (black, S)"}},
+        },
     ]
     # The order number is all Stripe learns about the order; the email only prefills the payment page.
     assert form["client_reference_id"] == number
@@ -72,8 +87,12 @@ def test_one_session_from_the_order_snapshot(shop, fake):
     session = fake.sessions[step.url.rsplit("/", 1)[1]]
     assert session["amount_total"] == 2 * 5900 + 2490
     (payment,) = payments(shop, number)
-    assert (payment.method, payment.status, payment.reference, payment.url) == ("stripe", "pending", session["id"],
-                                                                              step.url)
+    assert (payment.method, payment.status, payment.reference, payment.url) == (
+        "stripe",
+        "pending",
+        session["id"],
+        step.url,
+    )
     assert (payment.amount_minor, payment.currency) == (2 * 5900 + 2490, "EUR")
     assert int(payment.expires_at.timestamp()) == int(form["expires_at"]) == int(step.expires_at.timestamp())
 
@@ -209,8 +228,9 @@ def test_an_order_cancelled_while_stripe_answers_keeps_the_link_but_does_not_sen
     number = place(shop, [("TEE-LOGO-BLK-S", 1)])
     fake.delay_next(1.0)
     outcome = []
-    worker = threading.Thread(target=lambda: outcome.append(_attempt(StripeProvider(stripe_settings(fake)), shop,
-                                                                     number)))
+    worker = threading.Thread(
+        target=lambda: outcome.append(_attempt(StripeProvider(stripe_settings(fake)), shop, number))
+    )
     worker.start()
     time.sleep(0.5)  # the request is at Stripe now
     with shop.transaction() as session:

@@ -1,5 +1,6 @@
 """`shop payments reconcile`: Stripe (the fake, over HTTP) is asked about open sessions, and what it says is applied
 once, however often the command runs."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,7 +53,10 @@ def test_reconcile_applies_what_stripe_says(shop, fake):
     results = {r.order_number: r.outcome for r in reconcile_stripe(shop, settings_for(shop, fake))}
     assert results == {paid: "paid", lapsed: "expired", still_open: "open", slow: "processing"}
     assert (order(shop, paid).status, order(shop, lapsed).status, order(shop, still_open).status) == (
-        "paid", "expired", "awaiting_payment")
+        "paid",
+        "expired",
+        "awaiting_payment",
+    )
     with shop.reading() as session:
         assert session.scalar(select(Variant.stock).where(Variant.sku == "HOOD-HVY-BLK-M")) == 10 - 3
         actors = set(session.scalars(select(AuditLog.actor)))

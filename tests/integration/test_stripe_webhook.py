@@ -1,5 +1,6 @@
 """`POST /webhooks/stripe` through the Flask app on SQLite and PostgreSQL, with events signed the way Stripe
 signs them: what each event does to the order, duplicates, wrong amounts, and every way a signature is bad."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ def shop(clean_db):
 
 
 def make_app(db, secret: str = WEBHOOK_SECRET):
-    app = create_app({"SETTINGS": Settings(database_url=db.url, stripe_webhook_secret=secret, shop_secret_key="k"),
-                      "TESTING": True})
+    app = create_app(
+        {"SETTINGS": Settings(database_url=db.url, stripe_webhook_secret=secret, shop_secret_key="k"), "TESTING": True}
+    )
     return app
 
 
@@ -105,8 +107,12 @@ def test_a_failed_async_payment_leaves_the_order_to_pay_again(shop, deliver):
     assert [p.status for p in payments(shop, number)] == ["failed"]
     (message,) = outbox(shop, kind="payment_failed")
     assert number in message.text
-    assert message.buttons == [{"title": "Pay by card", "payload": '/choose_payment_method{"payment_method": '
-                                                                   f'"stripe", "order_number": "{number}"}}'}]
+    assert message.buttons == [
+        {
+            "title": "Pay by card",
+            "payload": f'/choose_payment_method{{"payment_method": "stripe", "order_number": "{number}"}}',
+        }
+    ]
 
 
 def test_an_expired_session_expires_the_order_and_releases_stock_once(shop, deliver):
@@ -114,8 +120,9 @@ def test_an_expired_session_expires_the_order_and_releases_stock_once(shop, deli
     assert stock(shop) == 7
     checkout = open_session(shop, number)
     expired = {**checkout, "status": "expired"}
-    for event in [stripe_event("checkout.session.expired", expired)] * 2 + [stripe_event("checkout.session.expired",
-                                                                                          expired)]:
+    for event in [stripe_event("checkout.session.expired", expired)] * 2 + [
+        stripe_event("checkout.session.expired", expired)
+    ]:
         assert deliver(event).status_code == 200  # the same event again, and another event for the same session
     assert order(shop, number).status == "expired"
     assert stock(shop) == 10
@@ -155,8 +162,9 @@ def test_a_payment_for_a_cancelled_order_is_flagged_for_a_refund(shop, deliver):
     number = place(shop, [(SKU, 1)])
     checkout = open_session(shop, number)
     with shop.transaction() as session:
-        change_status(session, session.scalar(select(Order).where(Order.number == number)), "cancelled",
-                      actor="shopper:1")
+        change_status(
+            session, session.scalar(select(Order).where(Order.number == number)), "cancelled", actor="shopper:1"
+        )
     deliver(stripe_event("checkout.session.completed", completed(checkout)))
     assert order(shop, number).status == "cancelled"
     assert "cancelled" in order(shop, number).flagged_reason
@@ -168,8 +176,10 @@ def test_a_session_we_never_heard_back_about_is_found_by_its_order_number(shop, 
     stranger = {**completed(checkout), "id": "cs_test_never_stored"}
     deliver(stripe_event("checkout.session.completed", stranger))
     assert order(shop, number).status == "paid"
-    assert [(p.reference, p.status) for p in payments(shop, number)] == [(checkout["id"], "pending"),
-                                                                        ("cs_test_never_stored", "paid")]
+    assert [(p.reference, p.status) for p in payments(shop, number)] == [
+        (checkout["id"], "pending"),
+        ("cs_test_never_stored", "paid"),
+    ]
 
 
 def test_unknown_types_and_other_integrations_sessions_get_200_and_change_nothing(shop, deliver):
@@ -177,31 +187,41 @@ def test_unknown_types_and_other_integrations_sessions_get_200_and_change_nothin
     open_session(shop, number)
     response = deliver(stripe_event("customer.created", {"id": "cus_1", "object": "customer"}))
     assert (response.status_code, response.get_json()["outcome"]) == (200, "ignored")
-    foreign = {"id": "cs_test_elsewhere", "amount_total": 5900, "currency": "eur", "payment_status": "paid",
-               "client_reference_id": None, "metadata": {}}
+    foreign = {
+        "id": "cs_test_elsewhere",
+        "amount_total": 5900,
+        "currency": "eur",
+        "payment_status": "paid",
+        "client_reference_id": None,
+        "metadata": {},
+    }
     assert deliver(stripe_event("checkout.session.completed", foreign)).get_json()["outcome"] == "ignored"
     assert order(shop, number).status == "awaiting_payment"
 
 
 # --- signatures ---------------------------------------------------------------------------------------------------
 
+
 def paid_event(shop):
     number = place(shop, [(SKU, 1)])
     return number, stripe_event("checkout.session.completed", completed(open_session(shop, number)))
 
 
-@pytest.mark.parametrize("signature", [
-    None,  # no header
-    "",
-    "t=abc,v1=0",
-    "v1=" + "0" * 64,  # no timestamp
-    "garbage",
-    "wrong-secret",
-    "tampered-body",
-    "stale",
-    "from-the-future",
-    "v0-only",
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        None,  # no header
+        "",
+        "t=abc,v1=0",
+        "v1=" + "0" * 64,  # no timestamp
+        "garbage",
+        "wrong-secret",
+        "tampered-body",
+        "stale",
+        "from-the-future",
+        "v0-only",
+    ],
+)
 def test_a_bad_signature_gets_400_and_changes_nothing(shop, deliver, signature):
     number, event = paid_event(shop)
     body = json.dumps(event).encode()
@@ -242,8 +262,9 @@ def test_without_a_configured_secret_everything_is_refused(shop, secret):
         number, event = paid_event(shop)
         body = json.dumps(event).encode()
         for header in (sign(body), sign(body, secret=""), sign(body, secret=secret), None):
-            response = app.test_client().post("/webhooks/stripe", data=body,
-                                              headers={"Stripe-Signature": header} if header else {})
+            response = app.test_client().post(
+                "/webhooks/stripe", data=body, headers={"Stripe-Signature": header} if header else {}
+            )
             assert response.status_code == 400
         assert order(shop, number).status == "awaiting_payment" and count(shop, ProcessedEvent) == 0
     finally:
@@ -266,6 +287,7 @@ def test_the_webhook_needs_no_csrf_token_while_the_chat_still_does(app, deliver,
 
 
 # --- the pages Stripe sends the shopper back to --------------------------------------------------------------------
+
 
 def test_the_return_pages_say_what_happens_next(shop, app, deliver):
     client = app.test_client()

@@ -1,4 +1,5 @@
 """`shop telegram set-webhook|delete-webhook` against the fake Bot API server."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,12 @@ def run(settings: Settings, *args: str):
 
 
 def telegram_settings(fake: FakeTelegram, **changes) -> Settings:
-    values = dict(telegram_bot_token=fake.token, telegram_api_base_url=fake.base_url,
-                  telegram_webhook_url="https://shop.example/telegram/webhook", telegram_webhook_secret="a-good_secret")
+    values = dict(
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        telegram_webhook_url="https://shop.example/telegram/webhook",
+        telegram_webhook_secret="a-good_secret",
+    )
     return Settings(**{**values, **changes})
 
 
@@ -42,12 +47,15 @@ def test_delete_webhook_goes_back_to_polling(fake):
     assert fake.calls_to("deleteWebhook")[-1].params["drop_pending_updates"] is True
 
 
-@pytest.mark.parametrize("changes, error", [
-    ({"telegram_webhook_secret": ""}, "needs TELEGRAM_WEBHOOK_SECRET"),
-    ({"telegram_webhook_secret": "has spaces!"}, "must be 1-256 characters"),
-    ({"telegram_webhook_url": ""}, "TELEGRAM_WEBHOOK_URL is not set"),
-    ({"telegram_bot_token": ""}, "TELEGRAM_BOT_TOKEN is not set"),
-])
+@pytest.mark.parametrize(
+    "changes, error",
+    [
+        ({"telegram_webhook_secret": ""}, "needs TELEGRAM_WEBHOOK_SECRET"),
+        ({"telegram_webhook_secret": "has spaces!"}, "must be 1-256 characters"),
+        ({"telegram_webhook_url": ""}, "TELEGRAM_WEBHOOK_URL is not set"),
+        ({"telegram_bot_token": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+    ],
+)
 def test_set_webhook_refuses_an_unguarded_or_incomplete_configuration(fake, changes, error):
     calls = len(fake.calls)
     result = run(telegram_settings(fake, **changes), "set-webhook")

@@ -3,6 +3,7 @@
 Fast checks of what the gateway itself does; tests/e2e/test_telegram.py runs the same gateway against the
 real Rasa server and action server.
 """
+
 from __future__ import annotations
 
 import socket
@@ -54,10 +55,20 @@ def env(tmp_path_factory):
     rasa, fake = FakeRasa(script), FakeTelegram()
     settings = Settings(database_url=url, rasa_port=rasa.port, log_level="DEBUG")
     log_path = tmp / "gateway.log"
-    gateway = start_gateway(settings, fake, log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT),
-                            TELEGRAM_RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT))
-    yield type("Env", (), dict(db=db, rasa=rasa, fake=fake, script=script, settings=settings, log_path=log_path,
-                               gateway=gateway, tmp=tmp))
+    gateway = start_gateway(
+        settings,
+        fake,
+        log_path,
+        TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT),
+        TELEGRAM_RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT),
+    )
+    yield type(
+        "Env",
+        (),
+        dict(
+            db=db, rasa=rasa, fake=fake, script=script, settings=settings, log_path=log_path, gateway=gateway, tmp=tmp
+        ),
+    )
     stop_gateway(gateway)
     rasa.close()
     fake.close()
@@ -77,9 +88,13 @@ def alive(env) -> bool:
 
 def test_replies_arrive_in_order_escaped_with_keyboards_and_photos(env, chat):
     env.script.answers["show me"] = [
-        {"text": "Dad_Cap *Limited* <b>not bold</b> & more", "buttons": [
-            {"title": "Add Dad_Cap", "payload": '/add_to_cart{"product": "Dad_Cap *Limited*", "color": "black"}'},
-            {"title": "Back", "payload": "/browse_catalog"}]},
+        {
+            "text": "Dad_Cap *Limited* <b>not bold</b> & more",
+            "buttons": [
+                {"title": "Add Dad_Cap", "payload": '/add_to_cart{"product": "Dad_Cap *Limited*", "color": "black"}'},
+                {"title": "Back", "payload": "/browse_catalog"},
+            ],
+        },
         {"image": "https://shop.example/cap.jpg"},
         {"text": "third"},
     ]
@@ -97,18 +112,28 @@ def test_replies_arrive_in_order_escaped_with_keyboards_and_photos(env, chat):
 
 def test_every_message_carries_the_shopper_metadata(env, chat):
     update = chat.send("hello")
-    env.fake.wait_for(lambda: any(b["message"] == "hello" and b["sender"] == str(chat.chat_id)
-                                  for b in env.rasa.received), 15, "the message at Rasa")
+    env.fake.wait_for(
+        lambda: any(b["message"] == "hello" and b["sender"] == str(chat.chat_id) for b in env.rasa.received),
+        15,
+        "the message at Rasa",
+    )
     body = next(b for b in env.rasa.received if b["sender"] == str(chat.chat_id))
-    assert body["metadata"] == {"channel": "telegram", "user_id": chat.chat_id, "first_name": "Marie",
-                                "last_name": "Dupont", "username": "marie_d", "language_code": "fr",
-                                "message_id": update["message"]["message_id"]}
+    assert body["metadata"] == {
+        "channel": "telegram",
+        "user_id": chat.chat_id,
+        "first_name": "Marie",
+        "last_name": "Dupont",
+        "username": "marie_d",
+        "language_code": "fr",
+        "message_id": update["message"]["message_id"],
+    }
 
 
 def test_start_greets_and_shows_what_the_shop_sells(env, chat):
     env.script.answers["/greet"] = [{"text": "Hi! Welcome."}]
-    env.script.answers["/browse_catalog"] = [{"text": "We sell caps.", "buttons": [{"title": "Caps",
-                                                                                     "payload": "/browse_catalog"}]}]
+    env.script.answers["/browse_catalog"] = [
+        {"text": "We sell caps.", "buttons": [{"title": "Caps", "payload": "/browse_catalog"}]}
+    ]
     assert chat.say("/start") == "Hi! Welcome.\nWe sell caps."
     assert [b["text"] for b in chat.buttons] == ["Caps"]
 
@@ -128,11 +153,20 @@ def test_button_press_is_acknowledged_and_forwards_its_payload(env, chat):
 
 def test_forged_button_data_is_refused_and_forwards_nothing(env, chat):
     received = len(env.rasa.received)
-    update = env.fake.push(chat.callback_update('/checkout'))
-    env.fake.wait_for(lambda: any(c.params.get("callback_query_id") == update["callback_query"]["id"]
-                                  for c in env.fake.calls_to("answerCallbackQuery")), 15, "the answer")
-    answer = next(c for c in env.fake.calls_to("answerCallbackQuery")
-                  if c.params.get("callback_query_id") == update["callback_query"]["id"])
+    update = env.fake.push(chat.callback_update("/checkout"))
+    env.fake.wait_for(
+        lambda: any(
+            c.params.get("callback_query_id") == update["callback_query"]["id"]
+            for c in env.fake.calls_to("answerCallbackQuery")
+        ),
+        15,
+        "the answer",
+    )
+    answer = next(
+        c
+        for c in env.fake.calls_to("answerCallbackQuery")
+        if c.params.get("callback_query_id") == update["callback_query"]["id"]
+    )
     assert answer.params["text"] == texts.BUTTON_EXPIRED
     assert len(env.rasa.received) == received
 
@@ -144,12 +178,19 @@ def test_the_same_update_is_handled_once_even_after_a_restart(env, chat):
     env.fake.push(first)  # Telegram delivers it again
     time.sleep(1.5)
     stop_gateway(env.gateway)
-    env.gateway = start_gateway(env.settings, env.fake, env.log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT),
-                                TELEGRAM_RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT))
+    env.gateway = start_gateway(
+        env.settings,
+        env.fake,
+        env.log_path,
+        TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT),
+        TELEGRAM_RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT),
+    )
     env.fake.push(first)  # and once more to the restarted gateway
     assert chat.say("after restart") == "echo: after restart"
-    assert [b["message"] for b in env.rasa.received if b["sender"] == str(chat.chat_id)] == ["only once",
-                                                                                           "after restart"]
+    assert [b["message"] for b in env.rasa.received if b["sender"] == str(chat.chat_id)] == [
+        "only once",
+        "after restart",
+    ]
     assert [text_of(c) for c in chat.delivered()] == ["echo: only once", "echo: after restart"]
 
 
@@ -171,8 +212,11 @@ def test_failing_rasa_gets_an_apology_the_message_is_recorded_and_the_gateway_ke
     assert [text_of(c) for c in chat.delivered()] == [texts.ASSISTANT_UNAVAILABLE]
     assert time.monotonic() - started < 3
     with env.db.reading() as session:  # the seller still sees what the shopper wrote
-        message = session.scalar(select(Message).join(Conversation).where(
-            Conversation.sender_id == str(chat.chat_id), Message.direction == "in"))
+        message = session.scalar(
+            select(Message)
+            .join(Conversation)
+            .where(Conversation.sender_id == str(chat.chat_id), Message.direction == "in")
+        )
         assert message.text == "anyone there?"
         assert message.channel_message_id == str(update["message"]["message_id"])
         assert message.conversation.customer.username == "marie_d"
@@ -191,18 +235,36 @@ def test_slow_rasa_gets_a_note_in_seconds_and_its_answer_when_it_comes(env, chat
     env.fake.wait_for(lambda: len(chat.delivered()) == 2, 15, "the late answer")
     assert text_of(chat.delivered()[1]) == "echo: place my order"  # e.g. an order confirmation, not lost
     with env.db.reading() as session:
-        assert session.scalar(select(Message.text).where(
-            Message.channel_message_id == str(update["message"]["message_id"]))) == "place my order"
+        assert (
+            session.scalar(
+                select(Message.text).where(Message.channel_message_id == str(update["message"]["message_id"]))
+            )
+            == "place my order"
+        )
     env.script.delay = 0
     assert chat.say("thanks") == "echo: thanks"
 
 
 def test_non_text_input_gets_a_short_reply_and_a_contact_gives_the_phone(env, chat):
-    assert chat.push(sticker={"file_id": "s", "file_unique_id": "su", "type": "regular", "width": 512,
-                              "height": 512, "is_animated": False, "is_video": False}) == texts.TEXT_ONLY
+    assert (
+        chat.push(
+            sticker={
+                "file_id": "s",
+                "file_unique_id": "su",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
+        == texts.TEXT_ONLY
+    )
     assert chat.push(voice={"file_id": "v", "file_unique_id": "vu", "duration": 3}) == texts.TEXT_ONLY
-    assert chat.push(contact={"phone_number": "+33612345678", "first_name": "Marie",
-                              "user_id": chat.chat_id}) == "echo: +33612345678"
+    assert (
+        chat.push(contact={"phone_number": "+33612345678", "first_name": "Marie", "user_id": chat.chat_id})
+        == "echo: +33612345678"
+    )
 
 
 def test_a_photo_without_an_unpaid_order_is_not_kept(env, chat):
@@ -222,8 +284,13 @@ def test_a_photo_is_kept_as_proof_of_payment_for_the_unpaid_order(env, chat):
         [proof] = session.scalars(select(PaymentProof).where(PaymentProof.order_id == order.id)).all()
         assert proof.content == receipt and proof.size_bytes == len(receipt) and proof.mime_type == "image/jpeg"
         assert proof.caption == "paid!" and proof.channel == "telegram"
-    assert env.fake.wait_for(lambda: [c for c in env.fake.delivered(SELLER_CHAT) if "PRF2QX" in text_of(c)
-                                      and "Proof of payment" in text_of(c)], 15, "the seller alert")
+    assert env.fake.wait_for(
+        lambda: [
+            c for c in env.fake.delivered(SELLER_CHAT) if "PRF2QX" in text_of(c) and "Proof of payment" in text_of(c)
+        ],
+        15,
+        "the seller alert",
+    )
 
 
 def test_order_updates_reach_the_shopper_and_alerts_reach_the_seller(env, chat):
@@ -235,13 +302,17 @@ def test_order_updates_reach_the_shopper_and_alerts_reach_the_seller(env, chat):
     env.fake.wait_for(lambda: any("PAY7KZ" in text_of(c) for c in chat.delivered()), 15, "the paid notice")
     [notice] = chat.delivered()
     assert text_of(notice).startswith("Payment received for order PAY7KZ")
-    env.fake.wait_for(lambda: any(text_of(c) == "Seller_alert *raw*" for c in env.fake.delivered(SELLER_CHAT)),
-                      15, "the seller alert")
+    env.fake.wait_for(
+        lambda: any(text_of(c) == "Seller_alert *raw*" for c in env.fake.delivered(SELLER_CHAT)), 15, "the seller alert"
+    )
 
     def sent():  # marked just after Telegram accepted each message
         with env.db.reading() as session:
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.in_(
-                [f"order:{order.id}:paid", f"test:{chat.chat_id}"]))).all()
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.dedupe_key.in_([f"order:{order.id}:paid", f"test:{chat.chat_id}"])
+                )
+            ).all()
         return rows if {r.status for r in rows} == {"sent"} else None
 
     assert all(r.channel_message_id for r in env.fake.wait_for(sent, 10, "both rows marked sent"))
@@ -254,13 +325,20 @@ def test_a_blocked_chat_or_an_erased_text_fails_at_once_and_nothing_else_waits(e
         blocked = queue_for_customer(session, customer, "test", "you blocked me", dedupe_key=f"b:{chat.chat_id}")
         erased = queue_for_seller(session, "test", "", dedupe_key=f"e:{chat.chat_id}")
         after = queue_for_seller(session, "test", f"after {chat.chat_id}", dedupe_key=f"a:{chat.chat_id}")
-    env.fake.wait_for(lambda: any(text_of(c) == f"after {chat.chat_id}" for c in env.fake.delivered(SELLER_CHAT)),
-                      15, "the next alert")
+    env.fake.wait_for(
+        lambda: any(text_of(c) == f"after {chat.chat_id}" for c in env.fake.delivered(SELLER_CHAT)),
+        15,
+        "the next alert",
+    )
 
     def settled():  # the gateway marks a message sent just after Telegram accepted it
         with env.db.reading() as session:
-            rows = {r.id: r for r in session.scalars(select(OutboxMessage).where(
-                OutboxMessage.id.in_([blocked.id, erased.id, after.id])))}
+            rows = {
+                r.id: r
+                for r in session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.id.in_([blocked.id, erased.id, after.id]))
+                )
+            }
         return rows if rows[after.id].status != "sending" else None
 
     rows = env.fake.wait_for(settled, 10, "the outbox rows to settle")
@@ -293,19 +371,31 @@ def test_webhook_mode_processes_only_updates_with_the_right_secret(env, tmp_path
     port, secret = free_port(), "s3cret_webhook-token"
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     fake = FakeTelegram()
-    gateway = start_gateway(env.settings, fake, tmp_path / "webhook.log", TELEGRAM_WEBHOOK_URL=url,
-                            TELEGRAM_WEBHOOK_SECRET=secret, TELEGRAM_WEBHOOK_LISTEN_PORT=str(port))
+    gateway = start_gateway(
+        env.settings,
+        fake,
+        tmp_path / "webhook.log",
+        TELEGRAM_WEBHOOK_URL=url,
+        TELEGRAM_WEBHOOK_SECRET=secret,
+        TELEGRAM_WEBHOOK_LISTEN_PORT=str(port),
+    )
     try:
         assert fake.webhook["url"] == url and fake.webhook["secret_token"] == secret
         chat = TelegramChat(fake, 424242)
         received = len(env.rasa.received)
-        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
-                        {"X-Telegram-Bot-Api-Secret-Token": secret + "x"}):
+        for headers in (
+            {},
+            {"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+            {"X-Telegram-Bot-Api-Secret-Token": secret + "x"},
+        ):
             response = httpx.post(url, json={"update_id": 1, **chat.message_update(text="sneaky")}, headers=headers)
             assert response.status_code == 403
         right = {"X-Telegram-Bot-Api-Secret-Token": secret}
         assert httpx.post(url, content=b"{not json", headers=right).status_code == 400
-        assert httpx.post(url, json={"update_id": 2, **chat.message_update(text="legit")}, headers=right).status_code == 200
+        assert (
+            httpx.post(url, json={"update_id": 2, **chat.message_update(text="legit")}, headers=right).status_code
+            == 200
+        )
         fake.wait_for(lambda: fake.delivered(chat.chat_id), 15, "the reply")
         assert [text_of(c) for c in fake.delivered(chat.chat_id)] == ["echo: legit"]
         assert [b["message"] for b in env.rasa.received[received:]] == ["legit"]

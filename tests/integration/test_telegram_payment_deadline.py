@@ -1,6 +1,7 @@
 """The pre-checkout deadline: Telegram waits 10 seconds for our answer, and ours goes out within 5 whatever the
 check does. The gateway's application runs in this test process (its own event loop in a thread) against the
 fake Bot API, so a test can make our own check slow or failing; updates still arrive through getUpdates."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,9 +71,14 @@ def env(tmp_path_factory):
     db = Database(url)
     load_demo_catalog(db)
     rasa, fake = FakeRasa(lambda body: []), FakeTelegram()
-    settings = Settings(database_url=url, rasa_port=rasa.port, telegram_bot_token=fake.token,
-                        telegram_api_base_url=fake.base_url, telegram_payment_provider_token=PROVIDER_TOKEN,
-                        shop_payment_methods="telegram,manual")
+    settings = Settings(
+        database_url=url,
+        rasa_port=rasa.port,
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        telegram_payment_provider_token=PROVIDER_TOKEN,
+        shop_payment_methods="telegram,manual",
+    )
     gateway = InProcessGateway(settings)
     yield type("Env", (), dict(db=db, fake=fake, settings=settings))
     gateway.stop()

@@ -1,6 +1,7 @@
 """The checkout side of Telegram invoices on SQLite and PostgreSQL: one attempt and one invoice however often
 "Pay in Telegram" is pressed at once, each charge applied once however often (and however concurrently) it is
 reported, and an invoice not sent for an order that stopped awaiting payment."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -50,8 +51,14 @@ def attempt(db, number: str) -> Payment:
 
 
 def charge(payment: Payment, charge_id: str = "tg-1", **changes) -> TelegramCharge:
-    fields = dict(payload=payment.idempotency_key, user_id=4242, total_amount=payment.amount_minor,
-                  currency=payment.currency, telegram_charge_id=charge_id, provider_charge_id="ch_" + charge_id)
+    fields = dict(
+        payload=payment.idempotency_key,
+        user_id=4242,
+        total_amount=payment.amount_minor,
+        currency=payment.currency,
+        telegram_charge_id=charge_id,
+        provider_charge_id="ch_" + charge_id,
+    )
     return TelegramCharge(**{**fields, **changes})
 
 
@@ -93,10 +100,22 @@ def test_the_same_charge_reported_at_once_many_times_pays_the_order_once(shop):
     with shop.reading() as session:
         order = session.scalar(select(Order).where(Order.number == number))
         assert order.status == "paid"
-        assert session.scalar(select(func.count()).select_from(AuditLog)
-                              .where(AuditLog.entity_id == number, AuditLog.action == "order.paid")) == 1
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)
-                              .where(OutboxMessage.order_id == order.id, OutboxMessage.kind == "order_paid")) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.entity_id == number, AuditLog.action == "order.paid")
+            )
+            == 1
+        )
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.order_id == order.id, OutboxMessage.kind == "order_paid")
+            )
+            == 1
+        )
 
 
 def test_a_second_charge_for_a_paid_invoice_is_kept_and_flagged(shop):
@@ -129,8 +148,14 @@ def test_an_invoice_is_not_sent_once_its_order_stops_awaiting_payment(shop):
     with shop.transaction() as session:
         assert invoice_to_send(session, row.dedupe_key) is None
         invoice_refused(session, row.dedupe_key, "late", ["telegram", "manual"])  # nothing to offer any more
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)
-                              .where(OutboxMessage.kind == "invoice_refused", OutboxMessage.channel == "telegram")) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.kind == "invoice_refused", OutboxMessage.channel == "telegram")
+            )
+            == 0
+        )
     with pytest.raises(InvalidTransition):
         TelegramInvoiceProvider(SETTINGS).start_payment(shop, number)
 

@@ -1,6 +1,7 @@
 """Paying by Telegram invoice through the gateway process (`python -m bot`) and our fake Bot API server: the
 invoice the gateway sends, Telegram's pre-checkout query for every reason to refuse it, and successful_payment
 applied exactly once. Updates arrive through getUpdates, as from Telegram."""
+
 from __future__ import annotations
 
 import itertools
@@ -35,10 +36,17 @@ def env(tmp_path_factory):
     upgrade(url)
     db = Database(url)
     load_demo_catalog(db)
-    rasa, fake = FakeRasa(lambda body: [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}]), \
-        FakeTelegram()
-    settings = Settings(database_url=url, rasa_port=rasa.port, log_level="DEBUG",
-                        shop_payment_methods="telegram,manual", telegram_payment_provider_token=PROVIDER_TOKEN)
+    rasa, fake = (
+        FakeRasa(lambda body: [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}]),
+        FakeTelegram(),
+    )
+    settings = Settings(
+        database_url=url,
+        rasa_port=rasa.port,
+        log_level="DEBUG",
+        shop_payment_methods="telegram,manual",
+        telegram_payment_provider_token=PROVIDER_TOKEN,
+    )
     log_path = tmp / "gateway.log"
     gateway = start_gateway(settings, fake, log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT))
     yield type("Env", (), dict(db=db, fake=fake, settings=settings, log_path=log_path, gateway=gateway))
@@ -64,7 +72,8 @@ def place(env, chat, lines=(("STK-PACK", 2), ("TOTE-CNV-NAT", 1))) -> str:
 
 
 def invoiced(env, chat, number: str) -> dict:
-    """"Pay in Telegram" pressed: the action server's provider queues the invoice; the gateway sends it."""
+    """ "Pay in Telegram" pressed: the action server's provider queues the invoice; the gateway sends it."""
+
     def sent():
         return [c for c in env.fake.calls_to("sendInvoice", chat.chat_id) if c.status == 200]
 
@@ -91,10 +100,15 @@ def seller_alerts(env) -> list[str]:
 def test_the_invoice_carries_the_order_lines_once_per_attempt(env, chat):
     number = place(env, chat)
     invoice = invoiced(env, chat, number)
-    assert invoice["prices"] == [{"label": "2 × Sticker Pack", "amount": 900},
-                                 {"label": "1 × Canvas Tote Bag (natural)", "amount": 1500}]
-    assert (invoice["currency"], invoice["title"], invoice["provider_token"]) == ("EUR", f"Order {number}",
-                                                                                 PROVIDER_TOKEN)
+    assert invoice["prices"] == [
+        {"label": "2 × Sticker Pack", "amount": 900},
+        {"label": "1 × Canvas Tote Bag (natural)", "amount": 1500},
+    ]
+    assert (invoice["currency"], invoice["title"], invoice["provider_token"]) == (
+        "EUR",
+        f"Order {number}",
+        PROVIDER_TOKEN,
+    )
     [attempt] = attempts(env, number)
     assert invoice["payload"] == attempt.idempotency_key and len(invoice["payload"].encode()) <= 128
     assert number not in invoice["payload"] and str(chat.chat_id) not in invoice["payload"]
@@ -103,8 +117,11 @@ def test_the_invoice_carries_the_order_lines_once_per_attempt(env, chat):
 
     def invoice_rows():  # the gateway marks the row sent just after Telegram accepted the invoice
         with env.db.reading() as session:
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == INVOICE_KIND,
-                                                               OutboxMessage.recipient == str(chat.chat_id))).all()
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == INVOICE_KIND, OutboxMessage.recipient == str(chat.chat_id)
+                )
+            ).all()
         return rows if all(r.status != "sending" for r in rows) else None
 
     assert [r.status for r in env.fake.wait_for(invoice_rows, 10, "the invoice row to settle")] == ["sent"]
@@ -155,8 +172,10 @@ def test_an_order_whose_stock_went_back_is_refused(env, chat):
 def test_an_unknown_or_already_paid_invoice_is_refused(env, chat):
     number = place(env, chat)
     invoice = invoiced(env, chat, number)
-    assert chat.pre_checkout(invoice, invoice_payload="tgi1-not-an-attempt-of-ours")["error_message"] == \
-        refusals.UNKNOWN_INVOICE
+    assert (
+        chat.pre_checkout(invoice, invoice_payload="tgi1-not-an-attempt-of-ours")["error_message"]
+        == refusals.UNKNOWN_INVOICE
+    )
     env.fake.push(chat.successful_payment_update(invoice))
     env.fake.wait_for(lambda: order(env, number).status == "paid", 15, "the order paid")
     answer = chat.pre_checkout(invoice)
@@ -181,8 +200,9 @@ def test_a_successful_payment_marks_the_order_paid_exactly_once(env, chat):
     assert attempt.provider_data["provider_payment_charge_id"] == "ch_once"
     with env.db.reading() as session:
         actions = session.scalars(select(AuditLog.action).where(AuditLog.entity_id == number)).all()
-        notices = session.scalars(select(OutboxMessage.kind).where(OutboxMessage.order_id == paid.id,
-                                                                   OutboxMessage.channel == "telegram")).all()
+        notices = session.scalars(
+            select(OutboxMessage.kind).where(OutboxMessage.order_id == paid.id, OutboxMessage.channel == "telegram")
+        ).all()
     assert actions.count("order.paid") == 1 and sorted(notices) == ["order_paid", INVOICE_KIND]
     assert not any(number in alert and "needs a look" in alert for alert in seller_alerts(env))
 
@@ -191,15 +211,19 @@ def test_a_payment_of_another_amount_is_flagged_for_the_seller_not_marked_paid(e
     number = place(env, chat)
     invoice = invoiced(env, chat, number)
     env.fake.push(chat.successful_payment_update(invoice, charge_id="tg-charge-short", total_amount=100))
-    env.fake.wait_for(lambda: any(number in a and "needs a look" in a for a in seller_alerts(env)), 15,
-                      "the seller's alert")
+    env.fake.wait_for(
+        lambda: any(number in a and "needs a look" in a for a in seller_alerts(env)), 15, "the seller's alert"
+    )
     flagged = order(env, number)
     assert flagged.status == "awaiting_payment" and "€1.00" in flagged.flagged_reason
     [attempt] = attempts(env, number)
     assert (attempt.status, attempt.reference) == ("flagged", "tg-charge-short")
     assert attempt.provider_data["provider_payment_charge_id"] == "ch_short"
-    env.fake.wait_for(lambda: any("does not match" in text_of(c) or "order total is" in text_of(c)
-                                  for c in chat.delivered()), 15, "the shopper told the seller will check")
+    env.fake.wait_for(
+        lambda: any("does not match" in text_of(c) or "order total is" in text_of(c) for c in chat.delivered()),
+        15,
+        "the shopper told the seller will check",
+    )
 
 
 def test_a_payment_after_the_order_was_cancelled_is_kept_and_flagged(env, chat):
@@ -209,8 +233,9 @@ def test_a_payment_after_the_order_was_cancelled_is_kept_and_flagged(env, chat):
     with env.db.transaction() as session:  # cancelled between Telegram's question and the payment
         change_status(session, session.scalar(select(Order).where(Order.number == number)), "cancelled", "test")
     env.fake.push(chat.successful_payment_update(invoice, charge_id="tg-charge-late"))
-    env.fake.wait_for(lambda: any(number in a and "refund it or ship it" in a for a in seller_alerts(env)), 15,
-                      "the seller's alert")
+    env.fake.wait_for(
+        lambda: any(number in a and "refund it or ship it" in a for a in seller_alerts(env)), 15, "the seller's alert"
+    )
     assert order(env, number).status == "cancelled"
     assert [(p.status, p.reference) for p in attempts(env, number)] == [("paid", "tg-charge-late")]
 
@@ -222,8 +247,11 @@ def test_an_invoice_telegram_refuses_offers_the_other_ways_to_pay(env, chat):
     told = env.fake.wait_for(lambda: [c for c in chat.delivered() if number in text_of(c)], 15, "the shopper told")
     assert "could not be sent" in text_of(told[0])
     assert [b["text"] for b in buttons_of(told[0])] == ["Bank transfer or cash on delivery"]
-    env.fake.wait_for(lambda: any(number in a and "currency_total_amount_invalid" in a.lower()
-                                  for a in seller_alerts(env)), 15, "the seller's alert")
+    env.fake.wait_for(
+        lambda: any(number in a and "currency_total_amount_invalid" in a.lower() for a in seller_alerts(env)),
+        15,
+        "the seller's alert",
+    )
     assert [p.status for p in attempts(env, number)] == ["failed"]
     assert order(env, number).status == "awaiting_payment"
     invoice = invoiced(env, chat, number)  # pressed again: a new attempt, and this time the invoice goes out

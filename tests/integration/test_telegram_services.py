@@ -1,5 +1,6 @@
 """The checkout services the Telegram gateway uses: proofs of payment, button payload keys, claimed events,
 seller alerts for new orders and handoffs, stale alerts expired."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,13 +22,15 @@ from checkout.processed_events import claim_event, forget_events_before
 
 
 def seller_rows(session) -> list[OutboxMessage]:
-    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.channel == SELLER_CHANNEL)
-                                .order_by(OutboxMessage.id)))
+    return list(
+        session.scalars(select(OutboxMessage).where(OutboxMessage.channel == SELLER_CHANNEL).order_by(OutboxMessage.id))
+    )
 
 
 def proof(unique_id: str, content: bytes = b"\xff\xd8 receipt") -> ProofFile:
-    return ProofFile(channel="telegram", file_id=f"f-{unique_id}", file_unique_id=unique_id, mime_type="image/jpeg",
-                     content=content)
+    return ProofFile(
+        channel="telegram", file_id=f"f-{unique_id}", file_unique_id=unique_id, mime_type="image/jpeg", content=content
+    )
 
 
 def test_a_proof_goes_on_the_newest_unpaid_order_once_and_alerts_the_seller(clean_db):
@@ -68,7 +71,9 @@ def test_forgetting_a_customer_deletes_their_proofs(clean_db):
 
 
 def test_button_payload_keys_are_short_stable_and_unforgeable(clean_db):
-    long_payload = '/add_to_cart{"product": "Heavyweight Hoodie", "color": "black", "size": "M", "x": "' + "é" * 40 + '"}'
+    long_payload = (
+        '/add_to_cart{"product": "Heavyweight Hoodie", "color": "black", "size": "M", "x": "' + "é" * 40 + '"}'
+    )
     with clean_db.transaction() as session:
         keys = store_payloads(session, [long_payload, "/affirm", "/affirm"])
         assert store_payloads(session, [long_payload]) == {long_payload: keys[long_payload]}
@@ -96,8 +101,13 @@ def test_placing_an_order_alerts_the_seller(clean_db):
         customer = identify(session, identity)
         variant = session.scalar(select(Variant).where(Variant.sku == "CAP-DAD-BLK"))
         add_to_cart(session, customer, variant, 2)
-        order = place_order(session, customer, current_conversation(session, customer, identity),
-                            DeliveryDetails("Marie Dupont", "+33612345678", "Lyon"), "EUR")
+        order = place_order(
+            session,
+            customer,
+            current_conversation(session, customer, identity),
+            DeliveryDetails("Marie Dupont", "+33612345678", "Lyon"),
+            "EUR",
+        )
     with clean_db.reading() as session:
         [alert] = seller_rows(session)
     assert alert.kind == "new_order" and alert.recipient == "seller" and alert.status == "pending"
@@ -105,8 +115,7 @@ def test_placing_an_order_alerts_the_seller(clean_db):
 
 
 def test_a_handoff_alerts_the_seller_once_until_released(clean_db):
-    identity = ShopperIdentity.from_rasa("9002", "rest", {"channel": "telegram", "user_id": 9002,
-                                                          "first_name": "Lan"})
+    identity = ShopperIdentity.from_rasa("9002", "rest", {"channel": "telegram", "user_id": 9002, "first_name": "Lan"})
     for _ in range(2):
         with clean_db.transaction() as session:
             customer = identify(session, identity)

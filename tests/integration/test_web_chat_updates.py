@@ -1,4 +1,5 @@
 """The web chat's poll for outbox messages: only this browser's, at least once, acknowledged by the next poll."""
+
 from __future__ import annotations
 
 import re

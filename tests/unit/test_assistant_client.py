@@ -1,4 +1,5 @@
 """Both Rasa clients give their callers the same reply shape: the bot's message dicts, nothing else."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The catalog CSV contract, checked without a database: every bad row reported with its line number."""
+
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ def error_lines(errors) -> list[int]:
 
 # --- a good file -------------------------------------------------------------------------------
 
+
 def test_demo_catalog_is_valid():
     rows, errors = parse_catalog(DEMO.read_bytes(), "EUR")
     assert errors == []
@@ -39,7 +41,13 @@ def test_demo_catalog_values():
     rows = {r.sku: r for r in parse_catalog(DEMO.read_bytes(), "EUR")[0]}
     tee = rows["TEE-LOGO-BLK-S"]
     assert (tee.name, tee.price, tee.stock, tee.category, tee.color, tee.size) == (
-        "Logo Tee", Money(2490, "EUR"), 12, "t-shirts", "black", "S")
+        "Logo Tee",
+        Money(2490, "EUR"),
+        12,
+        "t-shirts",
+        "black",
+        "S",
+    )
     # The description holds commas inside quotes.
     assert tee.description == "Heavy 220 gsm cotton tee with a small chest logo, regular fit"
     assert rows["TEE-LOGO-WHT-L"].stock == 0
@@ -58,8 +66,9 @@ def test_values_are_normalised():
 
 
 def test_blank_currency_means_the_shop_default():
-    rows, errors = parse(csv_text("MUG-1,Mug,1250,,3,mugs,,,,", "MUG-2,Cup,3.50,EUR,3,mugs,,,,"),
-                         default_currency="JPY")
+    rows, errors = parse(
+        csv_text("MUG-1,Mug,1250,,3,mugs,,,,", "MUG-2,Cup,3.50,EUR,3,mugs,,,,"), default_currency="JPY"
+    )
     assert errors == []
     assert [r.price for r in rows] == [Money(1250, "JPY"), Money(350, "EUR")]
 
@@ -173,29 +182,35 @@ def test_conflicting_category_for_one_product():
 
 
 def test_every_bad_row_is_reported_in_line_order():
-    rows, errors = parse(csv_text(
-        GOOD_1,                                   # 2
-        "X-1,,1.00,EUR,1,misc,,,,",               # 3 missing name
-        GOOD_2,                                   # 4
-        "X-2,Thing,1.00,EUR,1,misc,,,",           # 5 field count
-        "TEE-BLK-M,Again,1.00,EUR,1,misc,,,,",    # 6 duplicate sku
-        "X-3,Thing3,1.001,EUR,1,misc,,,,",        # 7 decimals
-    ))
+    rows, errors = parse(
+        csv_text(
+            GOOD_1,  # 2
+            "X-1,,1.00,EUR,1,misc,,,,",  # 3 missing name
+            GOOD_2,  # 4
+            "X-2,Thing,1.00,EUR,1,misc,,,",  # 5 field count
+            "TEE-BLK-M,Again,1.00,EUR,1,misc,,,,",  # 6 duplicate sku
+            "X-3,Thing3,1.001,EUR,1,misc,,,,",  # 7 decimals
+        )
+    )
     assert error_lines(errors) == [3, 5, 6, 7]
 
 
 # --- the file as a whole ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("header", "reason"),
     [
-        pytest.param("sku,name,price,currency,stock,category,description,color,size", "missing image_url",
-                     id="missing"),
+        pytest.param(
+            "sku,name,price,currency,stock,category,description,color,size", "missing image_url", id="missing"
+        ),
         pytest.param(HEADER + ",weight", "unknown weight", id="extra"),
-        pytest.param("name,sku,price,currency,stock,category,description,color,size,image_url", "out of order",
-                     id="order"),
-        pytest.param("sku;name;price;currency;stock;category;description;color;size;image_url", "header must be",
-                     id="semicolons"),
+        pytest.param(
+            "name,sku,price,currency,stock,category,description,color,size,image_url", "out of order", id="order"
+        ),
+        pytest.param(
+            "sku;name;price;currency;stock;category;description;color;size;image_url", "header must be", id="semicolons"
+        ),
     ],
 )
 def test_wrong_header_is_line_1(header, reason):
@@ -251,6 +266,7 @@ def test_non_ascii_text_survives():
 
 # --- quoting ------------------------------------------------------------------------------------
 
+
 def test_quoted_fields_with_commas_and_quotes():
     rows, errors = parse(csv_text('TEE-1,"Tee, the classic",24.90,EUR,5,t-shirts,"Soft, ""heavy"" cotton",black,M,'))
     assert errors == []
@@ -261,8 +277,8 @@ def test_quoted_fields_with_commas_and_quotes():
 def test_embedded_newline_keeps_following_line_numbers_right():
     text = csv_text(
         'TEE-1,Tee,24.90,EUR,5,t-shirts,"First line\nsecond line\nthird line",black,M,',  # lines 2-4
-        GOOD_2,                                                                              # line 5
-        "X-1,Thing,1.00,EUR,-3,misc,,,,",                                                    # line 6
+        GOOD_2,  # line 5
+        "X-1,Thing,1.00,EUR,-3,misc,,,,",  # line 6
     )
     rows, errors = parse(text)
     assert rows[0].description == "First line\nsecond line\nthird line"
@@ -272,10 +288,10 @@ def test_embedded_newline_keeps_following_line_numbers_right():
 
 def test_bad_multi_line_row_is_reported_where_it_starts():
     text = csv_text(
-        GOOD_1,                                                          # line 2
-        'X-1,Thing,1.00,EUR,lots,misc,"A long\ndescription",,,',          # lines 3-4
-        GOOD_2,                                                          # line 5
-        "TEE-BLK-M,Dup,1.00,EUR,1,misc,,,,",                             # line 6
+        GOOD_1,  # line 2
+        'X-1,Thing,1.00,EUR,lots,misc,"A long\ndescription",,,',  # lines 3-4
+        GOOD_2,  # line 5
+        "TEE-BLK-M,Dup,1.00,EUR,1,misc,,,,",  # line 6
     )
     _, errors = parse(text)
     assert error_lines(errors) == [3, 6]
@@ -284,7 +300,7 @@ def test_bad_multi_line_row_is_reported_where_it_starts():
 def test_cross_row_errors_point_at_a_multi_line_rows_first_line():
     text = csv_text(
         'TEE-1,Tee,24.90,EUR,5,t-shirts,"two\nlines",black,M,',  # lines 2-3
-        "TEE-1,Tee,24.90,EUR,5,t-shirts,,black,L,",             # line 4
+        "TEE-1,Tee,24.90,EUR,5,t-shirts,,black,L,",  # line 4
     )
     _, errors = parse(text)
     assert error_lines(errors) == [4]
@@ -293,12 +309,33 @@ def test_cross_row_errors_point_at_a_multi_line_rows_first_line():
 
 # --- writing ------------------------------------------------------------------------------------
 
+
 def test_write_catalog_round_trips_through_parse():
     rows = [
-        dict(sku="TEE-1", name="Tee, classic", price="24.90", currency="EUR", stock="5", category="t-shirts",
-             description='Line one\nline "two"', color="black", size="M", image_url="https://img.example/t.png"),
-        dict(sku="KEY-1", name="Keychain", price="6.50", currency="EUR", stock="", category="",
-             description="", color="", size="", image_url=""),
+        dict(
+            sku="TEE-1",
+            name="Tee, classic",
+            price="24.90",
+            currency="EUR",
+            stock="5",
+            category="t-shirts",
+            description='Line one\nline "two"',
+            color="black",
+            size="M",
+            image_url="https://img.example/t.png",
+        ),
+        dict(
+            sku="KEY-1",
+            name="Keychain",
+            price="6.50",
+            currency="EUR",
+            stock="",
+            category="",
+            description="",
+            color="",
+            size="",
+            image_url="",
+        ),
     ]
     text = write_catalog(rows)
     assert text.splitlines()[0] == ",".join(COLUMNS)

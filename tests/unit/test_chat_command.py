@@ -1,4 +1,5 @@
 """`shop chat` against a fake Rasa REST channel on loopback: replies, numbered buttons, leaving, Rasa down."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,14 @@ from cli.main import shop
 from tests.fake_rasa import FakeRasa, closed_port
 
 REPLY = [
-    {"text": "We sell hoodies and caps.\nWhich would you like to see?",
-     "buttons": [{"title": "Hoodies", "payload": '/browse_catalog{"category":"hoodies"}'},
-                 {"title": "Caps", "payload": '/browse_catalog{"category":"caps"}'},
-                 {"title": "Pay online", "type": "web_url", "url": "https://pay.example/x"}]},
+    {
+        "text": "We sell hoodies and caps.\nWhich would you like to see?",
+        "buttons": [
+            {"title": "Hoodies", "payload": '/browse_catalog{"category":"hoodies"}'},
+            {"title": "Caps", "payload": '/browse_catalog{"category":"caps"}'},
+            {"title": "Pay online", "type": "web_url", "url": "https://pay.example/x"},
+        ],
+    },
     {"image": "https://images.example/hoodie.png"},
 ]
 

@@ -1,5 +1,6 @@
 """What shoppers type, read the way the assistant reads it: which product (fuzzy matching against the live demo
 catalog in a SQLite file), how many, which size and colour, and whether contact details are plausible."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,23 +51,27 @@ def resolved(products, text, color=None, size=None) -> tuple[str | None, list[st
 
 # --- which product -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,expected", [
-    ("logo tee", "Logo Tee"),
-    ("Logo Tee", "Logo Tee"),
-    ("how much is the zip hoodie", "Zip Hoodie"),
-    ("do you have beanies", "Rib Beanie"),
-    ("price of the tote bag?", "Canvas Tote Bag"),
-    ("keyring", "Leather Keychain"),
-    ("snapback", "Snapback Cap"),
-    ("socks", "Crew Socks"),
-    ("long sleeve", "Long Sleeve Tee"),
-    ("oversized t-shirt", "Oversized Tee"),
-    ("oversize tee", "Oversized Tee"),
-    ("i want the enamel mug", "Enamel Mug"),
-    ("what colours does the logo tee come in", "Logo Tee"),
-    ("dad hat", "Dad Cap"),
-    ("stickers", "Sticker Pack"),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("logo tee", "Logo Tee"),
+        ("Logo Tee", "Logo Tee"),
+        ("how much is the zip hoodie", "Zip Hoodie"),
+        ("do you have beanies", "Rib Beanie"),
+        ("price of the tote bag?", "Canvas Tote Bag"),
+        ("keyring", "Leather Keychain"),
+        ("snapback", "Snapback Cap"),
+        ("socks", "Crew Socks"),
+        ("long sleeve", "Long Sleeve Tee"),
+        ("oversized t-shirt", "Oversized Tee"),
+        ("oversize tee", "Oversized Tee"),
+        ("i want the enamel mug", "Enamel Mug"),
+        ("what colours does the logo tee come in", "Logo Tee"),
+        ("dad hat", "Dad Cap"),
+        ("stickers", "Sticker Pack"),
+    ],
+)
 def test_chat_text_finds_the_product(products, text, expected):
     assert resolved(products, text) == (expected, [expected])
 
@@ -74,7 +79,9 @@ def test_chat_text_finds_the_product(products, text, expected):
 def test_the_black_hoodie_in_m(products):
     # NLU tags colour and size; they pick the one hoodie sold in black M
     assert resolved(products, "do u have the black hoodie in M", "black", "M") == (
-        "Heavyweight Hoodie", ["Heavyweight Hoodie"])
+        "Heavyweight Hoodie",
+        ["Heavyweight Hoodie"],
+    )
     # the reader finds them in the text itself when the model did not tag them
     assert resolved(products, "do u have the black hoodie in M") == ("Heavyweight Hoodie", ["Heavyweight Hoodie"])
     # without them, "hoodie" alone fits both hoodies equally well
@@ -101,17 +108,20 @@ def test_the_mug_is_ambiguous(products):
     assert resolve_product(products, "the mug").ambiguous
 
 
-@pytest.mark.parametrize("text,color,size,expected", [
-    ("the mug", "white", None, "Enamel Mug"),
-    ("the mug", "black", None, "Travel Mug"),
-    ("the mug", "Black", None, "Travel Mug"),
-    ("hoodie", "grey", None, "Heavyweight Hoodie"),
-    ("hoodie", "navy", None, "Zip Hoodie"),
-    ("hoodie", None, "S", "Heavyweight Hoodie"),
-    ("tee", "sand", None, "Oversized Tee"),
-    ("tee", "white", "M", "Logo Tee"),
-    ("a cap", "green", None, "Snapback Cap"),
-])
+@pytest.mark.parametrize(
+    "text,color,size,expected",
+    [
+        ("the mug", "white", None, "Enamel Mug"),
+        ("the mug", "black", None, "Travel Mug"),
+        ("the mug", "Black", None, "Travel Mug"),
+        ("hoodie", "grey", None, "Heavyweight Hoodie"),
+        ("hoodie", "navy", None, "Zip Hoodie"),
+        ("hoodie", None, "S", "Heavyweight Hoodie"),
+        ("tee", "sand", None, "Oversized Tee"),
+        ("tee", "white", "M", "Logo Tee"),
+        ("a cap", "green", None, "Snapback Cap"),
+    ],
+)
 def test_colour_or_size_breaks_a_tie(products, text, color, size, expected):
     assert resolved(products, text, color, size) == (expected, [expected])
 
@@ -146,21 +156,37 @@ def test_a_product_imported_a_moment_ago_is_found(tmp_path):
         db.dispose()
 
 
-
-
 # --- how many, which size, which colour ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,expected", [
-    ("2", 2), ("two", 2), ("x3", 3), ("a couple", 2), ("i'll take 2", 2), ("I'll take two", 2), ("3 please", 3),
-    ("a pair of socks", 2), ("a hoodie", 1), ("one", 1), ("twelve", 12), ("a dozen", 12), ("deux", 2), ("zwei", 2),
-    ("dos", 2), ("  4  ", 4),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2", 2),
+        ("two", 2),
+        ("x3", 3),
+        ("a couple", 2),
+        ("i'll take 2", 2),
+        ("I'll take two", 2),
+        ("3 please", 3),
+        ("a pair of socks", 2),
+        ("a hoodie", 1),
+        ("one", 1),
+        ("twelve", 12),
+        ("a dozen", 12),
+        ("deux", 2),
+        ("zwei", 2),
+        ("dos", 2),
+        ("  4  ", 4),
+    ],
+)
 def test_parse_quantity(text, expected):
     assert parse_quantity(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", None, "2 or 3", "two or three", "1.5", "none", "🙂", "10000", "1,000",
-                                  "2 black hoodies in size 12"])
+@pytest.mark.parametrize(
+    "text", ["", None, "2 or 3", "two or three", "1.5", "none", "🙂", "10000", "1,000", "2 black hoodies in size 12"]
+)
 def test_parse_quantity_without_one_clear_number(text):
     assert parse_quantity(text) is None
 
@@ -179,12 +205,22 @@ def test_parse_quantity_negative_is_not_a_quantity(text):
     assert parse_quantity(text) is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("add a black beanie", "1"), ("I'll take an orange beanie", "1"), ("can I get one logo tee", "1"),
-    ("Add A beanie", "1"), ("add beanie", None), ("a black beanie", None), ("add 2 beanies", None),
-    ("what's a good hoodie", None), ("add another cap", "1"), ("add a couple of beanies", None),
-    ("take a pair of socks", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("add a black beanie", "1"),
+        ("I'll take an orange beanie", "1"),
+        ("can I get one logo tee", "1"),
+        ("Add A beanie", "1"),
+        ("add beanie", None),
+        ("a black beanie", None),
+        ("add 2 beanies", None),
+        ("what's a good hoodie", None),
+        ("add another cap", "1"),
+        ("add a couple of beanies", None),
+        ("take a pair of socks", None),
+    ],
+)
 def test_an_article_after_a_buying_verb_is_one(text, expected):
     assert article_quantity(text) == expected
 
@@ -192,10 +228,23 @@ def test_an_article_after_a_buying_verb_is_one(text, expected):
 SIZES = ["S", "M", "L", "XL"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("m", "M"), ("M", "M"), ("medium", "M"), ("Med", "M"), ("size l", "L"), ("large", "L"), ("lg", "L"),
-    ("extra large", "XL"), ("xl", "XL"), ("s", "S"), ("a small one", "S"), ("small please", "S"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("m", "M"),
+        ("M", "M"),
+        ("medium", "M"),
+        ("Med", "M"),
+        ("size l", "L"),
+        ("large", "L"),
+        ("lg", "L"),
+        ("extra large", "XL"),
+        ("xl", "XL"),
+        ("s", "S"),
+        ("a small one", "S"),
+        ("small please", "S"),
+    ],
+)
 def test_parse_size(text, expected):
     assert parse_size(text, SIZES) == expected
 
@@ -214,10 +263,21 @@ def test_parse_size_only_among_the_options():
 COLOURS = ["beige", "black", "grey", "navy", "white"]
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("black", "black"), ("Black", "black"), ("blak", "black"), ("blk", "black"), ("gray", "grey"),
-    ("the grey one", "grey"), ("blue", "navy"), ("cream", "beige"), ("wht", "white"), ("the white", "white"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("black", "black"),
+        ("Black", "black"),
+        ("blak", "black"),
+        ("blk", "black"),
+        ("gray", "grey"),
+        ("the grey one", "grey"),
+        ("blue", "navy"),
+        ("cream", "beige"),
+        ("wht", "white"),
+        ("the white", "white"),
+    ],
+)
 def test_parse_color(text, expected):
     assert parse_color(text, COLOURS) == expected
 
@@ -229,35 +289,65 @@ def test_parse_color_not_offered(text):
 
 # --- contact details -----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,expected", [
-    ("+33 6 12 34 56 78", "+33612345678"),
-    ("0049 151 2345678", "+491512345678"),
-    ("(212) 555-0182", "2125550182"),
-    ("+84 912 345 678", "+84912345678"),
-    ("+44 7911 123456", "+447911123456"),
-    ("+55 11 91234-5678", "+5511912345678"),
-    ("+81 90-1234-5678", "+819012345678"),
-    ("+234 803 123 4567", "+2348031234567"),
-    ("+971 50 123 4567", "+971501234567"),
-    ("+7 912 345-67-89", "+79123456789"),
-    ("+1 (415) 555-2671", "+14155552671"),
-    ("+86 138 0013 8000", "+8613800138000"),
-    ("+91 98765 43210", "+919876543210"),
-    ("06 12 34 56 78", "0612345678"),
-    ("my number is +351 912 345 678", "+351912345678"),
-])
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("+33 6 12 34 56 78", "+33612345678"),
+        ("0049 151 2345678", "+491512345678"),
+        ("(212) 555-0182", "2125550182"),
+        ("+84 912 345 678", "+84912345678"),
+        ("+44 7911 123456", "+447911123456"),
+        ("+55 11 91234-5678", "+5511912345678"),
+        ("+81 90-1234-5678", "+819012345678"),
+        ("+234 803 123 4567", "+2348031234567"),
+        ("+971 50 123 4567", "+971501234567"),
+        ("+7 912 345-67-89", "+79123456789"),
+        ("+1 (415) 555-2671", "+14155552671"),
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("+91 98765 43210", "+919876543210"),
+        ("06 12 34 56 78", "0612345678"),
+        ("my number is +351 912 345 678", "+351912345678"),
+    ],
+)
 def test_phones_from_many_countries_are_accepted(text, expected):
     assert clean_phone(text) == expected
 
 
-@pytest.mark.parametrize("text", ["12345", "abcdefgh", "phone", "12345678901234567890", "+1234567890123456",
-                                  "555-CALL-NOW", "+33 6 1a 34 56 78", "", "   ", None])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345",
+        "abcdefgh",
+        "phone",
+        "12345678901234567890",
+        "+1234567890123456",
+        "555-CALL-NOW",
+        "+33 6 1a 34 56 78",
+        "",
+        "   ",
+        None,
+    ],
+)
 def test_implausible_phones_are_rejected(text):
     assert clean_phone(text) is None
 
 
-@pytest.mark.parametrize("text", ["Zoë Müller-Lefèvre", "José Ñúñez", "李小龙", "Nguyễn Văn An", "Ólafur Arnalds",
-                                  "محمد علي", "O'Brien", "김민준", "Иван Петров", "Jo"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoë Müller-Lefèvre",
+        "José Ñúñez",
+        "李小龙",
+        "Nguyễn Văn An",
+        "Ólafur Arnalds",
+        "محمد علي",
+        "O'Brien",
+        "김민준",
+        "Иван Петров",
+        "Jo",
+    ],
+)
 def test_names_in_any_script_are_accepted(text):
     assert clean_name(text) == text
 
@@ -271,19 +361,21 @@ def test_implausible_names_are_rejected(text):
     assert clean_name(text) is None
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
-    ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
-    ("   Rua   Augusta 1,\n  Lisboa  ", "Rua Augusta 1, Lisboa"),
-    ("Flat 3, 10 Downing Street, London SW1A 2AA, UK", "Flat 3, 10 Downing Street, London SW1A 2AA, UK"),
-    ("〒150-0041 東京都渋谷区神南1-2-3", "〒150-0041 東京都渋谷区神南1-2-3"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12 rue de la Paix, 75002 Paris", "12 rue de la Paix, 75002 Paris"),
+        ("Hauptstraße 5, 10115 Berlin", "Hauptstraße 5, 10115 Berlin"),
+        ("   Rua   Augusta 1,\n  Lisboa  ", "Rua Augusta 1, Lisboa"),
+        ("Flat 3, 10 Downing Street, London SW1A 2AA, UK", "Flat 3, 10 Downing Street, London SW1A 2AA, UK"),
+        ("〒150-0041 東京都渋谷区神南1-2-3", "〒150-0041 東京都渋谷区神南1-2-3"),
+    ],
+)
 def test_addresses_are_accepted_and_tidied(text, expected):
     assert clean_address(text) == expected
 
 
-@pytest.mark.parametrize("text", ["short", "1234567890 12", "", None, "x " * 151, "Paris", "东京",
-                                  "ParisFrance"])
+@pytest.mark.parametrize("text", ["short", "1234567890 12", "", None, "x " * 151, "Paris", "东京", "ParisFrance"])
 def test_implausible_addresses_are_rejected(text):
     assert clean_address(text) is None
 
@@ -293,18 +385,33 @@ def test_addresses_written_without_spaces_are_accepted(text):
     assert clean_address(text) == text
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("ana@example.com", "ana@example.com"),
-    ("Ana.Silva+shop@Example.COM", "ana.silva+shop@example.com"),
-    ("ana@example.com.", "ana@example.com"),
-    (" zoë@exämple.de ", "zoë@exämple.de"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("ana@example.com", "ana@example.com"),
+        ("Ana.Silva+shop@Example.COM", "ana.silva+shop@example.com"),
+        ("ana@example.com.", "ana@example.com"),
+        (" zoë@exämple.de ", "zoë@exämple.de"),
+    ],
+)
 def test_emails_are_accepted_and_lowercased(text, expected):
     assert clean_email(text) == expected
 
 
-@pytest.mark.parametrize("text", ["no", "ana@example", "ana@@example.com", "a b@example.com", "ana@example.c",
-                                  "@example.com", "", None, "a" * 65 + "@example.com"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no",
+        "ana@example",
+        "ana@@example.com",
+        "a b@example.com",
+        "ana@example.c",
+        "@example.com",
+        "",
+        None,
+        "a" * 65 + "@example.com",
+    ],
+)
 def test_implausible_emails_are_rejected(text):
     assert clean_email(text) is None
 

@@ -1,4 +1,5 @@
 """Money: integer minor units plus an ISO 4217 currency; parsed and formatted only at the edges."""
+
 from decimal import Decimal
 
 import pytest

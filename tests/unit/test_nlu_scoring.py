@@ -1,4 +1,5 @@
 """The understanding figures' arithmetic (cli.nlu_scoring) and the bars they are held to (cli.nlu_commands)."""
+
 from __future__ import annotations
 
 from cli.nlu_commands import missed_bars
@@ -19,12 +20,19 @@ def test_entity_f1_is_per_token_and_lists_the_messages_labelled_otherwise():
     assert entity_scores([example], [right]) == (1.0, {"color": 1.0, "product": 1.0}, [])
     f1, per_entity, errors = entity_scores([example], [wrong])
     assert f1 == 0.5 and per_entity["product"] == 0.0
-    assert errors == [{"text": text, "expected": [("color", "black"), ("product", "hoodies")],
-                       "found": [("color", "black"), ("category", "hoodies")]}]
+    assert errors == [
+        {
+            "text": text,
+            "expected": [("color", "black"), ("product", "hoodies")],
+            "found": [("color", "black"), ("category", "hoodies")],
+        }
+    ]
 
 
 def test_a_figure_under_its_bar_is_reported_and_the_demo_has_its_own_bars():
     unseen = NluResult("bookshop", "unseen", 10, 0.96, 0.90, 0.94, scenarios_passed=19, scenarios_total=20)
     demo = NluResult("demo", "learned", 10, 0.97, 0.99, None)
-    assert missed_bars([unseen, demo]) == ["bookshop unseen: resolution_f1 0.940 < 0.95",
-                                           "demo learned: intent_macro_f1 0.970 < 0.974"]
+    assert missed_bars([unseen, demo]) == [
+        "bookshop unseen: resolution_f1 0.940 < 0.95",
+        "demo learned: intent_macro_f1 0.970 < 0.974",
+    ]

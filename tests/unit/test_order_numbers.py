@@ -1,4 +1,5 @@
 """Order numbers: short, unambiguous when read aloud, not guessable in sequence."""
+
 import pytest
 
 from checkout.orders.numbers import ALPHABET, LENGTH, PATTERN, new_order_number, normalize_order_number
@@ -8,7 +9,7 @@ def test_alphabet_has_no_confusable_characters():
     for confusable in "0O1I":
         assert confusable not in ALPHABET
     assert len(set(ALPHABET)) == len(ALPHABET) == 32
-    assert ALPHABET == ALPHABET.upper()
+    assert ALPHABET.upper() == ALPHABET
     assert ALPHABET.isalnum() and ALPHABET.isascii()
 
 
@@ -48,7 +49,17 @@ def test_normalise_what_a_shopper_typed(typed, number):
 @pytest.mark.parametrize(
     "typed",
     [
-        "", None, "A7K2Q", "A7K2Q9X", "A0K2Q9", "AOK2Q9", "A1K2Q9", "AIK2Q9", "A7K2Q!", "my order", "A7K.2Q9",
+        "",
+        None,
+        "A7K2Q",
+        "A7K2Q9X",
+        "A0K2Q9",
+        "AOK2Q9",
+        "A1K2Q9",
+        "AIK2Q9",
+        "A7K2Q!",
+        "my order",
+        "A7K.2Q9",
         "Ä7K2Q9",
     ],
 )

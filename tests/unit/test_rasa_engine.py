@@ -1,4 +1,5 @@
 """The configuration we write for the Rasa engine (it runs in its own environment; we never import it)."""
+
 import pytest
 import yaml
 
@@ -23,14 +24,22 @@ def test_tracker_store_sqlite_creates_the_directory(tmp_path):
 
 def test_tracker_store_postgresql_in_pieces():
     assert sql_store_config("postgresql://shop:s3cret@db.internal:5433/shopdb") == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.internal", "db": "shopdb",
-        "port": 5433, "username": "shop", "password": "s3cret",
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "db": "shopdb",
+        "port": 5433,
+        "username": "shop",
+        "password": "s3cret",
     }
 
 
 def test_tracker_store_postgresql_minimal():
     assert sql_store_config("postgresql:///shopdb") == {
-        "type": "SQL", "dialect": "postgresql", "url": "localhost", "db": "shopdb",
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "localhost",
+        "db": "shopdb",
     }
 
 
@@ -44,8 +53,15 @@ def test_tracker_store_postgresql_password_is_decoded():
 def test_tracker_store_accepts_the_urls_database_url_accepts(scheme):
     # DATABASE_URL moves the tracker too, and operators write postgres:// (Heroku style) or name a driver.
     config = sql_store_config(f"{scheme}://u:pw@h:5432/d")
-    assert config == {"type": "SQL", "dialect": "postgresql", "url": "h", "db": "d",
-                      "port": 5432, "username": "u", "password": "pw"}
+    assert config == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "h",
+        "db": "d",
+        "port": 5432,
+        "username": "u",
+        "password": "pw",
+    }
 
 
 def test_tracker_store_refuses_other_engines():
@@ -59,7 +75,11 @@ def test_lock_store_in_memory_without_redis():
 
 def test_lock_store_redis_with_password_port_and_db():
     assert lock_store_config("redis://:pw@host:6380/2") == {
-        "type": "redis", "url": "host", "port": 6380, "db": 2, "password": "pw",
+        "type": "redis",
+        "url": "host",
+        "port": 6380,
+        "db": 2,
+        "password": "pw",
     }
 
 
@@ -72,8 +92,12 @@ def test_lock_store_redis_password_is_decoded():
 
 
 def test_endpoints_config_follows_the_settings(tmp_path):
-    settings = Settings(action_server_host="10.0.0.5", action_server_port=6055,
-                        rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}", redis_url="redis://r:6379/1")
+    settings = Settings(
+        action_server_host="10.0.0.5",
+        action_server_port=6055,
+        rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
+        redis_url="redis://r:6379/1",
+    )
     config = endpoints_config(settings)
     assert config["action_endpoint"] == {"url": "http://10.0.0.5:6055/webhook"}
     assert config["tracker_store"]["db"] == str(tmp_path / "rasa.db")
@@ -81,8 +105,11 @@ def test_endpoints_config_follows_the_settings(tmp_path):
 
 
 def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
-    settings = Settings(rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop", redis_url="",
-                        rasa_events_url=f"sqlite:///{tmp_path / 'events.db'}")
+    settings = Settings(
+        rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop",
+        redis_url="",
+        rasa_events_url=f"sqlite:///{tmp_path / 'events.db'}",
+    )
     path = write_endpoints(settings, tmp_path / "nested" / "endpoints.yml")
     assert path == tmp_path / "nested" / "endpoints.yml"
     text = path.read_text()
@@ -90,16 +117,29 @@ def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
     data = yaml.safe_load(text)
     assert list(data) == ["action_endpoint", "tracker_store", "event_broker", "lock_store"]
     assert data["action_endpoint"]["url"] == "http://127.0.0.1:5055/webhook"
-    assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "127.0.0.1", "db": "shop",
-                                     "port": 5432, "username": "shop", "password": "pw"}
+    assert data["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "127.0.0.1",
+        "db": "shop",
+        "port": 5432,
+        "username": "shop",
+        "password": "pw",
+    }
     assert data["lock_store"] == {"type": "in_memory"}
     assert data["event_broker"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "events.db")}
 
 
 def test_event_broker_is_rabbitmq_when_an_amqp_url_is_set():
     settings = Settings(rasa_event_broker_url="amqp://shop:p%40ss@mq.internal:5673/%2F", rasa_event_queue="shop_events")
-    assert event_broker_config(settings) == {"type": "pika", "url": "mq.internal", "port": 5673, "username": "shop",
-                                             "password": "p@ss", "queues": ["shop_events"]}
+    assert event_broker_config(settings) == {
+        "type": "pika",
+        "url": "mq.internal",
+        "port": 5673,
+        "username": "shop",
+        "password": "p@ss",
+        "queues": ["shop_events"],
+    }
     with pytest.raises(ValueError, match="amqp"):
         event_broker_config(Settings(rasa_event_broker_url="kafka://k:9092"))
 
@@ -110,8 +150,10 @@ def test_the_sql_event_broker_never_shares_the_tracker_stores_database(events_ur
     settings = Settings(rasa_tracker_url="postgresql://u:p@db:5432/shop", rasa_events_url=events_url)
     with pytest.raises(ValueError, match="RASA_EVENTS_URL"):
         event_broker_config(settings)
-    assert event_broker_config(settings.replace(rasa_events_url="postgresql://u:p@db:5432/shop_events"))["db"] \
+    assert (
+        event_broker_config(settings.replace(rasa_events_url="postgresql://u:p@db:5432/shop_events"))["db"]
         == "shop_events"
+    )
 
 
 def test_rasa_environment_switches_off_telemetry():

@@ -1,7 +1,8 @@
 """RFM segment rules, day/week buckets and chart geometry: pure functions."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -9,7 +10,7 @@ from checkout.customers.segments import Purchases, best_spend_threshold, segment
 from checkout.insights.periods import bucket_index, days, weeks
 from web.seller.charts import bar_chart, nice_max, ranked_rows
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def bought(orders: int, spent: int, first_days_ago: int | None, last_days_ago: int | None) -> Purchases:
@@ -17,16 +18,19 @@ def bought(orders: int, spent: int, first_days_ago: int | None, last_days_ago: i
     return Purchases(orders, spent, ago(first_days_ago), ago(last_days_ago))
 
 
-@pytest.mark.parametrize("purchases, expected", [
-    (bought(0, 0, None, None), None),
-    (bought(1, 5000, 3, 3), "new"),
-    (bought(1, 5000, 40, 40), None),            # one order, a while ago, not yet at risk
-    (bought(3, 30000, 200, 10), "best"),
-    (bought(3, 1000, 200, 10), None),           # frequent but small: not best
-    (bought(3, 30000, 300, 90), "at_risk"),     # a best customer drifting away is at risk first
-    (bought(1, 5000, 181, 181), "lapsed"),
-    (bought(5, 90000, 400, 200), "lapsed"),
-])
+@pytest.mark.parametrize(
+    "purchases, expected",
+    [
+        (bought(0, 0, None, None), None),
+        (bought(1, 5000, 3, 3), "new"),
+        (bought(1, 5000, 40, 40), None),  # one order, a while ago, not yet at risk
+        (bought(3, 30000, 200, 10), "best"),
+        (bought(3, 1000, 200, 10), None),  # frequent but small: not best
+        (bought(3, 30000, 300, 90), "at_risk"),  # a best customer drifting away is at risk first
+        (bought(1, 5000, 181, 181), "lapsed"),
+        (bought(5, 90000, 400, 200), "lapsed"),
+    ],
+)
 def test_segments(purchases, expected):
     assert segment(purchases, NOW, best_threshold=20000) == expected
 
@@ -41,10 +45,10 @@ def test_day_and_week_buckets_end_with_today_and_weeks_start_on_monday():
     d = days(date(2026, 11, 22), 30)
     assert len(d) == 30 and d[-1].label == "22 Nov" and d[0].label == "24 Oct"
     w = weeks(date(2026, 11, 22), 12)  # a Sunday
-    assert w[-1].start == datetime(2026, 11, 16, tzinfo=timezone.utc) and w[-1].end == datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert w[-1].start == datetime(2026, 11, 16, tzinfo=UTC) and w[-1].end == datetime(2026, 11, 23, tzinfo=UTC)
     assert all(b.start.weekday() == 0 for b in w)
-    assert bucket_index(w, datetime(2026, 11, 22, 23, 59, tzinfo=timezone.utc)) == 11
-    assert bucket_index(w, datetime(2026, 8, 1, tzinfo=timezone.utc)) is None
+    assert bucket_index(w, datetime(2026, 11, 22, 23, 59, tzinfo=UTC)) == 11
+    assert bucket_index(w, datetime(2026, 8, 1, tzinfo=UTC)) is None
 
 
 @pytest.mark.parametrize("value, top", [(0, 1), (0.3, 0.5), (1, 1), (7, 10), (12, 20), (450, 500), (5001, 10000)])

@@ -1,4 +1,5 @@
 """Settings: one place reads the environment and the .env file; the environment wins."""
+
 import pytest
 
 from checkout.settings import Settings, load_settings
@@ -7,13 +8,7 @@ from checkout.settings import Settings, load_settings
 @pytest.fixture
 def env_file(tmp_path):
     path = tmp_path / ".env"
-    path.write_text(
-        "# a comment\n"
-        "SHOP_NAME='Dot Env Shop'\n"
-        "SHOP_CURRENCY=USD\n"
-        "WEB_PORT=9000\n"
-        "TELEGRAM_BOT_TOKEN=\n"
-    )
+    path.write_text("# a comment\nSHOP_NAME='Dot Env Shop'\nSHOP_CURRENCY=USD\nWEB_PORT=9000\nTELEGRAM_BOT_TOKEN=\n")
     return path
 
 
@@ -46,8 +41,10 @@ def test_empty_environment_value_means_unset(tmp_path):
 
 
 def test_ports_are_ints(tmp_path):
-    settings = load_settings(environ={"RASA_PORT": "6005", "ACTION_SERVER_PORT": "6055", "WEB_PORT": "6000"},
-                             env_file=tmp_path / "missing.env")
+    settings = load_settings(
+        environ={"RASA_PORT": "6005", "ACTION_SERVER_PORT": "6055", "WEB_PORT": "6000"},
+        env_file=tmp_path / "missing.env",
+    )
     assert (settings.rasa_port, settings.action_server_port, settings.web_port) == (6005, 6055, 6000)
     assert all(isinstance(p, int) for p in (settings.rasa_port, settings.action_server_port, settings.web_port))
     assert settings.rasa_url == "http://127.0.0.1:6005"
@@ -94,9 +91,14 @@ def test_rasa_tracker_url_from_env_file_wins_over_environment_database_url(tmp_p
 
 
 def test_as_environment_round_trips(tmp_path):
-    settings = Settings(database_url="postgresql://u:p@h:5433/shop", rasa_tracker_url="sqlite:////tmp/r.db",
-                        shop_name="Round Trip", web_port=8123, redis_url="redis://localhost:6379/1",
-                        telegram_bot_token="123:abc")
+    settings = Settings(
+        database_url="postgresql://u:p@h:5433/shop",
+        rasa_tracker_url="sqlite:////tmp/r.db",
+        shop_name="Round Trip",
+        web_port=8123,
+        redis_url="redis://localhost:6379/1",
+        telegram_bot_token="123:abc",
+    )
     environment = settings.as_environment()
     assert environment["WEB_PORT"] == "8123"
     assert environment["DATABASE_URL"] == "postgresql://u:p@h:5433/shop"
@@ -106,10 +108,22 @@ def test_as_environment_round_trips(tmp_path):
 
 def test_as_environment_names_the_documented_variables():
     environment = Settings().as_environment()
-    for name in ("DATABASE_URL", "SHOP_NAME", "SHOP_CURRENCY", "SHOP_PAYMENT_INSTRUCTIONS", "TELEGRAM_BOT_TOKEN",
-                 "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_WEBHOOK_SECRET",
-                 "TELEGRAM_PAYMENT_PROVIDER_TOKEN", "TELEGRAM_SELLER_CHAT_ID", "STRIPE_SECRET_KEY",
-                 "STRIPE_WEBHOOK_SECRET", "STRIPE_API_BASE", "REDIS_URL"):
+    for name in (
+        "DATABASE_URL",
+        "SHOP_NAME",
+        "SHOP_CURRENCY",
+        "SHOP_PAYMENT_INSTRUCTIONS",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "TELEGRAM_WEBHOOK_URL",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_PAYMENT_PROVIDER_TOKEN",
+        "TELEGRAM_SELLER_CHAT_ID",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_BASE",
+        "REDIS_URL",
+    ):
         assert name in environment
 
 

@@ -1,4 +1,5 @@
 """The process supervisor behind `shop run`, with tiny real child processes."""
+
 import io
 import signal
 import socket
@@ -60,9 +61,12 @@ def start(supervisors, out, *specs) -> Supervisor:
 
 
 def test_output_is_prefixed_with_the_process_name(supervisors, out):
-    supervisor = start(supervisors, out,
-                       child("print('hello'); print('second line')", name="web"),
-                       child("import sys; print('oops', file=sys.stderr)", name="actions"))
+    supervisor = start(
+        supervisors,
+        out,
+        child("print('hello'); print('second line')", name="web"),
+        child("import sys; print('oops', file=sys.stderr)", name="actions"),
+    )
     wait_for(lambda: all(p.poll() is not None for p in supervisor.processes.values()))
     wait_for(lambda: out.getvalue().count("\n") == 3)
     lines = out.getvalue().splitlines()
@@ -107,16 +111,23 @@ def test_wait_ready_returns_when_the_url_answers(supervisors, out, tmp_path):
     wait_for(lambda: portfile.exists() and portfile.read_text())
     url = f"http://127.0.0.1:{portfile.read_text()}/"
     # A supervisor waits on that server's URL; a process without a ready_url is not waited for.
-    supervisor = start(supervisors, out, child("import time; time.sleep(30)", name="sleeper"),
-                       child("import time; time.sleep(30)", name="web2", ready_url=url))
+    supervisor = start(
+        supervisors,
+        out,
+        child("import time; time.sleep(30)", name="sleeper"),
+        child("import time; time.sleep(30)", name="web2", ready_url=url),
+    )
     supervisor.wait_ready(timeout=10)
     assert server_process.processes["web"].poll() is None
 
 
 def test_supervise_stops_the_others_when_one_exits(supervisors, out, keep_signal_handlers):
-    supervisor = start(supervisors, out,
-                       child("import time; time.sleep(60)", name="sleeper"),
-                       child("import time, sys; time.sleep(0.3); sys.exit(3)", name="crasher"))
+    supervisor = start(
+        supervisors,
+        out,
+        child("import time; time.sleep(60)", name="sleeper"),
+        child("import time, sys; time.sleep(0.3); sys.exit(3)", name="crasher"),
+    )
     started = time.monotonic()
     code = supervisor.supervise()
     assert code == 3
@@ -126,19 +137,18 @@ def test_supervise_stops_the_others_when_one_exits(supervisors, out, keep_signal
 
 
 def test_supervise_fails_even_when_a_child_exits_cleanly(supervisors, out, keep_signal_handlers):
-    supervisor = start(supervisors, out, child("import time; time.sleep(60)", name="sleeper"),
-                       child("pass", name="quitter"))
+    supervisor = start(
+        supervisors, out, child("import time; time.sleep(60)", name="sleeper"), child("pass", name="quitter")
+    )
     assert supervisor.supervise() == 1
     assert supervisor.processes["sleeper"].poll() is not None
 
 
 def test_stop_kills_a_child_that_ignores_sigterm(supervisors, out):
-    stubborn = ("import signal, time\n"
-                "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
-                "print('ready')\n"
-                "time.sleep(60)\n")
-    supervisor = start(supervisors, out, child(stubborn, name="stubborn"), child("import time; time.sleep(60)",
-                                                                               name="polite"))
+    stubborn = "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('ready')\ntime.sleep(60)\n"
+    supervisor = start(
+        supervisors, out, child(stubborn, name="stubborn"), child("import time; time.sleep(60)", name="polite")
+    )
     wait_for(lambda: "stubborn | ready" in out.getvalue())
     started = time.monotonic()
     supervisor.stop(timeout=0.5)

@@ -1,4 +1,5 @@
 """Gateway parts that need no server: metadata, log redaction, per-chat ordering, URLs, configuration."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,9 +21,15 @@ TOKEN = "123456789:AAFsecretPartOfTheToken_xyz"
 
 def test_metadata_follows_the_rest_contract():
     user = User(42, "Lan", False, last_name="Nguyễn", username="lan_ng", language_code="vi")
-    assert shopper_metadata(user, 7) == {"channel": "telegram", "user_id": 42, "first_name": "Lan",
-                                         "last_name": "Nguyễn", "username": "lan_ng", "language_code": "vi",
-                                         "message_id": 7}
+    assert shopper_metadata(user, 7) == {
+        "channel": "telegram",
+        "user_id": 42,
+        "first_name": "Lan",
+        "last_name": "Nguyễn",
+        "username": "lan_ng",
+        "language_code": "vi",
+        "message_id": 7,
+    }
 
 
 def test_the_token_and_its_secret_part_are_redacted_everywhere_in_a_line():
@@ -69,9 +76,11 @@ def test_updates_of_one_chat_run_in_order_and_other_chats_do_not_wait():
         events.append(f"end {name}")
 
     async def scenario():
-        await asyncio.gather(processor.process_update(update_for(1, 1), handle("a1", 0.2)),
-                             processor.process_update(update_for(1, 2), handle("a2", 0.0)),
-                             processor.process_update(update_for(2, 3), handle("b1", 0.0)))
+        await asyncio.gather(
+            processor.process_update(update_for(1, 1), handle("a1", 0.2)),
+            processor.process_update(update_for(1, 2), handle("a2", 0.0)),
+            processor.process_update(update_for(2, 3), handle("b1", 0.0)),
+        )
 
     asyncio.run(scenario())
     assert events.index("end a1") < events.index("start a2")  # same chat: strictly one after the other
@@ -79,9 +88,14 @@ def test_updates_of_one_chat_run_in_order_and_other_chats_do_not_wait():
     assert processor._locks == {} and processor._users == {}  # nothing kept for chats that went quiet
 
 
-@pytest.mark.parametrize("base, files", [("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
-                                         ("https://api.telegram.org/bot/", "https://api.telegram.org/file/bot"),
-                                         ("http://local:9000", "http://local:9000/file/bot")])
+@pytest.mark.parametrize(
+    "base, files",
+    [
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("https://api.telegram.org/bot/", "https://api.telegram.org/file/bot"),
+        ("http://local:9000", "http://local:9000/file/bot"),
+    ],
+)
 def test_file_url_sits_beside_the_api_url(base, files):
     assert file_base_url(base) == files
 
@@ -91,20 +105,24 @@ def test_the_webhook_listens_on_the_public_urls_path():
     assert listen_path("https://shop.example") == "/"
 
 
-@pytest.mark.parametrize("changes, problem", [
-    ({}, None),
-    ({"telegram_bot_token": ""}, "TELEGRAM_BOT_TOKEN is not set"),
-    ({"telegram_webhook_url": "https://x/hook"}, "needs TELEGRAM_WEBHOOK_SECRET"),
-    ({"telegram_webhook_url": "https://x/hook", "telegram_webhook_secret": "ok_secret-1"}, None),
-    ({"telegram_webhook_url": "https://x/hook", "telegram_webhook_secret": "no spaces"}, "must be 1-256"),
-])
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({}, None),
+        ({"telegram_bot_token": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"telegram_webhook_url": "https://x/hook"}, "needs TELEGRAM_WEBHOOK_SECRET"),
+        ({"telegram_webhook_url": "https://x/hook", "telegram_webhook_secret": "ok_secret-1"}, None),
+        ({"telegram_webhook_url": "https://x/hook", "telegram_webhook_secret": "no spaces"}, "must be 1-256"),
+    ],
+)
 def test_webhook_mode_never_runs_without_a_valid_secret(changes, problem):
     error = telegram_configuration_error(Settings(**{"telegram_bot_token": TOKEN, **changes}))
     assert (error is None) if problem is None else (problem in error)
 
 
-@pytest.mark.parametrize("webhook_url, ready_url", [("", None),
-                                                    ("https://shop.example/hook", "http://127.0.0.1:8443/healthz")])
+@pytest.mark.parametrize(
+    "webhook_url, ready_url", [("", None), ("https://shop.example/hook", "http://127.0.0.1:8443/healthz")]
+)
 def test_shop_run_starts_the_gateway_only_with_a_token(tmp_path, webhook_url, ready_url):
     from cli.run_command import process_specs
 

@@ -1,5 +1,6 @@
 """What a Telegram invoice says: the order's lines in minor units, sendInvoice's length limits, and a payload
 that is an opaque key of at most 128 bytes with nothing personal in it."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,20 +18,39 @@ from checkout.settings import Settings
 
 
 def order(lines: list[tuple[str, str | None, str | None, int, int]], currency: str = "EUR", **fields) -> Order:
-    items = [OrderItem(sku=f"SKU-{i}", name=name, color=color, size=size, quantity=quantity, unit_price_minor=unit)
-             for i, (name, color, size, quantity, unit) in enumerate(lines)]
-    defaults = dict(number="A7K2Q9", currency=currency, customer_name="Marie Dupont", customer_phone="+33612345678",
-                    customer_email="marie@example.com", customer_address="12 rue de la République, Lyon",
-                    sender_id="900123", total_minor=sum(i.quantity * i.unit_price_minor for i in items))
+    items = [
+        OrderItem(sku=f"SKU-{i}", name=name, color=color, size=size, quantity=quantity, unit_price_minor=unit)
+        for i, (name, color, size, quantity, unit) in enumerate(lines)
+    ]
+    defaults = dict(
+        number="A7K2Q9",
+        currency=currency,
+        customer_name="Marie Dupont",
+        customer_phone="+33612345678",
+        customer_email="marie@example.com",
+        customer_address="12 rue de la République, Lyon",
+        sender_id="900123",
+        total_minor=sum(i.quantity * i.unit_price_minor for i in items),
+    )
     return Order(items=items, **{**defaults, **fields})
 
 
 def test_the_lines_become_labeled_prices_in_minor_units():
-    invoice = invoice_request(order([("Heavyweight Hoodie", "black", "M", 2, 5900), ("Dad Cap", "black", None, 1, 2200),
-                                     ("Sticker Pack", None, None, 3, 490)]), new_attempt_key())
-    assert invoice["prices"] == [{"label": "2 × Heavyweight Hoodie (black, M)", "amount": 11800},
-                                 {"label": "1 × Dad Cap (black)", "amount": 2200},
-                                 {"label": "3 × Sticker Pack", "amount": 1470}]
+    invoice = invoice_request(
+        order(
+            [
+                ("Heavyweight Hoodie", "black", "M", 2, 5900),
+                ("Dad Cap", "black", None, 1, 2200),
+                ("Sticker Pack", None, None, 3, 490),
+            ]
+        ),
+        new_attempt_key(),
+    )
+    assert invoice["prices"] == [
+        {"label": "2 × Heavyweight Hoodie (black, M)", "amount": 11800},
+        {"label": "1 × Dad Cap (black)", "amount": 2200},
+        {"label": "3 × Sticker Pack", "amount": 1470},
+    ]
     assert sum(p["amount"] for p in invoice["prices"]) == 15470
     assert invoice["currency"] == "EUR" and invoice["title"] == "Order A7K2Q9"
     assert invoice["description"] == "2 × Heavyweight Hoodie (black, M), 1 × Dad Cap (black), 3 × Sticker Pack"
@@ -71,11 +91,14 @@ def test_a_payload_over_128_bytes_or_lines_that_do_not_add_up_are_refused():
         invoice_request(placed, new_attempt_key())
 
 
-@pytest.mark.parametrize("token, channel, offered", [
-    ("123:TEST:abc", "telegram", ["telegram", "manual"]),
-    ("123:TEST:abc", "rest", ["manual"]),  # an invoice can only be paid in Telegram
-    ("", "telegram", ["manual"]),  # no provider token: no invoices
-])
+@pytest.mark.parametrize(
+    "token, channel, offered",
+    [
+        ("123:TEST:abc", "telegram", ["telegram", "manual"]),
+        ("123:TEST:abc", "rest", ["manual"]),  # an invoice can only be paid in Telegram
+        ("", "telegram", ["manual"]),  # no provider token: no invoices
+    ],
+)
 def test_telegram_invoices_are_offered_only_with_a_token_and_in_telegram(token, channel, offered):
     settings = Settings(shop_payment_methods="telegram,manual", telegram_payment_provider_token=token)
     assert offered_methods(settings, channel) == offered

@@ -1,4 +1,5 @@
 """Rasa replies rendered for Telegram: escaping, keyboards, photos, long texts."""
+
 from __future__ import annotations
 
 import html
@@ -25,8 +26,19 @@ def test_escaping_never_leaves_a_tag_and_is_reversible(text):
 
 
 def test_buttons_become_an_inline_keyboard_with_short_keys():
-    [message] = render([{"text": "Pick", "buttons": [{"title": "Dad Cap", "payload": '/product_info{"product": "Dad Cap"}'},
-                                                     {"title": "", "payload": "/x"}, {"title": "No payload"}, "junk"]}])
+    [message] = render(
+        [
+            {
+                "text": "Pick",
+                "buttons": [
+                    {"title": "Dad Cap", "payload": '/product_info{"product": "Dad Cap"}'},
+                    {"title": "", "payload": "/x"},
+                    {"title": "No payload"},
+                    "junk",
+                ],
+            }
+        ]
+    )
     assert message.buttons == (("Dad Cap", '/product_info{"product": "Dad Cap"}'),)
     markup = keyboard(message.buttons, {'/product_info{"product": "Dad Cap"}': "k1"})
     assert [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard] == [[("Dad Cap", "k1")]]
@@ -34,14 +46,29 @@ def test_buttons_become_an_inline_keyboard_with_short_keys():
 
 
 def test_images_become_photos_and_the_order_is_kept():
-    rendered = render([{"text": "first"}, {"image": "https://shop.example/a.jpg"}, {"text": "last"},
-                       {"image": "javascript:alert(1)"}, {"custom": {"anything": 1}}, {}])
+    rendered = render(
+        [
+            {"text": "first"},
+            {"image": "https://shop.example/a.jpg"},
+            {"text": "last"},
+            {"image": "javascript:alert(1)"},
+            {"custom": {"anything": 1}},
+            {},
+        ]
+    )
     assert rendered == [Outgoing(text="first"), Outgoing(photo="https://shop.example/a.jpg"), Outgoing(text="last")]
 
 
 def test_text_with_an_image_becomes_a_captioned_photo_with_the_buttons():
-    [photo] = render([{"text": "Hoodie", "image": "https://shop.example/h.jpg",
-                       "buttons": [{"title": "Add", "payload": "/add_to_cart"}]}])
+    [photo] = render(
+        [
+            {
+                "text": "Hoodie",
+                "image": "https://shop.example/h.jpg",
+                "buttons": [{"title": "Add", "payload": "/add_to_cart"}],
+            }
+        ]
+    )
     assert photo == Outgoing(text="Hoodie", photo="https://shop.example/h.jpg", buttons=(("Add", "/add_to_cart"),))
 
 

@@ -1,4 +1,5 @@
 """`shop train` trains only when Rasa's inputs change, and restores a cached model instead of retraining."""
+
 import pytest
 
 from cli import training
@@ -28,8 +29,14 @@ def project(tmp_path):
 
 def test_inputs_are_config_domain_lock_and_data_yml(project):
     relative = [str(p.relative_to(project)) for p in training_inputs(project)]
-    assert relative == ["config.yml", "domain.yml", "requirements/rasa.lock.txt",
-                        "data/more/rules.yaml", "data/nlu.yml", "data/stories.yml"]
+    assert relative == [
+        "config.yml",
+        "domain.yml",
+        "requirements/rasa.lock.txt",
+        "data/more/rules.yaml",
+        "data/nlu.yml",
+        "data/stories.yml",
+    ]
 
 
 def test_fingerprint_is_stable(project):
@@ -37,8 +44,9 @@ def test_fingerprint_is_stable(project):
     assert len(model_fingerprint(project)) == 16
 
 
-@pytest.mark.parametrize("changed", ["config.yml", "domain.yml", "requirements/rasa.lock.txt", "data/nlu.yml",
-                                     "data/more/rules.yaml"])
+@pytest.mark.parametrize(
+    "changed", ["config.yml", "domain.yml", "requirements/rasa.lock.txt", "data/nlu.yml", "data/more/rules.yaml"]
+)
 def test_fingerprint_changes_with_a_training_input(project, changed):
     before = model_fingerprint(project)
     path = project / changed

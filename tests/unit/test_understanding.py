@@ -1,5 +1,6 @@
 """The catalog reader (checkout.understanding) on a catalog written for this test, unlike the demo one:
 names with accents and shared words, multi-word categories and colours, volumes as sizes."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,30 +10,36 @@ from checkout.understanding.mentions import find_mentions
 from checkout.understanding.reading import products_in_category, read_message, split_requests
 from checkout.understanding.terms import CatalogTerms, ProductTerms
 
-TEA_SHOP = CatalogTerms((
-    ProductTerms("Earl Grey Supreme", "black teas", ("loose",), ("100 G", "250 G")),
-    ProductTerms("Smoky Lapsang", "black teas", (), ("100 G",)),
-    ProductTerms("Crème Brûlée Rooibos", "herbal teas", (), ("100 G",)),
-    ProductTerms("Jade Dragon Well", "green teas", (), ("50 G",)),
-    ProductTerms("Celadon Tea Bowl", "ceramics", ("celadon green", "ash grey"), ()),
-    ProductTerms("Stoneware Teapot", "ceramics", ("ash grey", "black"), ("600 ML", "1 L")),
-    ProductTerms("Travel Tea Bowl", "ceramics", ("black",), ()),
-), frozenset({"tea", "leaf", "cup"}))
+TEA_SHOP = CatalogTerms(
+    (
+        ProductTerms("Earl Grey Supreme", "black teas", ("loose",), ("100 G", "250 G")),
+        ProductTerms("Smoky Lapsang", "black teas", (), ("100 G",)),
+        ProductTerms("Crème Brûlée Rooibos", "herbal teas", (), ("100 G",)),
+        ProductTerms("Jade Dragon Well", "green teas", (), ("50 G",)),
+        ProductTerms("Celadon Tea Bowl", "ceramics", ("celadon green", "ash grey"), ()),
+        ProductTerms("Stoneware Teapot", "ceramics", ("ash grey", "black"), ("600 ML", "1 L")),
+        ProductTerms("Travel Tea Bowl", "ceramics", ("black",), ()),
+    ),
+    frozenset({"tea", "leaf", "cup"}),
+)
 
 
 def kinds(text: str) -> list[tuple[str, tuple[str, ...], str]]:
-    return [(m.kind, m.values, text[m.start:m.end]) for m in find_mentions(TEA_SHOP, text)]
+    return [(m.kind, m.values, text[m.start : m.end]) for m in find_mentions(TEA_SHOP, text)]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("one earl grey supreme please", [("product", ("Earl Grey Supreme",), "earl grey supreme")]),
-    ("creme brulee rooibos", [("product", ("Crème Brûlée Rooibos",), "creme brulee rooibos")]),  # accents
-    ("earl grey suprme", [("product", ("Earl Grey Supreme",), "earl grey suprme")]),  # typos
-    ("2 stoneware teapots", [("product", ("Stoneware Teapot",), "stoneware teapots")]),  # plural
-    ("the lapsang", [("product", ("Smoky Lapsang",), "lapsang")]),  # a distinctive word alone
-    ("what green teas do you have", [("category", ("green teas",), "green teas")]),
-    ("show me your ceramics", [("category", ("ceramics",), "ceramics")]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("one earl grey supreme please", [("product", ("Earl Grey Supreme",), "earl grey supreme")]),
+        ("creme brulee rooibos", [("product", ("Crème Brûlée Rooibos",), "creme brulee rooibos")]),  # accents
+        ("earl grey suprme", [("product", ("Earl Grey Supreme",), "earl grey suprme")]),  # typos
+        ("2 stoneware teapots", [("product", ("Stoneware Teapot",), "stoneware teapots")]),  # plural
+        ("the lapsang", [("product", ("Smoky Lapsang",), "lapsang")]),  # a distinctive word alone
+        ("what green teas do you have", [("category", ("green teas",), "green teas")]),
+        ("show me your ceramics", [("category", ("ceramics",), "ceramics")]),
+    ],
+)
 def test_names_are_found_however_they_are_written(text, expected):
     assert kinds(text) == expected
 
@@ -48,8 +55,10 @@ def test_the_colour_narrows_the_choice():
 
 
 def test_a_whole_name_wins_over_a_colour_inside_it_and_a_colour_over_part_of_a_name():
-    assert kinds("earl grey supreme in loose") == [("product", ("Earl Grey Supreme",), "earl grey supreme"),
-                                                   ("color", ("loose",), "loose")]
+    assert kinds("earl grey supreme in loose") == [
+        ("product", ("Earl Grey Supreme",), "earl grey supreme"),
+        ("color", ("loose",), "loose"),
+    ]
     assert [k for k, _, _ in kinds("a teapot in ash grey")] == ["product", "color"]
 
 
@@ -63,11 +72,17 @@ def test_ordinary_words_and_addresses_name_nothing(text):
     assert [k for k, _, _ in kinds(text) if k == "product"] == []
 
 
-@pytest.mark.parametrize("text, quantity, says_one", [
-    ("one smoky lapsang please", 1, True), ("can i get 2 of the smoky lapsangs", 2, False),
-    ("add the smoky lapsang", None, True), ("a couple of jade dragon well", 2, False),
-    ("smoky lapsang x3", 3, False), ("how much is smoky lapsang", None, False),
-])
+@pytest.mark.parametrize(
+    "text, quantity, says_one",
+    [
+        ("one smoky lapsang please", 1, True),
+        ("can i get 2 of the smoky lapsangs", 2, False),
+        ("add the smoky lapsang", None, True),
+        ("a couple of jade dragon well", 2, False),
+        ("smoky lapsang x3", 3, False),
+        ("how much is smoky lapsang", None, False),
+    ],
+)
 def test_how_many_the_words_say(text, quantity, says_one):
     reading = read_message(TEA_SHOP, text)
     assert (reading.quantity, reading.says_one) == (quantity, says_one)
@@ -78,30 +93,33 @@ def test_a_category_stands_for_its_products_with_the_variant_asked():
     assert products_in_category(TEA_SHOP, "ceramics", "celadon green", None) == ("Celadon Tea Bowl",)
 
 
-@pytest.mark.parametrize("intent, text, expected", [
-    ("greet", "hi, i'd like the smoky lapsang", "add_to_cart"),
-    ("product_info", "one jade dragon well please", "add_to_cart"),
-    ("inform", "one jade dragon well please", "add_to_cart"),
-    ("inform", "jade dragon well", "inform"),  # the answer to "which one?"
-    ("ask_shipping", "how much is shipping for 2 stoneware teapots", "ask_shipping"),
-    ("product_info", "can i get 2 of the stoneware teapots", "add_to_cart"),
-    ("product_info", "what green teas do you have?", "browse_catalog"),
-    ("greet", "hello! do you have the smoky lapsang?", "product_info"),
-    ("browse_catalog", "show me the stoneware teapot", "product_info"),
-    ("product_info", "how much is the smoky lapsang?", "product_info"),  # a question stays a question
-    ("greet", "hi there", "greet"),
-    ("thank", "thanks a lot", "thank"),
-    ("remove_from_cart", "remove the smoky lapsang", "remove_from_cart"),  # never turned into a purchase
-    ("product_info", "i want to know the price of the smoky lapsang", "product_info"),
-    ("remove_from_cart", "one jade dragon well pls", "add_to_cart"),  # a misread without any "remove" word
-    ("ask_shipping", "3x smoky lapsang", "add_to_cart"),
-    ("ask_returns", "if i buy the stoneware teapot can i return it", "ask_returns"),  # its own topic
-    ("product_info", "stoneware teapot 600ml", "add_to_cart"),  # a product with its variant
-    ("greet", "ash grey", "inform"),  # the answer to "which colour?"
-    ("add_to_cart", "12 Black Street, Greyton", "inform"),  # an address, not a purchase
-    ("add_to_cart", "Sam Okafor", "inform"),
-    ("add_to_cart", "two please", "add_to_cart"),  # how many of the product just talked about
-])
+@pytest.mark.parametrize(
+    "intent, text, expected",
+    [
+        ("greet", "hi, i'd like the smoky lapsang", "add_to_cart"),
+        ("product_info", "one jade dragon well please", "add_to_cart"),
+        ("inform", "one jade dragon well please", "add_to_cart"),
+        ("inform", "jade dragon well", "inform"),  # the answer to "which one?"
+        ("ask_shipping", "how much is shipping for 2 stoneware teapots", "ask_shipping"),
+        ("product_info", "can i get 2 of the stoneware teapots", "add_to_cart"),
+        ("product_info", "what green teas do you have?", "browse_catalog"),
+        ("greet", "hello! do you have the smoky lapsang?", "product_info"),
+        ("browse_catalog", "show me the stoneware teapot", "product_info"),
+        ("product_info", "how much is the smoky lapsang?", "product_info"),  # a question stays a question
+        ("greet", "hi there", "greet"),
+        ("thank", "thanks a lot", "thank"),
+        ("remove_from_cart", "remove the smoky lapsang", "remove_from_cart"),  # never turned into a purchase
+        ("product_info", "i want to know the price of the smoky lapsang", "product_info"),
+        ("remove_from_cart", "one jade dragon well pls", "add_to_cart"),  # a misread without any "remove" word
+        ("ask_shipping", "3x smoky lapsang", "add_to_cart"),
+        ("ask_returns", "if i buy the stoneware teapot can i return it", "ask_returns"),  # its own topic
+        ("product_info", "stoneware teapot 600ml", "add_to_cart"),  # a product with its variant
+        ("greet", "ash grey", "inform"),  # the answer to "which colour?"
+        ("add_to_cart", "12 Black Street, Greyton", "inform"),  # an address, not a purchase
+        ("add_to_cart", "Sam Okafor", "inform"),
+        ("add_to_cart", "two please", "add_to_cart"),  # how many of the product just talked about
+    ],
+)
 def test_the_intent_is_corrected_only_with_evidence_in_the_message(intent, text, expected):
     assert repair_intent(intent, [(intent, 0.9)], text, read_message(TEA_SHOP, text)) == expected
 
@@ -120,27 +138,38 @@ def test_terms_round_trip_through_the_snapshot_file(tmp_path):
     assert TermsFile(path).current() == TEA_SHOP
 
 
-@pytest.mark.parametrize("text, pieces", [
-    ("two jade dragon wells and a stoneware teapot 1l please", ["two jade dragon wells", "a stoneware teapot 1l please"]),
-    ("i'll have the smoky lapsang, the celadon tea bowl in ash grey",
-     ["i'll have the smoky lapsang", "the celadon tea bowl in ash grey"]),
-    ("one earl grey supreme please", ["one earl grey supreme please"]),
-])
+@pytest.mark.parametrize(
+    "text, pieces",
+    [
+        (
+            "two jade dragon wells and a stoneware teapot 1l please",
+            ["two jade dragon wells", "a stoneware teapot 1l please"],
+        ),
+        (
+            "i'll have the smoky lapsang, the celadon tea bowl in ash grey",
+            ["i'll have the smoky lapsang", "the celadon tea bowl in ash grey"],
+        ),
+        ("one earl grey supreme please", ["one earl grey supreme please"]),
+    ],
+)
 def test_a_message_naming_several_products_is_one_request_per_product(text, pieces):
     assert split_requests(TEA_SHOP, text) == pieces
 
 
 # A catalog with the traps the held-out shops showed: a name starting with "the", a colour that begins
 # another name, a word shared by long names, an everyday word inside names.
-STUDIO = CatalogTerms((
-    ProductTerms("The Black Lantern", "novels", (), ("paperback", "hardcover")),
-    ProductTerms("The Harbour Road", "novels", (), ("paperback",)),
-    ProductTerms("Canvas Market Tote", "bags", ("black", "sand"), ()),
-    ProductTerms("Dew Drops Serum", "serums", (), ("30 ML",)),
-    ProductTerms("Overnight Dew Sleeping Mask With Clay", "masks", (), ()),
-    ProductTerms("Velour Night Balm", "balms", (), ()),
-    ProductTerms("Smoky Night Kohl Pencil", "eyes", ("black",), ()),
-), frozenset())
+STUDIO = CatalogTerms(
+    (
+        ProductTerms("The Black Lantern", "novels", (), ("paperback", "hardcover")),
+        ProductTerms("The Harbour Road", "novels", (), ("paperback",)),
+        ProductTerms("Canvas Market Tote", "bags", ("black", "sand"), ()),
+        ProductTerms("Dew Drops Serum", "serums", (), ("30 ML",)),
+        ProductTerms("Overnight Dew Sleeping Mask With Clay", "masks", (), ()),
+        ProductTerms("Velour Night Balm", "balms", (), ()),
+        ProductTerms("Smoky Night Kohl Pencil", "eyes", ("black",), ()),
+    ),
+    frozenset(),
+)
 
 
 def test_a_names_own_the_means_one_and_copies_count():
@@ -151,7 +180,9 @@ def test_a_names_own_the_means_one_and_copies_count():
 
 def test_a_colour_before_another_name_is_its_colour():
     assert kinds_in(STUDIO, "the black canvas market tote please") == [
-        ("color", ("black",), "black"), ("product", ("Canvas Market Tote",), "canvas market tote")]
+        ("color", ("black",), "black"),
+        ("product", ("Canvas Market Tote",), "canvas market tote"),
+    ]
     assert kinds_in(STUDIO, "the black lantern hardback")[0] == ("product", ("The Black Lantern",), "the black lantern")
 
 
@@ -167,34 +198,43 @@ def test_letters_typed_in_the_wrong_order_still_match():
     assert read_message(STUDIO, "dew drops sreum").product == "Dew Drops Serum"
 
 
-@pytest.mark.parametrize("text, candidates", [
-    ("could i get the dew one please", {"Dew Drops Serum", "Overnight Dew Sleeping Mask With Clay"}),
-    ("hmm i want the night one", {"Velour Night Balm", "Smoky Night Kohl Pencil"}),  # an everyday word, said as a name
-])
+@pytest.mark.parametrize(
+    "text, candidates",
+    [
+        ("could i get the dew one please", {"Dew Drops Serum", "Overnight Dew Sleeping Mask With Clay"}),
+        (
+            "hmm i want the night one",
+            {"Velour Night Balm", "Smoky Night Kohl Pencil"},
+        ),  # an everyday word, said as a name
+    ],
+)
 def test_a_word_of_several_names_said_as_the_name_is_a_choice(text, candidates):
     [mention] = find_mentions(STUDIO, text)
     assert set(mention.values) == candidates
     assert find_mentions(STUDIO, "good night") == []
 
 
-@pytest.mark.parametrize("model, text, expected", [
-    ("add_to_cart", "18 Velour Rd, Sandford GA 30328", "inform"),  # an address, whatever names it holds
-    ("add_to_cart", "2 Harbour Road, Leeds LS1 5HN", "inform"),
-    ("nlu_fallback", "my name is Ana Black", "inform"),
-    ("view_cart", "show me your serums", "browse_catalog"),
-    ("view_cart", "what's in my bag", "view_cart"),  # its own words: the model was right
-    ("view_cart", "what spf is the dew drops serum", "product_info"),
-    ("remove_from_cart", "whats the black lantern about", "product_info"),
-    ("remove_from_cart", "remove the black lantern", "remove_from_cart"),
-    ("product_info", "and the harbour road", "add_to_cart"),  # one more, after a purchase
-    ("product_info", "and the harbour road?", "product_info"),
-])
+@pytest.mark.parametrize(
+    "model, text, expected",
+    [
+        ("add_to_cart", "18 Velour Rd, Sandford GA 30328", "inform"),  # an address, whatever names it holds
+        ("add_to_cart", "2 Harbour Road, Leeds LS1 5HN", "inform"),
+        ("nlu_fallback", "my name is Ana Black", "inform"),
+        ("view_cart", "show me your serums", "browse_catalog"),
+        ("view_cart", "what's in my bag", "view_cart"),  # its own words: the model was right
+        ("view_cart", "what spf is the dew drops serum", "product_info"),
+        ("remove_from_cart", "whats the black lantern about", "product_info"),
+        ("remove_from_cart", "remove the black lantern", "remove_from_cart"),
+        ("product_info", "and the harbour road", "add_to_cart"),  # one more, after a purchase
+        ("product_info", "and the harbour road?", "product_info"),
+    ],
+)
 def test_intent_corrections_for_answers_questions_and_continuations(model, text, expected):
     assert repair_intent(model, [], text, read_message(STUDIO, text)) == expected
 
 
 def kinds_in(terms: CatalogTerms, text: str) -> list[tuple[str, tuple[str, ...], str]]:
-    return [(m.kind, m.values, text[m.start:m.end]) for m in find_mentions(terms, text)]
+    return [(m.kind, m.values, text[m.start : m.end]) for m in find_mentions(terms, text)]
 
 
 def test_an_article_before_the_format_or_an_and_in_front_counts_one():
@@ -203,28 +243,44 @@ def test_an_article_before_the_format_or_an_and_in_front_counts_one():
     assert not read_message(STUDIO, "dew drops serum").says_one
 
 
-@pytest.mark.parametrize("model, text, expected", [
-    ("view_cart", "Emily Carter", "inform"),  # a name answering "what's your full name?"
-    ("human_handoff", "Jane Miller", "inform"),
-    ("bot_challenge", "Are You Human", "bot_challenge"),  # chat words: no name
-    ("human_handoff", "Real Person", "human_handoff"),  # its own words
-])
+@pytest.mark.parametrize(
+    "model, text, expected",
+    [
+        ("view_cart", "Emily Carter", "inform"),  # a name answering "what's your full name?"
+        ("human_handoff", "Jane Miller", "inform"),
+        ("bot_challenge", "Are You Human", "bot_challenge"),  # chat words: no name
+        ("human_handoff", "Real Person", "human_handoff"),  # its own words
+    ],
+)
 def test_a_persons_name_is_an_answer(model, text, expected):
     assert repair_intent(model, [], text, read_message(STUDIO, text)) == expected
 
 
 def test_a_word_several_categories_share_names_none_of_them_alone():
-    shop = CatalogTerms((ProductTerms("Tiny Owl", "children's books", (), ()), ProductTerms("Page Clip", "book accessories", (), ()),
-                         ProductTerms("Far Stars", "science fiction", (), ()), ProductTerms("Old Rooms", "crime fiction", (), ())),
-                        frozenset())
+    shop = CatalogTerms(
+        (
+            ProductTerms("Tiny Owl", "children's books", (), ()),
+            ProductTerms("Page Clip", "book accessories", (), ()),
+            ProductTerms("Far Stars", "science fiction", (), ()),
+            ProductTerms("Old Rooms", "crime fiction", (), ()),
+        ),
+        frozenset(),
+    )
     assert find_mentions(shop, "any good books?") == []
     assert find_mentions(shop, "what fiction do you have") == []
     assert [m.value for m in find_mentions(shop, "any crime?")] == ["crime fiction"]
     assert [m.value for m in find_mentions(shop, "show me your childrens books")] == ["children's books"]
 
 
-@pytest.mark.parametrize("text", ["did a person write this", "can i send back the canvas market tote",
-                                  "12 harbour street, victoria island", "ana@sand.example"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "did a person write this",
+        "can i send back the canvas market tote",
+        "12 harbour street, victoria island",
+        "ana@sand.example",
+    ],
+)
 def test_an_ordinary_word_a_letter_away_from_a_colour_is_no_colour(text):
     assert read_message(STUDIO, text).color is None
 

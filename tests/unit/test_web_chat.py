@@ -1,4 +1,5 @@
 """The shopper web chat: page, CSRF, forwarding to Rasa's REST channel (a fake one on loopback), headers."""
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,14 @@ IMAGE_URL = "https://images.example/hoodie.png"
 def echo(fake: FakeRasa, body: dict) -> list[dict]:
     """Echoes the message back with buttons and an image, or says fake.reply_text when a test sets it."""
     return [
-        {"recipient_id": body["sender"], "text": fake.reply_text or f"echo: {body['message'][:20]}\nline 2",
-         "buttons": [{"title": "Hoodies", "payload": "/browse_catalog"},
-                     {"title": "Pay", "type": "web_url", "url": "https://pay.example/x"}]},
+        {
+            "recipient_id": body["sender"],
+            "text": fake.reply_text or f"echo: {body['message'][:20]}\nline 2",
+            "buttons": [
+                {"title": "Hoodies", "payload": "/browse_catalog"},
+                {"title": "Pay", "type": "web_url", "url": "https://pay.example/x"},
+            ],
+        },
         {"recipient_id": body["sender"], "image": IMAGE_URL},
     ]
 
@@ -137,8 +143,11 @@ def test_bot_text_is_passed_on_as_data_not_markup(app, rasa):
 @pytest.mark.parametrize("body", [{"text": ""}, {"text": "  \n\t "}, {}, {"text": 42}, ["hi"], None])
 def test_empty_or_malformed_messages_are_refused(app, rasa, body):
     client = app.test_client()
-    response = post(client, body) if body is not None else client.post(
-        "/chat/messages", data="not json", headers={"X-CSRFToken": csrf_token(client)})
+    response = (
+        post(client, body)
+        if body is not None
+        else client.post("/chat/messages", data="not json", headers={"X-CSRFToken": csrf_token(client)})
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]
     assert rasa.received == []
@@ -157,12 +166,19 @@ def test_rasa_down_gives_503_json(make_app):
     assert "not reachable" in response.get_json()["error"]
 
 
-@pytest.mark.parametrize("method, path", [("get", "/"), ("get", "/healthz"), ("get", "/static/chat.js"),
-                                          ("get", "/nowhere"), ("post", "/chat/messages")])
+@pytest.mark.parametrize(
+    "method, path",
+    [("get", "/"), ("get", "/healthz"), ("get", "/static/chat.js"), ("get", "/nowhere"), ("post", "/chat/messages")],
+)
 def test_security_headers_on_every_response(app, method, path):
     response = getattr(app.test_client(), method)(path)
     csp = response.headers["Content-Security-Policy"]
-    for directive in ("script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self' http: https: data:"):
+    for directive in (
+        "script-src 'self'",
+        "style-src 'self'",
+        "connect-src 'self'",
+        "img-src 'self' http: https: data:",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -199,7 +215,10 @@ def test_typed_text_never_acts_as_an_intent_command_but_button_payloads_do(app, 
     client = app.test_client()
     token = csrf_token(client)
     post(client, {"text": "/restart"}, token)
-    post(client, {"text": "  //inform{\"quantity\": \"99\"}"}, token)
-    post(client, {"payload": "/add_to_cart{\"product\": \"Dad Cap\"}"}, token)
+    post(client, {"text": '  //inform{"quantity": "99"}'}, token)
+    post(client, {"payload": '/add_to_cart{"product": "Dad Cap"}'}, token)
     assert [body["message"] for body in rasa.received] == [
-        "restart", "inform{\"quantity\": \"99\"}", "/add_to_cart{\"product\": \"Dad Cap\"}"]
+        "restart",
+        'inform{"quantity": "99"}',
+        '/add_to_cart{"product": "Dad Cap"}',
+    ]

@@ -1,10 +1,11 @@
 """The seller dashboard under /seller: one blueprint; every page but the login needs a logged-in seller."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 
-from checkout.db.models import utcnow
 from checkout.access.login import current_seller
+from checkout.db.models import utcnow
 
 bp = Blueprint("seller", __name__, url_prefix="/seller")
 

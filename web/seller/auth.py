@@ -1,10 +1,11 @@
 """Logging in and out of the dashboard."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
-from checkout.db.models import utcnow
 from checkout.access.login import LoginThrottled, log_in
+from checkout.db.models import utcnow
 from web.seller import SESSION_KEY, bp, database
 
 REFUSED = "That email and password do not match a seller account."
@@ -30,11 +31,9 @@ def login():
     except LoginThrottled as exc:
         minutes = max(1, round(exc.retry_after.total_seconds() / 60))
         message = f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-        return render_template("seller/login.html", error=message, email=email,
-                               next=request.form.get("next", "")), 429
+        return render_template("seller/login.html", error=message, email=email, next=request.form.get("next", "")), 429
     if seller is None:
-        return render_template("seller/login.html", error=REFUSED, email=email,
-                               next=request.form.get("next", "")), 401
+        return render_template("seller/login.html", error=REFUSED, email=email, next=request.form.get("next", "")), 401
     session[SESSION_KEY] = {"id": seller.seller_id, "fp": seller.fingerprint, "at": utcnow().timestamp()}
     return redirect(safe_next(request.form.get("next")))
 

@@ -1,4 +1,5 @@
 """Catalog: products and SKUs with inline edits of price, stock and active; CSV import and export."""
+
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -19,10 +20,14 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @bp.get("/catalog")
 def catalog():
     with database().reading() as session:
-        products = list(session.scalars(select(Product).options(selectinload(Product.variants))
-                                        .order_by(Product.active.desc(), Product.name)))
-    return render_template("seller/catalog.html", products=products, columns=",".join(COLUMNS),
-                           learning=learning_status(settings()))
+        products = list(
+            session.scalars(
+                select(Product).options(selectinload(Product.variants)).order_by(Product.active.desc(), Product.name)
+            )
+        )
+    return render_template(
+        "seller/catalog.html", products=products, columns=",".join(COLUMNS), learning=learning_status(settings())
+    )
 
 
 @bp.post("/catalog/variants/<int:variant_id>")
@@ -30,8 +35,15 @@ def variant_update(variant_id: int):
     form = request.form
     try:
         with database().transaction() as session:
-            variant = update_variant(session, variant_id, form.get("price", ""), form.get("stock", ""),
-                                     form.get("stock_seen", ""), form.get("active") == "on", actor())
+            variant = update_variant(
+                session,
+                variant_id,
+                form.get("price", ""),
+                form.get("stock", ""),
+                form.get("stock_seen", ""),
+                form.get("active") == "on",
+                actor(),
+            )
             sku = variant.sku
     except CatalogEditError as exc:
         flash(f"Nothing changed: {exc}.", "error")
@@ -57,14 +69,22 @@ def catalog_import():
         if not result.ok:
             session.rollback()
         else:
-            record_audit(session, actor(), "catalog.imported", "catalog", upload.filename[:64],
-                         {"created": result.created, "updated": result.updated, "deactivated": result.deactivated})
+            record_audit(
+                session,
+                actor(),
+                "catalog.imported",
+                "catalog",
+                upload.filename[:64],
+                {"created": result.created, "updated": result.updated, "deactivated": result.deactivated},
+            )
     if not result.ok:
         return render_template("seller/catalog_errors.html", filename=upload.filename, errors=result.errors), 422
     with database().reading() as session:
         catalog_changed(session, settings())
-    flash(f"Imported {upload.filename}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
-          f"{result.deactivated} deactivated. The assistant reads the new names now and learns them in the background.")
+    flash(
+        f"Imported {upload.filename}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{result.deactivated} deactivated. The assistant reads the new names now and learns them in the background."
+    )
     return redirect(url_for("seller.catalog"))
 
 

@@ -2,6 +2,7 @@
 
 Only numbers are computed here; labels reach the SVG through Jinja, which escapes them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,15 +61,26 @@ def bar_chart(title: str, labels: list[str], values: list[float], fmt, line: boo
     for i, (label, value) in enumerate(zip(labels, values)):
         height = 0 if value is None else plot_h * value / top
         x = LEFT + i * slot
-        bars.append(Bar(round(x + slot * 0.15, 1), round(TOP + plot_h - height, 1), round(slot * 0.7, 1),
-                        round(height, 1), label, "no data" if value is None else fmt(value)))
+        bars.append(
+            Bar(
+                round(x + slot * 0.15, 1),
+                round(TOP + plot_h - height, 1),
+                round(slot * 0.7, 1),
+                round(height, 1),
+                label,
+                "no data" if value is None else fmt(value),
+            )
+        )
         if line and value is not None:
             points.append(f"{x + slot / 2:.1f},{TOP + plot_h - height:.1f}")
     ticks = [Tick(round(TOP + plot_h * (1 - f), 1), fmt(top * f)) for f in (0, 0.5, 1)]
     every = max(1, -(-len(labels) // MAX_X_LABELS))
     # Counted from the end, so the current day or week is always labelled.
-    x_labels = [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels)
-                if (len(labels) - 1 - i) % every == 0]
+    x_labels = [
+        (round(LEFT + i * slot + slot / 2, 1), label)
+        for i, label in enumerate(labels)
+        if (len(labels) - 1 - i) % every == 0
+    ]
     return Chart(title, bars, ticks, x_labels, " ".join(points))
 
 

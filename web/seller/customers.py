@@ -1,4 +1,5 @@
 """Customers: the sortable, segment-filtered list and one customer's orders and conversations."""
+
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -11,8 +12,13 @@ from checkout.records.transcripts import customer_conversations
 from web.seller import bp, database, settings
 from web.seller.filters import parse_page
 
-SORT_LABELS = {"name": "Name", "orders": "Orders", "spent": "Spent", "last_order": "Last order",
-               "last_seen": "Last seen"}
+SORT_LABELS = {
+    "name": "Name",
+    "orders": "Orders",
+    "spent": "Spent",
+    "last_order": "Last order",
+    "last_seen": "Last seen",
+}
 
 
 @bp.get("/customers")
@@ -23,10 +29,18 @@ def customers():
     query = (request.args.get("q") or "").strip()[:100]
     currency = settings().shop_currency
     with database().reading() as session:
-        page = list_customers(session, currency, sort, descending, segment, query,
-                              parse_page(request.args.get("page")))
-    return render_template("seller/customers.html", page=page, sort=sort, descending=descending,
-                           segment=segment, segments=SEGMENTS, sort_labels=SORT_LABELS, q=query, currency=currency)
+        page = list_customers(session, currency, sort, descending, segment, query, parse_page(request.args.get("page")))
+    return render_template(
+        "seller/customers.html",
+        page=page,
+        sort=sort,
+        descending=descending,
+        segment=segment,
+        segments=SEGMENTS,
+        sort_labels=SORT_LABELS,
+        q=query,
+        currency=currency,
+    )
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -36,8 +50,17 @@ def customer_detail(customer_id: int):
         rows = customer_rows(session, currency, customer_id)
         if not rows:
             abort(404)
-        orders = list(session.scalars(select(Order).where(Order.customer_id == customer_id)
-                                      .order_by(Order.created_at.desc(), Order.id.desc())))
+        orders = list(
+            session.scalars(
+                select(Order).where(Order.customer_id == customer_id).order_by(Order.created_at.desc(), Order.id.desc())
+            )
+        )
         conversations = list(reversed(customer_conversations(session, customer_id)))  # newest first
-    return render_template("seller/customer.html", row=rows[0], orders=orders, conversations=conversations,
-                           segments=SEGMENTS, currency=currency)
+    return render_template(
+        "seller/customer.html",
+        row=rows[0],
+        orders=orders,
+        conversations=conversations,
+        segments=SEGMENTS,
+        currency=currency,
+    )

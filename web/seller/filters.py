@@ -1,4 +1,5 @@
 """Reading the dashboard's query strings: bad values are named back to the seller and ignored."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,7 +43,11 @@ def order_filters(args) -> tuple[OrderFilters, list[str]]:
 
 def filter_args(filters: OrderFilters) -> dict:
     """The filters as query-string arguments, for pagination and export links."""
-    values = {"status": filters.status, "channel": filters.channel, "q": filters.query,
-              "from": filters.since.isoformat() if filters.since else None,
-              "to": filters.until.isoformat() if filters.until else None}
+    values = {
+        "status": filters.status,
+        "channel": filters.channel,
+        "q": filters.query,
+        "from": filters.since.isoformat() if filters.since else None,
+        "to": filters.until.isoformat() if filters.until else None,
+    }
     return {k: v for k, v in values.items() if v}

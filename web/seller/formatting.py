@@ -1,7 +1,8 @@
 """Template filters for the dashboard: money and moments as sellers read them."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from checkout.money import Money
 from web.seller import bp
@@ -22,7 +23,7 @@ def major(minor: int, currency: str) -> str:
 def moment(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.app_template_filter("percent")
@@ -32,4 +33,4 @@ def percent(value: float | None) -> str:
 
 @bp.app_template_filter("unix_moment")
 def unix_moment(seconds: float) -> str:
-    return moment(datetime.fromtimestamp(seconds, timezone.utc)) + " UTC"
+    return moment(datetime.fromtimestamp(seconds, UTC)) + " UTC"

@@ -1,4 +1,5 @@
 """Conversations handed to the seller: read, reply in the shopper's channel, hand back to the assistant."""
+
 from __future__ import annotations
 
 import secrets
@@ -6,8 +7,8 @@ import secrets
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
-from checkout.records.transcripts import is_handed_over, transcript
 from checkout.handoff import hand_back_to_assistant, open_handoffs
+from checkout.records.transcripts import is_handed_over, transcript
 from checkout.seller_replies import ReplyRefused, reply_to_conversation
 from web.seller import actor, bp, database, settings
 
@@ -25,8 +26,12 @@ def conversation(conversation_id: int):
         found = transcript(session, conversation_id)
     if found is None:
         abort(404)
-    return render_template("seller/conversation.html", t=found, handed_over=is_handed_over(found.conversation),
-                           form_token=secrets.token_urlsafe(16))
+    return render_template(
+        "seller/conversation.html",
+        t=found,
+        handed_over=is_handed_over(found.conversation),
+        form_token=secrets.token_urlsafe(16),
+    )
 
 
 @bp.post("/conversations/<int:conversation_id>/reply")
@@ -36,8 +41,9 @@ def reply(conversation_id: int):
             found = transcript(session, conversation_id)
             if found is None:
                 abort(404)
-            sent = reply_to_conversation(session, found.conversation, request.form.get("text", ""), actor(),
-                                         request.form.get("form_token", ""))
+            sent = reply_to_conversation(
+                session, found.conversation, request.form.get("text", ""), actor(), request.form.get("form_token", "")
+            )
     except ReplyRefused as exc:
         flash(f"Not sent: {exc}.", "error")
     else:
@@ -53,8 +59,9 @@ def release(conversation_id: int):
         abort(404)
     s = settings()
     try:
-        hand_back_to_assistant(database(), AssistantClient(s.rasa_url, s.rasa_api_token), found.conversation.sender_id,
-                               actor())
+        hand_back_to_assistant(
+            database(), AssistantClient(s.rasa_url, s.rasa_api_token), found.conversation.sender_id, actor()
+        )
     except AssistantUnavailable:
         flash("The assistant is not reachable, so the conversation stays with you. Try again in a minute.", "error")
         return redirect(url_for("seller.conversation", conversation_id=conversation_id))

@@ -1,4 +1,5 @@
 """Insights: sales per day and per week, top products, best customers, the funnel, what the bot missed."""
+
 from __future__ import annotations
 
 from flask import render_template
@@ -32,21 +33,49 @@ def insights():
     count = lambda n: f"{n:.0f}"  # noqa: E731
     labels = lambda buckets: [b.label for b in buckets]  # noqa: E731
     charts = {
-        "revenue_daily": bar_chart(f"Revenue per day, last {DAYS} days", labels(day_buckets), daily.revenue_minor, money),
+        "revenue_daily": bar_chart(
+            f"Revenue per day, last {DAYS} days", labels(day_buckets), daily.revenue_minor, money
+        ),
         "orders_daily": bar_chart(f"Orders per day, last {DAYS} days", labels(day_buckets), daily.orders, count),
-        "revenue_weekly": bar_chart(f"Revenue per week, last {WEEKS} weeks", labels(week_buckets),
-                                    weekly.revenue_minor, money),
+        "revenue_weekly": bar_chart(
+            f"Revenue per week, last {WEEKS} weeks", labels(week_buckets), weekly.revenue_minor, money
+        ),
         "orders_weekly": bar_chart(f"Orders per week, last {WEEKS} weeks", labels(week_buckets), weekly.orders, count),
-        "missed_weekly": bar_chart("Messages not understood, share per week", labels(week_buckets), missed.shares,
-                                   lambda v: f"{v * 100:.0f}%", line=True),
+        "missed_weekly": bar_chart(
+            "Messages not understood, share per week",
+            labels(week_buckets),
+            missed.shares,
+            lambda v: f"{v * 100:.0f}%",
+            line=True,
+        ),
     }
     return render_template(
-        "seller/insights.html", charts=charts, currency=currency, threshold=LOW_CONFIDENCE, missed=missed,
-        products=ranked_rows([(p.name, p.revenue_minor, f"{money(p.revenue_minor)} · {p.quantity} sold")
-                              for p in products]),
-        best=[(r, row) for r, row in zip(best, ranked_rows([(r.customer.name or f"Customer {r.customer.id}",
-                                                             r.spent_minor, money(r.spent_minor)) for r in best]))
-              if r.spent_minor > 0],
-        funnel=ranked_rows([(name, n, f"{n}" + (f" · {n / steps[0][1] * 100:.0f}%" if steps[0][1] else ""))
-                            for name, n in steps]),
-        since=since, weeks=WEEKS, period_days=DAYS, top_since=week_buckets[0].start)
+        "seller/insights.html",
+        charts=charts,
+        currency=currency,
+        threshold=LOW_CONFIDENCE,
+        missed=missed,
+        products=ranked_rows(
+            [(p.name, p.revenue_minor, f"{money(p.revenue_minor)} · {p.quantity} sold") for p in products]
+        ),
+        best=[
+            (r, row)
+            for r, row in zip(
+                best,
+                ranked_rows(
+                    [
+                        (r.customer.name or f"Customer {r.customer.id}", r.spent_minor, money(r.spent_minor))
+                        for r in best
+                    ]
+                ),
+            )
+            if r.spent_minor > 0
+        ],
+        funnel=ranked_rows(
+            [(name, n, f"{n}" + (f" · {n / steps[0][1] * 100:.0f}%" if steps[0][1] else "")) for name, n in steps]
+        ),
+        since=since,
+        weeks=WEEKS,
+        period_days=DAYS,
+        top_since=week_buckets[0].start,
+    )

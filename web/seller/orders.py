@@ -1,11 +1,11 @@
 """Orders: the list, the detail page with its conversation, the seller's actions, the CSV export."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from checkout.records.transcripts import order_transcripts
 from checkout.db.models import ORDER_STATUSES, AuditLog, Order
 from checkout.errors import CheckoutError
 from checkout.orders import seller_actions
@@ -13,13 +13,16 @@ from checkout.orders.cancellation import cancel_order
 from checkout.orders.export import orders_to_csv
 from checkout.orders.proofs import VIEWABLE_TYPES, order_proof, proofs_for_order
 from checkout.orders.search import all_matching, known_channels, search_orders
+from checkout.records.transcripts import order_transcripts
 from web.seller import actor, bp, database, settings
 from web.seller.filters import filter_args, order_filters, parse_page
 
 ACTIONS = {
     "paid": (lambda s, n, a, f: seller_actions.mark_paid(s, n, a, f.get("reference")), "Order {} is marked paid."),
-    "fulfilled": (lambda s, n, a, f: seller_actions.mark_fulfilled(s, n, a, f.get("note")),
-                  "Order {} is marked fulfilled."),
+    "fulfilled": (
+        lambda s, n, a, f: seller_actions.mark_fulfilled(s, n, a, f.get("note")),
+        "Order {} is marked fulfilled.",
+    ),
 }
 
 
@@ -31,8 +34,14 @@ def orders():
     with database().reading() as session:
         page = search_orders(session, filters, parse_page(request.args.get("page")))
         channels = known_channels(session)
-    return render_template("seller/orders.html", page=page, filters=filters, args=filter_args(filters),
-                           statuses=ORDER_STATUSES, channels=channels)
+    return render_template(
+        "seller/orders.html",
+        page=page,
+        filters=filters,
+        args=filter_args(filters),
+        statuses=ORDER_STATUSES,
+        channels=channels,
+    )
 
 
 @bp.get("/orders/export.csv")
@@ -44,25 +53,36 @@ def orders_export():
     with database().reading() as session:
         body = orders_to_csv(all_matching(session, filters))
     name = "orders" + "".join(f"-{v}" for v in (filters.since, filters.until, filters.status) if v)
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 @bp.get("/orders/<number>")
 def order_detail(number: str):
     with database().reading() as session:
-        order = session.scalar(select(Order).where(Order.number == number.upper())
-                               .options(selectinload(Order.items), selectinload(Order.payments),
-                                        selectinload(Order.customer)))
+        order = session.scalar(
+            select(Order)
+            .where(Order.number == number.upper())
+            .options(selectinload(Order.items), selectinload(Order.payments), selectinload(Order.customer))
+        )
         if order is None:
             abort(404)
         transcripts = order_transcripts(session, order)
         proofs = proofs_for_order(session, order.id)
-        history = list(session.scalars(select(AuditLog).where(AuditLog.entity_type == "order",
-                                                              AuditLog.entity_id == order.number)
-                                       .order_by(AuditLog.created_at, AuditLog.id)))
-    return render_template("seller/order.html", order=order, transcripts=transcripts, proofs=proofs,
-                           history=history, viewable_types=VIEWABLE_TYPES)
+        history = list(
+            session.scalars(
+                select(AuditLog)
+                .where(AuditLog.entity_type == "order", AuditLog.entity_id == order.number)
+                .order_by(AuditLog.created_at, AuditLog.id)
+            )
+        )
+    return render_template(
+        "seller/order.html",
+        order=order,
+        transcripts=transcripts,
+        proofs=proofs,
+        history=history,
+        viewable_types=VIEWABLE_TYPES,
+    )
 
 
 @bp.get("/orders/<number>/proofs/<int:proof_id>")
@@ -76,9 +96,16 @@ def order_proof_file(number: str, proof_id: int):
         content, mime_type = proof.content, proof.mime_type
     viewable = mime_type in VIEWABLE_TYPES
     disposition = "inline" if viewable else f'attachment; filename="proof-{proof_id}"'
-    return Response(content, mimetype=mime_type if viewable else "application/octet-stream", headers={
-        "Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox", "Cache-Control": "private, no-store"})
+    return Response(
+        content,
+        mimetype=mime_type if viewable else "application/octet-stream",
+        headers={
+            "Content-Disposition": disposition,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.post("/orders/<number>/<action>")
@@ -90,8 +117,11 @@ def order_action(number: str, action: str):
             cancelled = cancel_order(database(), settings(), number, actor())
             number, done = cancelled.number, "Order {} is cancelled; its stock is back."
             if not cancelled.links_closed:
-                flash("The order is cancelled, but its card payment link could not be closed at Stripe just now; "
-                      "a payment through it would be flagged for you.", "error")
+                flash(
+                    "The order is cancelled, but its card payment link could not be closed at Stripe just now; "
+                    "a payment through it would be flagged for you.",
+                    "error",
+                )
         else:
             apply, done = ACTIONS[action]
             with database().transaction() as session:

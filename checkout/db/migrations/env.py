@@ -1,4 +1,5 @@
 """Alembic environment: our metadata, the URL given by checkout.db.migrate, batch mode for SQLite."""
+
 from alembic import context
 
 from checkout.db.database import make_engine

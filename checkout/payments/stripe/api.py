@@ -1,4 +1,5 @@
 """Talking to Stripe: the client with bounded timeout and retries, and the Checkout Session an order asks for."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,9 +21,12 @@ def stripe_client(settings: Settings) -> stripe.StripeClient:
     """Each request gives up after STRIPE_TIMEOUT_SECONDS and is retried at most STRIPE_MAX_RETRIES times
     (stripe-python retries connection errors, 409 and 5xx, with the same idempotency key)."""
     base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
-    return stripe.StripeClient(settings.stripe_secret_key, base_addresses=base,
-                               max_network_retries=settings.stripe_max_retries,
-                               http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds))
+    return stripe.StripeClient(
+        settings.stripe_secret_key,
+        base_addresses=base,
+        max_network_retries=settings.stripe_max_retries,
+        http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
+    )
 
 
 def checkout_expiry(now: datetime, minutes: int) -> datetime:
@@ -34,10 +38,17 @@ def checkout_expiry(now: datetime, minutes: int) -> datetime:
 def checkout_session_params(order: Order, settings: Settings, expires_at: datetime) -> dict:
     """Line items at the order's snapshot prices; the order number is the only reference Stripe gets (no
     name, phone or address); the email is only prefilled on the payment page."""
-    line_items = [{"quantity": item.quantity,
-                   "price_data": {"currency": order.currency.lower(), "unit_amount": item.unit_price_minor,
-                                  "product_data": {"name": item_label(item)}}}
-                  for item in order.items]
+    line_items = [
+        {
+            "quantity": item.quantity,
+            "price_data": {
+                "currency": order.currency.lower(),
+                "unit_amount": item.unit_price_minor,
+                "product_data": {"name": item_label(item)},
+            },
+        }
+        for item in order.items
+    ]
     if sum(item.line_total_minor for item in order.items) != order.total_minor:
         raise ValueError(f"order {order.number}: its lines do not add up to its total")
     public = settings.public_url

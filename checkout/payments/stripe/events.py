@@ -3,6 +3,7 @@ once, recorded in the same transaction as the change) or from `shop payments rec
 
 Every change is conditional on the state it expects, under a lock on the order row, so the same events in
 any order and any number of times end in the same state."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -19,11 +20,17 @@ from checkout.payments.flagging import display_amount, flag_order
 from checkout.statuses import OrderStatus, PaymentStatus
 
 PROVIDER = "stripe"
-COMPLETED, SUCCEEDED, FAILED, EXPIRED = ("checkout.session.completed", "checkout.session.async_payment_succeeded",
-                                         "checkout.session.async_payment_failed", "checkout.session.expired")
+COMPLETED, SUCCEEDED, FAILED, EXPIRED = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+)
 HANDLED = (COMPLETED, SUCCEEDED, FAILED, EXPIRED)
-PAYMENT_FAILED_TEXT = ("Your card payment for order {number} did not go through, so nothing was charged. "
-                       "The order is still reserved for you: tap below to try again.")
+PAYMENT_FAILED_TEXT = (
+    "Your card payment for order {number} did not go through, so nothing was charged. "
+    "The order is still reserved for you: tap below to try again."
+)
 
 
 def apply_stripe_event(db: Database, event: dict) -> str:
@@ -42,8 +49,14 @@ def apply_stripe_event(db: Database, event: dict) -> str:
             return apply_session_state(session, kind, checkout, cause=f"stripe:{event_id}")
     except IntegrityError:
         with db.reading() as session:
-            if session.scalar(select(ProcessedEvent.id).where(ProcessedEvent.provider == PROVIDER,
-                                                              ProcessedEvent.event_id == event_id)) is None:
+            if (
+                session.scalar(
+                    select(ProcessedEvent.id).where(
+                        ProcessedEvent.provider == PROVIDER, ProcessedEvent.event_id == event_id
+                    )
+                )
+                is None
+            ):
                 raise
         return "duplicate"
 
@@ -70,8 +83,9 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
     session_id = checkout.get("id")
     if not isinstance(session_id, str) or not session_id:
         return None
-    order_id = session.scalar(select(Payment.order_id)
-                              .where(Payment.method == PROVIDER, Payment.reference == session_id))
+    order_id = session.scalar(
+        select(Payment.order_id).where(Payment.method == PROVIDER, Payment.reference == session_id)
+    )
     if order_id is None:
         number = checkout.get("client_reference_id") or (checkout.get("metadata") or {}).get("order_number")
         order_id = session.scalar(select(Order.id).where(Order.number == str(number))) if number else None
@@ -79,17 +93,33 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
             return None
     session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
     session.get(Order, order_id, populate_existing=True)
-    payment = session.scalar(select(Payment).where(Payment.method == PROVIDER, Payment.reference == session_id)
-                             .execution_options(populate_existing=True))
+    payment = session.scalar(
+        select(Payment)
+        .where(Payment.method == PROVIDER, Payment.reference == session_id)
+        .execution_options(populate_existing=True)
+    )
     if payment is None:
         # We never heard Stripe's answer to this attempt (a timeout): the attempt still waiting adopts it.
-        payment = session.scalar(select(Payment).where(Payment.order_id == order_id, Payment.method == PROVIDER,
-                                                       Payment.status == PaymentStatus.CREATING, Payment.reference.is_(None))
-                                 .order_by(Payment.id.desc()).limit(1))
+        payment = session.scalar(
+            select(Payment)
+            .where(
+                Payment.order_id == order_id,
+                Payment.method == PROVIDER,
+                Payment.status == PaymentStatus.CREATING,
+                Payment.reference.is_(None),
+            )
+            .order_by(Payment.id.desc())
+            .limit(1)
+        )
     if payment is None:
         order = session.get(Order, order_id)
-        payment = Payment(order_id=order_id, method=PROVIDER, status=PaymentStatus.PENDING, amount_minor=order.total_minor,
-                          currency=order.currency)
+        payment = Payment(
+            order_id=order_id,
+            method=PROVIDER,
+            status=PaymentStatus.PENDING,
+            amount_minor=order.total_minor,
+            currency=order.currency,
+        )
         session.add(payment)
     payment.reference = session_id
     session.flush()
@@ -102,18 +132,29 @@ def _settle(session: Session, order: Order, payment: Payment, checkout: dict, ca
     paid, currency = checkout.get("amount_total"), str(checkout.get("currency") or "").upper()
     if paid != order.total_minor or currency != order.currency:
         payment.status = PaymentStatus.FLAGGED
-        reason = (f"Stripe session {payment.reference} was paid {display_amount(paid, currency)}, but the order "
-                  f"total is {display_amount(order.total_minor, order.currency)}: check it before shipping.")
+        reason = (
+            f"Stripe session {payment.reference} was paid {display_amount(paid, currency)}, but the order "
+            f"total is {display_amount(order.total_minor, order.currency)}: check it before shipping."
+        )
         flag_order(session, order, reason, cause)
         return "flagged"
     payment.status = PaymentStatus.PAID
     payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}
     if order.status != OrderStatus.AWAITING_PAYMENT:
-        flag_order(session, order, f"Stripe session {payment.reference} was paid while the order was "
-                                   f"{order.status}: refund it or ship it.", cause)
+        flag_order(
+            session,
+            order,
+            f"Stripe session {payment.reference} was paid while the order was {order.status}: refund it or ship it.",
+            cause,
+        )
         return "flagged"
-    change_status(session, order, OrderStatus.PAID, actor=cause,
-                  details={"stripe_session": payment.reference, "payment_intent": checkout.get("payment_intent")})
+    change_status(
+        session,
+        order,
+        OrderStatus.PAID,
+        actor=cause,
+        details={"stripe_session": payment.reference, "payment_intent": checkout.get("payment_intent")},
+    )
     return "paid"
 
 
@@ -131,7 +172,13 @@ def _fail(session: Session, order: Order, payment: Payment, checkout: dict) -> s
         return "unchanged"
     payment.status = PaymentStatus.FAILED
     if order.status == OrderStatus.AWAITING_PAYMENT:
-        queue_for_customer(session, order.customer, "payment_failed", PAYMENT_FAILED_TEXT.format(number=order.number),
-                           order=order, dedupe_key=f"payment:{payment.id}:failed",
-                           buttons=payment_buttons([PROVIDER], order.number))
+        queue_for_customer(
+            session,
+            order.customer,
+            "payment_failed",
+            PAYMENT_FAILED_TEXT.format(number=order.number),
+            order=order,
+            dedupe_key=f"payment:{payment.id}:failed",
+            buttons=payment_buttons([PROVIDER], order.number),
+        )
     return "failed"

@@ -6,11 +6,12 @@ Three steps, so no database transaction (on SQLite, the write lock) is held whil
    so Stripe answers with the same session instead of creating a second one);
 3. store the session's id, URL and expiry on the attempt.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import stripe
 from sqlalchemy import func, select, update
@@ -55,8 +56,9 @@ class StripeProvider:
         if isinstance(reserved, PaymentStep):
             return reserved
         try:
-            checkout = self.client.v1.checkout.sessions.create(params=reserved.request,
-                                                               options={"idempotency_key": reserved.key})
+            checkout = self.client.v1.checkout.sessions.create(
+                params=reserved.request, options={"idempotency_key": reserved.key}
+            )
         except stripe.APIConnectionError as exc:
             # Stripe may or may not have made the session: the attempt keeps its key and request, so the next
             # try gets Stripe's answer to this very request instead of a second session.
@@ -73,10 +75,18 @@ class StripeProvider:
         that will not ship. Best effort: a link Stripe could not expire now is paid into a flagged order at
         worst, which the seller refunds. Returns how many links were expired."""
         with db.reading() as session:
-            links = list(session.scalars(
-                select(Payment.reference).join(Order, Order.id == Payment.order_id)
-                .where(Order.number == order_number, Payment.method == METHOD,
-                       Payment.status == PaymentStatus.PENDING, Payment.reference.is_not(None))))
+            links = list(
+                session.scalars(
+                    select(Payment.reference)
+                    .join(Order, Order.id == Payment.order_id)
+                    .where(
+                        Order.number == order_number,
+                        Payment.method == METHOD,
+                        Payment.status == PaymentStatus.PENDING,
+                        Payment.reference.is_not(None),
+                    )
+                )
+            )
         expired = 0
         for session_id in links:
             try:
@@ -95,8 +105,13 @@ class StripeProvider:
 
     def _reserve_for(self, session, order: Order) -> PaymentStep | Attempt:
         now = utcnow()
-        attempts = list(session.scalars(select(Payment).where(Payment.order_id == order.id, Payment.method == METHOD)
-                                        .order_by(Payment.id.desc())))
+        attempts = list(
+            session.scalars(
+                select(Payment)
+                .where(Payment.order_id == order.id, Payment.method == METHOD)
+                .order_by(Payment.id.desc())
+            )
+        )
         for payment in attempts:
             still_open = payment.expires_at is not None and payment.expires_at > now + REUSE_MARGIN
             if payment.status == PaymentStatus.PENDING and payment.url and still_open:
@@ -110,11 +125,22 @@ class StripeProvider:
             payment.provider_data = {**payment.provider_data, "error": "abandoned: no answer from Stripe in time"}
         expires_at = checkout_expiry(now, self.settings.stripe_checkout_expires_minutes)
         request = checkout_session_params(order, self.settings, expires_at)
-        number = (session.scalar(select(func.count()).select_from(Payment)
-                                 .where(Payment.order_id == order.id, Payment.method == METHOD)) or 0) + 1
-        payment = Payment(order_id=order.id, method=METHOD, status=PaymentStatus.CREATING, amount_minor=order.total_minor,
-                          currency=order.currency, idempotency_key=f"checkout-{order.number}-stripe-{number}",
-                          provider_data={"request": request}, expires_at=expires_at)
+        number = (
+            session.scalar(
+                select(func.count()).select_from(Payment).where(Payment.order_id == order.id, Payment.method == METHOD)
+            )
+            or 0
+        ) + 1
+        payment = Payment(
+            order_id=order.id,
+            method=METHOD,
+            status=PaymentStatus.CREATING,
+            amount_minor=order.total_minor,
+            currency=order.currency,
+            idempotency_key=f"checkout-{order.number}-stripe-{number}",
+            provider_data={"request": request},
+            expires_at=expires_at,
+        )
         session.add(payment)
         session.flush()
         return Attempt(payment.id, payment.idempotency_key, request)
@@ -127,15 +153,24 @@ class StripeProvider:
                 payment.provider_data = {**payment.provider_data, "error": error[:500]}
 
     def _store(self, db: Database, payment_id: int, checkout) -> PaymentStep:
-        expires_at = datetime.fromtimestamp(checkout["expires_at"], timezone.utc)
+        expires_at = datetime.fromtimestamp(checkout["expires_at"], UTC)
         with db.transaction() as session:
             # Only a reserved attempt becomes pending: a webhook may already have settled it.
-            session.execute(update(Payment).where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATING)
-                            .values(status=PaymentStatus.PENDING).execution_options(synchronize_session=False))
-            session.execute(update(Payment).where(Payment.id == payment_id)
-                            .values(reference=checkout["id"], url=checkout["url"], expires_at=expires_at,
-                                    updated_at=utcnow()).execution_options(synchronize_session=False))
+            session.execute(
+                update(Payment)
+                .where(Payment.id == payment_id, Payment.status == PaymentStatus.CREATING)
+                .values(status=PaymentStatus.PENDING)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Payment)
+                .where(Payment.id == payment_id)
+                .values(reference=checkout["id"], url=checkout["url"], expires_at=expires_at, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
             order = session.get(Payment, payment_id).order
-        if order.status != OrderStatus.AWAITING_PAYMENT:  # cancelled while Stripe was answering: the link is kept, not sent
+        if (
+            order.status != OrderStatus.AWAITING_PAYMENT
+        ):  # cancelled while Stripe was answering: the link is kept, not sent
             raise InvalidTransition(order.number, order.status, OrderStatus.PAID)
         return PaymentStep(METHOD, "", checkout["url"], expires_at)

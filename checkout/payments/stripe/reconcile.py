@@ -1,5 +1,6 @@
 """`shop payments reconcile`: ask Stripe about the sessions of orders still awaiting payment, and apply what it
 says, for webhooks that never arrived (endpoint down, secret rotated, events dropped)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,10 +28,16 @@ def reconcile_stripe(db: Database, settings: Settings, client: stripe.StripeClie
     client = client or stripe_client(settings)
     with db.reading() as session:
         rows = session.execute(
-            select(Order.number, Payment.reference).join(Payment, Payment.order_id == Order.id)
-            .where(Order.status == OrderStatus.AWAITING_PAYMENT, Payment.method == PROVIDER, Payment.reference.is_not(None),
-                   Payment.status.in_(OPEN_STATUSES))
-            .order_by(Payment.id)).all()
+            select(Order.number, Payment.reference)
+            .join(Payment, Payment.order_id == Order.id)
+            .where(
+                Order.status == OrderStatus.AWAITING_PAYMENT,
+                Payment.method == PROVIDER,
+                Payment.reference.is_not(None),
+                Payment.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Payment.id)
+        ).all()
     results = []
     for number, session_id in rows:
         try:

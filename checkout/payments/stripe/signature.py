@@ -3,6 +3,7 @@
 Stripe signs `"{t}.{body}"` with HMAC-SHA256 under the endpoint's secret and sends `t=...,v1=...`. stripe-python
 checks the signature (any of the v1 values, compared in constant time); its timestamp check only refuses the
 past, so the timestamp is checked here, in both directions: a header dated in the future is as suspect."""
+
 from __future__ import annotations
 
 import time

@@ -3,6 +3,7 @@
 Yes only when the invoice's attempt is still open, the order still awaits payment with its stock reserved,
 the person paying is the Telegram user who placed it, and the amount and currency are the order's. Otherwise
 the answer is a sentence the shopper reads in Telegram's payment form. Only reads: it must answer quickly."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,8 +21,7 @@ ALREADY_PAID = "Order {number} is already paid, so nothing more was charged."
 NO_LONGER_PAYABLE = "Order {number} was {status}, so it can no longer be paid. Nothing was charged."
 NOT_RESERVED = "The items of order {number} are no longer reserved for you, so it can't be paid. Nothing was charged."
 REPLACED = "This invoice for order {number} is no longer valid. Nothing was charged; ask me for a new one."
-AMOUNT_CHANGED = ("This invoice's amount doesn't match order {number}. Nothing was charged; "
-                  "ask me for a new invoice.")
+AMOUNT_CHANGED = "This invoice's amount doesn't match order {number}. Nothing was charged; ask me for a new invoice."
 PAID_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED)
 
 
@@ -36,8 +36,9 @@ class PreCheckout:
 def pre_checkout_refusal(db: Database, query: PreCheckout) -> str | None:
     """None when Telegram may take the payment; otherwise what to tell the shopper."""
     with db.reading() as session:
-        payment = session.scalar(select(Payment).where(Payment.method == METHOD,
-                                                       Payment.idempotency_key == query.payload))
+        payment = session.scalar(
+            select(Payment).where(Payment.method == METHOD, Payment.idempotency_key == query.payload)
+        )
         if payment is None:
             return UNKNOWN_INVOICE
         order = payment.order

@@ -4,6 +4,7 @@ The amounts are the order lines' snapshot prices in minor units (Telegram counts
 unit, as we do); nothing typed in the chat reaches them. The payload is a random attempt key: it tells our
 gateway which payment attempt a pre-checkout query or a payment is about, and tells anyone else nothing
 (no order number, name or chat id)."""
+
 from __future__ import annotations
 
 import secrets
@@ -30,8 +31,10 @@ def invoice_request(order: Order, attempt_key: str) -> dict:
     it is never stored in the database)."""
     if len(attempt_key.encode()) > MAX_PAYLOAD_BYTES:
         raise ValueError("an invoice payload is at most 128 bytes")
-    prices = [{"label": _cut(f"{item.quantity} × {item_label(item)}", MAX_PRICE_LABEL),
-               "amount": item.line_total_minor} for item in order.items]
+    prices = [
+        {"label": _cut(f"{item.quantity} × {item_label(item)}", MAX_PRICE_LABEL), "amount": item.line_total_minor}
+        for item in order.items
+    ]
     if not prices or sum(p["amount"] for p in prices) != order.total_minor:
         raise ValueError(f"order {order.number}: its lines do not add up to its total")
     return {

@@ -2,6 +2,7 @@
 real CollectingDispatcher, a Tracker built from a JSON-like dict and the domain read from domain.yml, against a
 migrated SQLite file holding the demo catalog. `actions.runtime` (and every module that imported its functions by
 name) is pointed at that database and at test settings. The fixtures are re-exported by conftest.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,17 @@ from checkout.settings import Settings
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 SLOT_NAMES = list(DOMAIN["slots"]) + ["requested_slot"]
-PATCHED_MODULES = (actions.runtime, actions.catalog_actions, actions.add_to_cart_form, actions.cart_actions, actions.checkout_actions,
-                   actions.checkout_start, actions.order_actions, actions.payment_actions, actions.support_actions)
+PATCHED_MODULES = (
+    actions.runtime,
+    actions.catalog_actions,
+    actions.add_to_cart_form,
+    actions.cart_actions,
+    actions.checkout_actions,
+    actions.checkout_start,
+    actions.order_actions,
+    actions.payment_actions,
+    actions.support_actions,
+)
 
 PAYMENT_INSTRUCTIONS = "Pay by transfer to IBAN TEST 0000 1111 2222, reference: your order number."
 SHIPPING_INFO = "Test shipping: 3 days, 5.00 EUR."
@@ -102,9 +112,16 @@ def shop(tmp_path, catalog_template, monkeypatch) -> Shop:
     path = tmp_path / "shop.db"
     with closing(sqlite3.connect(catalog_template)) as source, closing(sqlite3.connect(path)) as copy:
         source.backup(copy)  # a consistent copy, whatever is still in the template's write-ahead log
-    settings = Settings(database_url=f"sqlite:///{path}", rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
-                        shop_name="Test Shop", shop_currency="EUR", shop_payment_instructions=PAYMENT_INSTRUCTIONS,
-                        shop_shipping_info=SHIPPING_INFO, shop_returns_info=RETURNS_INFO, shop_payment_methods="manual")
+    settings = Settings(
+        database_url=f"sqlite:///{path}",
+        rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
+        shop_name="Test Shop",
+        shop_currency="EUR",
+        shop_payment_instructions=PAYMENT_INSTRUCTIONS,
+        shop_shipping_info=SHIPPING_INFO,
+        shop_returns_info=RETURNS_INFO,
+        shop_payment_methods="manual",
+    )
     db = Database(settings.database_url)
     for module in PATCHED_MODULES:
         if hasattr(module, "settings"):
@@ -122,27 +139,49 @@ def domain() -> dict[str, Any]:
 
 # --- trackers, running actions, reading what they did ------------------------------------------------------------
 
+
 def user_event(text: str, parse_data: dict, channel: str = "rest", metadata: dict | None = None) -> dict:
-    return {"event": "user", "text": text, "parse_data": parse_data, "input_channel": channel,
-            "metadata": metadata or {}}
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": parse_data,
+        "input_channel": channel,
+        "metadata": metadata or {},
+    }
 
 
 def action_event(name: str) -> dict:
     return {"event": "action", "name": name}
 
 
-def tracker(sender: str = "web-ana", text: str = "", intent: str | None = None, entities: dict | list | None = None,
-            slots: dict | None = None, metadata: dict | None = None, events: list | None = None,
-            active_loop: str | None = None, confidence: float = 0.97, channel: str = "rest",
-            latest_action_name: str = "action_listen") -> Tracker:
+def tracker(
+    sender: str = "web-ana",
+    text: str = "",
+    intent: str | None = None,
+    entities: dict | list | None = None,
+    slots: dict | None = None,
+    metadata: dict | None = None,
+    events: list | None = None,
+    active_loop: str | None = None,
+    confidence: float = 0.97,
+    channel: str = "rest",
+    latest_action_name: str = "action_listen",
+) -> Tracker:
     """A tracker as Rasa sends it to the action server, after the shopper said `text`."""
     if isinstance(entities, dict):
         entities = [{"entity": name, "value": value} for name, value in entities.items()]
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence} if intent else {},
-              "entities": entities or [], "metadata": metadata or {}}
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence} if intent else {},
+        "entities": entities or [],
+        "metadata": metadata or {},
+    }
     if events is None:
-        events = [action_event("action_session_start"), action_event("action_listen"),
-                  user_event(text, latest, channel, metadata)]
+        events = [
+            action_event("action_session_start"),
+            action_event("action_listen"),
+            user_event(text, latest, channel, metadata),
+        ]
     state = {
         "sender_id": sender,
         "slots": {**{name: None for name in SLOT_NAMES}, **(slots or {})},
@@ -156,19 +195,46 @@ def tracker(sender: str = "web-ana", text: str = "", intent: str | None = None, 
     return Tracker.from_dict(state)
 
 
-def form_turn_tracker(form: str, requested_slot: str, text: str, intent: str = "inform",
-                      entities: dict | None = None, slots: dict | None = None, sender: str = "web-ana",
-                      confidence: float = 0.97) -> Tracker:
+def form_turn_tracker(
+    form: str,
+    requested_slot: str,
+    text: str,
+    intent: str = "inform",
+    entities: dict | None = None,
+    slots: dict | None = None,
+    sender: str = "web-ana",
+    confidence: float = 0.97,
+) -> Tracker:
     """The tracker Rasa sends to validate_<form> when the shopper answers the form's question: the events end
     with action_listen, the shopper's message, then the form's own ActionExecuted."""
-    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
-              "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()], "metadata": {}}
-    events = [action_event("action_listen"), user_event("earlier", {}), action_event("action_start_cart_line"),
-              action_event(form), {"event": "active_loop", "name": form},
-              {"event": "slot", "name": "requested_slot", "value": requested_slot},
-              action_event("action_listen"), user_event(text, latest), action_event(form)]
-    return tracker(sender, text, intent, entities, {**(slots or {}), "requested_slot": requested_slot},
-                   events=events, active_loop=form, confidence=confidence, latest_action_name=form)
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+        "metadata": {},
+    }
+    events = [
+        action_event("action_listen"),
+        user_event("earlier", {}),
+        action_event("action_start_cart_line"),
+        action_event(form),
+        {"event": "active_loop", "name": form},
+        {"event": "slot", "name": "requested_slot", "value": requested_slot},
+        action_event("action_listen"),
+        user_event(text, latest),
+        action_event(form),
+    ]
+    return tracker(
+        sender,
+        text,
+        intent,
+        entities,
+        {**(slots or {}), "requested_slot": requested_slot},
+        events=events,
+        active_loop=form,
+        confidence=confidence,
+        latest_action_name=form,
+    )
 
 
 def run(action, tracker_: Tracker, domain_: dict | None = None) -> tuple[list[dict], list[dict]]:

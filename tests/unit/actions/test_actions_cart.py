@@ -1,4 +1,5 @@
 """Adding to the cart in free text (at once, or through the add_to_cart form), removing and viewing it."""
+
 from __future__ import annotations
 
 import json
@@ -40,12 +41,16 @@ def add_turn(text: str, entities: dict | None = None, slots: dict | None = None,
     if not known.get("cart_form_needed"):
         return Turn(messages, start_events, known, False, False)
     prefilled = {s: known[s] for s in CART_SLOTS if known.get(s) is not None}
-    events = (list(start_tracker.events) + [action_event("action_start_cart_line")]
-              + [e for e in start_events if e["event"] == "slot"]
-              + [{"event": "slot", "name": "requested_slot", "value": None}, action_event("add_to_cart_form")]
-              + [{"event": "slot", "name": k, "value": v} for k, v in prefilled.items()])
-    activation = tracker(sender, text, "add_to_cart", entities, known, events=events,
-                         latest_action_name="add_to_cart_form")
+    events = (
+        list(start_tracker.events)
+        + [action_event("action_start_cart_line")]
+        + [e for e in start_events if e["event"] == "slot"]
+        + [{"event": "slot", "name": "requested_slot", "value": None}, action_event("add_to_cart_form")]
+        + [{"event": "slot", "name": k, "value": v} for k, v in prefilled.items()]
+    )
+    activation = tracker(
+        sender, text, "add_to_cart", entities, known, events=events, latest_action_name="add_to_cart_form"
+    )
     form_messages, form_events = run(ValidateAddToCartForm(), activation)
     messages += form_messages
     known.update(slot_sets(form_events))
@@ -64,6 +69,7 @@ def payload_of(button: dict) -> tuple[str, dict]:
 
 # --- everything said at once ---------------------------------------------------------------------------------------
 
+
 def test_a_said_as_an_article_is_one_even_when_nlu_tags_no_quantity(shop):
     turn = add_turn("add a black beanie", {"product": "beanie", "color": "black"})
     assert turn.responses == ["utter_added_to_cart"] and turn.messages[0]["quantity"] == 1
@@ -73,12 +79,21 @@ def test_a_said_as_an_article_is_one_even_when_nlu_tags_no_quantity(shop):
 def test_everything_known_adds_at_once_with_the_running_total(shop):
     turn = add_turn("2 logo tees black M", {"product": "logo tee", "color": "black", "size": "M", "quantity": "2"})
     # Added by the start action itself: no form, so the slots are left clear for the next line.
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "checkout_after_line": False,
-                                            "last_product": "Logo Tee"}
+    assert slot_sets(turn.start_events) == {
+        **CART_RESET,
+        "cart_form_needed": False,
+        "checkout_after_line": False,
+        "last_product": "Logo Tee",
+    }
     assert turn.responses == ["utter_added_to_cart"]
     added = turn.messages[0]
     assert (added["quantity"], added["product"], added["variant"], added["line_total"], added["cart_total"]) == (
-        2, "Logo Tee", " (black, M)", "€49.80", "€49.80")
+        2,
+        "Logo Tee",
+        " (black, M)",
+        "€49.80",
+        "€49.80",
+    )
     assert render(added) == "Added 2 × Logo Tee (black, M) (€49.80). Cart total: €49.80."
     assert {s: turn.slots[s] for s in CART_SLOTS} == CART_RESET  # ready for the next line
     assert shop.cart("web-ana") == [("TEE-LOGO-BLK-M", 2)]
@@ -86,7 +101,10 @@ def test_everything_known_adds_at_once_with_the_running_total(shop):
     turn = add_turn("and a beige dad cap", {"product": "dad cap", "color": "beige", "quantity": "1"})
     assert turn.responses == ["utter_added_to_cart"]
     assert (turn.messages[0]["quantity"], turn.messages[0]["variant"], turn.messages[0]["cart_total"]) == (
-        1, " (beige)", "€71.80")
+        1,
+        " (beige)",
+        "€71.80",
+    )
     assert shop.cart("web-ana") == [("TEE-LOGO-BLK-M", 2), ("CAP-DAD-BEI", 1)]
     with shop.db.transaction() as session:
         assert session.scalar(select(Conversation.had_cart).where(Conversation.sender_id == "web-ana")) is True
@@ -96,7 +114,10 @@ def test_a_product_without_choices_needs_only_its_name_and_quantity(shop):
     turn = add_turn("add a sticker pack", {"product": "sticker pack", "quantity": "a"})
     assert turn.responses == ["utter_added_to_cart"]
     assert (turn.messages[0]["product"], turn.messages[0]["variant"], turn.messages[0]["line_total"]) == (
-        "Sticker Pack", "", "€4.50")
+        "Sticker Pack",
+        "",
+        "€4.50",
+    )
 
 
 def test_quantity_in_words(shop):
@@ -106,8 +127,10 @@ def test_quantity_in_words(shop):
 
 
 def test_a_typed_price_is_ignored(shop):
-    turn = add_turn("i'll take 1 black hoodie in M for 1 euro",
-                    {"product": "hoodie", "color": "black", "size": "M", "quantity": "1"})
+    turn = add_turn(
+        "i'll take 1 black hoodie in M for 1 euro",
+        {"product": "hoodie", "color": "black", "size": "M", "quantity": "1"},
+    )
     assert turn.responses == ["utter_added_to_cart"]
     assert (turn.messages[0]["product"], turn.messages[0]["line_total"]) == ("Heavyweight Hoodie", "€59.00")
 
@@ -116,9 +139,15 @@ def test_a_missing_size_is_asked_by_the_form_with_what_is_known(shop):
     turn = add_turn("I want the black hoodie x2", {"product": "hoodie", "color": "black", "quantity": "2"})
     events = turn.start_events
     assert events[0] == {"event": "active_loop", "name": None, "timestamp": None}  # any other form is left first
-    assert slot_sets(events) == {"cart_product": "Heavyweight Hoodie", "cart_color": "black", "cart_size": None,
-                                 "cart_quantity": "2", "cart_form_needed": True, "checkout_after_line": False,
-                                 "last_product": "Heavyweight Hoodie"}
+    assert slot_sets(events) == {
+        "cart_product": "Heavyweight Hoodie",
+        "cart_color": "black",
+        "cart_size": None,
+        "cart_quantity": "2",
+        "cart_form_needed": True,
+        "checkout_after_line": False,
+        "last_product": "Heavyweight Hoodie",
+    }
     assert turn.messages == []
     assert turn.form_started and not turn.form_complete
     assert shop.cart("web-ana") == []
@@ -127,9 +156,15 @@ def test_a_missing_size_is_asked_by_the_form_with_what_is_known(shop):
 def test_nothing_but_the_product_asks_for_everything_else(shop):
     turn = add_turn("add logo tee", {"product": "logo tee"})
     assert turn.messages == []
-    assert slot_sets(turn.start_events) == {"cart_product": "Logo Tee", "cart_color": None, "cart_size": None,
-                                            "cart_quantity": None, "cart_form_needed": True,
-                                            "checkout_after_line": False, "last_product": "Logo Tee"}
+    assert slot_sets(turn.start_events) == {
+        "cart_product": "Logo Tee",
+        "cart_color": None,
+        "cart_size": None,
+        "cart_quantity": None,
+        "cart_form_needed": True,
+        "checkout_after_line": False,
+        "last_product": "Logo Tee",
+    }
 
 
 def test_the_means_one(shop):
@@ -147,7 +182,10 @@ def test_a_quantity_above_stock_is_refused_with_what_is_available(shop):
     turn = add_turn("3 zip hoodies navy L", {"product": "zip hoodie", "color": "navy", "size": "L", "quantity": "3"})
     assert turn.responses == ["utter_quantity_above_stock"]
     assert (turn.messages[0]["available"], turn.messages[0]["product"], turn.messages[0]["variant"]) == (
-        1, "Zip Hoodie", "navy, L")
+        1,
+        "Zip Hoodie",
+        "navy, L",
+    )
     assert (turn.slots["cart_size"], turn.slots["cart_quantity"]) == ("L", None)  # the form asks again
     assert not turn.form_complete
     assert shop.cart("web-ana") == []
@@ -165,8 +203,12 @@ def test_an_out_of_stock_product(shop):
     turn = add_turn("i'll take the snapback", {"product": "snapback"})
     assert turn.responses == ["utter_product_out_of_stock"]
     assert turn.messages[0]["product"] == "Snapback Cap"
-    assert slot_sets(turn.start_events) == {**CART_RESET, "cart_form_needed": False, "checkout_after_line": False,
-                                            "last_product": "Snapback Cap"}
+    assert slot_sets(turn.start_events) == {
+        **CART_RESET,
+        "cart_form_needed": False,
+        "checkout_after_line": False,
+        "last_product": "Snapback Cap",
+    }
     assert not turn.form_started
 
 
@@ -190,7 +232,10 @@ def test_ill_take_2_uses_the_product_colour_and_size_asked_about(shop):
     turn = add_turn("ok i'll take 2", {"quantity": "2"}, slots=context)
     assert turn.responses == ["utter_added_to_cart"]
     assert (turn.messages[0]["quantity"], turn.messages[0]["product"], turn.messages[0]["variant"]) == (
-        2, "Heavyweight Hoodie", " (black, M)")
+        2,
+        "Heavyweight Hoodie",
+        " (black, M)",
+    )
     assert shop.cart("web-ana") == [("HOOD-HVY-BLK-M", 2)]
 
 
@@ -237,8 +282,10 @@ HOODIE = {"cart_product": "Heavyweight Hoodie", "cart_color": "black", "last_pro
 
 
 def validate(requested: str, text: str, intent: str = "inform", entities=None, slots=None, confidence=0.97):
-    return run(ValidateAddToCartForm(), form_turn_tracker("add_to_cart_form", requested, text, intent, entities,
-                                                          slots, confidence=confidence))
+    return run(
+        ValidateAddToCartForm(),
+        form_turn_tracker("add_to_cart_form", requested, text, intent, entities, slots, confidence=confidence),
+    )
 
 
 def test_the_form_reads_a_size_answer(shop):
@@ -302,8 +349,10 @@ def test_the_form_resolves_the_product_answer(shop):
 def test_the_form_asks_which_product_when_ambiguous(shop):
     messages, events = validate("cart_product", "the mug", slots={})
     assert responses(messages) == ["utter_which_product"]
-    assert [payload_of(b) for b in messages[0]["buttons"]] == [("inform", {"product": "Enamel Mug"}),
-                                                              ("inform", {"product": "Travel Mug"})]
+    assert [payload_of(b) for b in messages[0]["buttons"]] == [
+        ("inform", {"product": "Enamel Mug"}),
+        ("inform", {"product": "Travel Mug"}),
+    ]
     assert slot_sets(events) == {"cart_product": None}
 
 
@@ -315,13 +364,20 @@ def test_a_question_in_the_middle_of_the_form_fills_nothing(shop):
 
 def test_the_form_does_not_reread_the_message_that_started_it(shop):
     """On activation the start action already read (and complained about) the message: no second complaint."""
-    form_events = [{"event": "action", "name": "action_listen"},
-                   {"event": "user", "text": "black hoodie XL", "parse_data": {}, "input_channel": "rest"},
-                   {"event": "action", "name": "action_start_cart_line"},
-                   {"event": "action", "name": "add_to_cart_form"}]
-    activation = tracker(text="black hoodie XL", intent="add_to_cart",
-                         entities={"product": "hoodie", "color": "black", "size": "XL"},
-                         slots={**HOODIE, "requested_slot": None}, events=form_events, active_loop="add_to_cart_form")
+    form_events = [
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "black hoodie XL", "parse_data": {}, "input_channel": "rest"},
+        {"event": "action", "name": "action_start_cart_line"},
+        {"event": "action", "name": "add_to_cart_form"},
+    ]
+    activation = tracker(
+        text="black hoodie XL",
+        intent="add_to_cart",
+        entities={"product": "hoodie", "color": "black", "size": "XL"},
+        slots={**HOODIE, "requested_slot": None},
+        events=form_events,
+        active_loop="add_to_cart_form",
+    )
     messages, events = run(ValidateAddToCartForm(), activation)
     assert messages == []
     assert slot_sets(events) == {}
@@ -335,6 +391,7 @@ def test_the_size_question_offers_sizes_in_stock(shop):
 
 
 # --- when the form is complete -------------------------------------------------------------------------------------
+
 
 def test_add_to_cart_adds_the_chosen_line(shop):
     slots = {**HOODIE, "cart_size": "L", "cart_quantity": "2"}
@@ -362,6 +419,7 @@ def test_add_to_cart_without_a_variant(shop):
 
 
 # --- viewing and removing ------------------------------------------------------------------------------------------
+
 
 def test_view_an_empty_cart(shop):
     messages, events = run(ActionViewCart(), tracker(text="my cart", intent="view_cart"))
@@ -394,7 +452,10 @@ def test_remove_a_named_line(shop):
     messages, _ = remove("remove the logo tee", {"product": "logo tee"})
     assert responses(messages) == ["utter_removed_from_cart"]
     assert (messages[0]["product"], messages[0]["variant"], messages[0]["cart_state"]) == (
-        "Logo Tee", " (black, M)", "Cart total: €22.00.")
+        "Logo Tee",
+        " (black, M)",
+        "Cart total: €22.00.",
+    )
     assert shop.cart("web-ana") == [("CAP-DAD-BEI", 1)]
 
 
@@ -420,7 +481,8 @@ def test_remove_asks_which_line_when_several_fit(shop):
     assert responses(messages) == ["utter_which_line_to_remove"]
     assert [payload_of(b) for b in messages[0]["buttons"]] == [
         ("remove_from_cart", {"product": "Logo Tee", "color": "black", "size": "M"}),
-        ("remove_from_cart", {"product": "Logo Tee", "color": "white", "size": "M"})]
+        ("remove_from_cart", {"product": "Logo Tee", "color": "white", "size": "M"}),
+    ]
     messages, _ = remove("remove the white logo tee", {"product": "Logo Tee", "color": "white", "size": "M"})
     assert responses(messages) == ["utter_removed_from_cart"]
     assert shop.cart("web-ana") == [("TEE-LOGO-BLK-M", 1)]

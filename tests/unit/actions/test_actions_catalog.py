@@ -1,4 +1,5 @@
 """Browsing the catalog and asking about a product: answers read from the database at the moment of asking."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,15 @@ def payload_of(button: dict) -> tuple[str, dict]:
 
 
 def details(shop, text="", entities=None, slots=None) -> tuple[dict, list]:
-    messages, events = run(ActionProductInfo(), tracker(text=text, intent="product_info", entities=entities,
-                                                        slots=slots))
+    messages, events = run(
+        ActionProductInfo(), tracker(text=text, intent="product_info", entities=entities, slots=slots)
+    )
     assert responses(messages) == ["utter_product_details"], messages
     return messages[0], events
 
 
 # --- browsing ----------------------------------------------------------------------------------------------------
+
 
 def test_browse_lists_the_categories_with_buttons(shop):
     messages, events = run(ActionBrowseCatalog(), tracker(text="what do you sell", intent="browse_catalog"))
@@ -41,33 +44,41 @@ def test_browse_lists_the_categories_with_buttons(shop):
 
 
 def test_browse_a_category_shows_its_products_with_prices(shop):
-    messages, _ = run(ActionBrowseCatalog(), tracker(text="show me hoodies", intent="browse_catalog",
-                                                     entities={"category": "Hoodies"}))
+    messages, _ = run(
+        ActionBrowseCatalog(),
+        tracker(text="show me hoodies", intent="browse_catalog", entities={"category": "Hoodies"}),
+    )
     assert responses(messages) == ["utter_category_products"]
     message = messages[0]
     assert message["category"] == "hoodies"
     assert message["products"] == "• Heavyweight Hoodie — €59.00\n• Zip Hoodie — €64.90"
-    assert [payload_of(b) for b in message["buttons"]] == [("product_info", {"product": "Heavyweight Hoodie"}),
-                                                          ("product_info", {"product": "Zip Hoodie"})]
+    assert [payload_of(b) for b in message["buttons"]] == [
+        ("product_info", {"product": "Heavyweight Hoodie"}),
+        ("product_info", {"product": "Zip Hoodie"}),
+    ]
 
 
 def test_browse_a_category_by_its_singular(shop):
-    messages, _ = run(ActionBrowseCatalog(), tracker(text="any mug?", intent="browse_catalog",
-                                                     entities={"category": "mug"}))
+    messages, _ = run(
+        ActionBrowseCatalog(), tracker(text="any mug?", intent="browse_catalog", entities={"category": "mug"})
+    )
     assert responses(messages) == ["utter_category_products"]
     assert messages[0]["products"] == "• Enamel Mug — €12.90\n• Travel Mug — €19.90"
 
 
 def test_browse_shows_a_price_range_and_live_prices(shop):
     shop.set_variant("TEE-LOGO-WHT-M", price_minor=2190)
-    messages, _ = run(ActionBrowseCatalog(), tracker(text="t-shirts", intent="browse_catalog",
-                                                     entities={"category": "t-shirts"}))
+    messages, _ = run(
+        ActionBrowseCatalog(), tracker(text="t-shirts", intent="browse_catalog", entities={"category": "t-shirts"})
+    )
     assert "• Logo Tee — from €21.90" in messages[0]["products"].splitlines()
 
 
 def test_browse_an_unknown_category(shop):
-    messages, _ = run(ActionBrowseCatalog(), tracker(text="do you sell shoes", intent="browse_catalog",
-                                                     entities={"category": "shoes"}))
+    messages, _ = run(
+        ActionBrowseCatalog(),
+        tracker(text="do you sell shoes", intent="browse_catalog", entities={"category": "shoes"}),
+    )
     assert responses(messages) == ["utter_unknown_category"]
     assert (messages[0]["category"], messages[0]["categories"]) == ("shoes", DEMO_CATEGORIES)
     assert len(messages[0]["buttons"]) == 9
@@ -82,26 +93,33 @@ def test_browse_an_empty_shop(shop):
 
 # --- product details ---------------------------------------------------------------------------------------------
 
+
 def test_product_details_with_stock_of_each_variant(shop):
     message, events = details(shop, "how much is the logo tee", {"product": "logo tee"})
     assert (message["name"], message["price"]) == ("Logo Tee", "€24.90")
     assert message["description"] == "Heavy 220 gsm cotton tee with a small chest logo, regular fit"
     assert message["availability"].splitlines() == [
-        "• black, S: in stock", "• black, M: in stock", "• black, L: in stock", "• black, XL: only 2 left",
-        "• white, M: in stock", "• white, L: out of stock"]
+        "• black, S: in stock",
+        "• black, M: in stock",
+        "• black, L: in stock",
+        "• black, XL: only 2 left",
+        "• white, M: in stock",
+        "• white, L: out of stock",
+    ]
     assert [payload_of(b) for b in message["buttons"]] == [("add_to_cart", {"product": "Logo Tee"})]
     assert message["image"] is None
     assert slot_sets(events) == {"last_product": "Logo Tee", "last_color": None, "last_size": None}
 
 
 def test_product_details_are_read_live(shop):
-    ask = dict(text="is the zip hoodie in L available in navy", entities={"product": "zip hoodie", "color": "Navy",
-                                                                          "size": "l"})
+    ask = dict(
+        text="is the zip hoodie in L available in navy",
+        entities={"product": "zip hoodie", "color": "Navy", "size": "l"},
+    )
     message, events = details(shop, **ask)
     assert message["availability"] == "• navy, L: only 1 left"
     assert slot_sets(events) == {"last_product": "Zip Hoodie", "last_color": "navy", "last_size": "L"}
-    assert payload_of(message["buttons"][0]) == ("add_to_cart", {"product": "Zip Hoodie", "color": "navy",
-                                                                 "size": "L"})
+    assert payload_of(message["buttons"][0]) == ("add_to_cart", {"product": "Zip Hoodie", "color": "navy", "size": "L"})
     shop.set_variant("HOOD-ZIP-NVY-L", stock=12)
     assert details(shop, **ask)[0]["availability"] == "• navy, L: in stock"
     shop.set_variant("HOOD-ZIP-NVY-L", stock=0)
@@ -137,17 +155,21 @@ def test_a_product_that_sells_out_is_then_out_of_stock(shop):
 
 
 def test_an_ambiguous_product_is_asked_about_with_buttons(shop):
-    messages, events = run(ActionProductInfo(), tracker(text="how much is the mug", intent="product_info",
-                                                        entities={"product": "mug"}))
+    messages, events = run(
+        ActionProductInfo(), tracker(text="how much is the mug", intent="product_info", entities={"product": "mug"})
+    )
     assert responses(messages) == ["utter_which_product"]
-    assert [payload_of(b) for b in messages[0]["buttons"]] == [("product_info", {"product": "Enamel Mug"}),
-                                                              ("product_info", {"product": "Travel Mug"})]
+    assert [payload_of(b) for b in messages[0]["buttons"]] == [
+        ("product_info", {"product": "Enamel Mug"}),
+        ("product_info", {"product": "Travel Mug"}),
+    ]
     assert events == []
 
 
 def test_the_colour_picks_the_product_and_the_variants_shown(shop):
-    message, events = details(shop, "do u have the black hoodie in M", {"product": "hoodie", "color": "black",
-                                                                        "size": "M"})
+    message, events = details(
+        shop, "do u have the black hoodie in M", {"product": "hoodie", "color": "black", "size": "M"}
+    )
     assert message["name"] == "Heavyweight Hoodie"
     assert message["availability"] == "• black, M: in stock"
     assert slot_sets(events) == {"last_product": "Heavyweight Hoodie", "last_color": "black", "last_size": "M"}
@@ -166,8 +188,10 @@ def test_it_means_the_product_we_were_talking_about(shop):
 
 
 def test_an_unknown_product(shop):
-    messages, events = run(ActionProductInfo(), tracker(text="do you have a wool scarf", intent="product_info",
-                                                        entities={"product": "wool scarf"}))
+    messages, events = run(
+        ActionProductInfo(),
+        tracker(text="do you have a wool scarf", intent="product_info", entities={"product": "wool scarf"}),
+    )
     assert responses(messages) == ["utter_product_not_found"]
     assert (messages[0]["query"], messages[0]["categories"]) == ("wool scarf", DEMO_CATEGORIES)
     assert events == []
@@ -189,7 +213,8 @@ def test_a_big_category_is_cut_to_eight_products_per_message(shop):
     with shop.db.transaction() as session:
         result = import_catalog(session, (ROOT / "data" / "catalog" / "demo.csv").read_bytes() + extra.encode(), "EUR")
     assert result.ok, result.errors
-    messages, _ = run(ActionBrowseCatalog(), tracker(text="bags", intent="browse_catalog",
-                                                     entities={"category": "bags"}))
+    messages, _ = run(
+        ActionBrowseCatalog(), tracker(text="bags", intent="browse_catalog", entities={"category": "bags"})
+    )
     assert len(messages[0]["products"].splitlines()) == 8
     assert len(messages[0]["buttons"]) == 8

@@ -1,4 +1,5 @@
 """Checkout in chat: the delivery-details form, the order summary, and placing the order on "yes"."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,12 @@ from action_harness import PAYMENT_INSTRUCTIONS, form_turn_tracker, render, resp
 from sqlalchemy import select
 
 from actions.cart_actions import ActionRemoveFromCart
-from actions.checkout_actions import (ActionAskUseSavedDetails, ActionOrderSummary, ActionStartCheckout,
-                                      ValidateCheckoutForm)
+from actions.checkout_actions import (
+    ActionAskUseSavedDetails,
+    ActionOrderSummary,
+    ActionStartCheckout,
+    ValidateCheckoutForm,
+)
 from actions.order_actions import ActionResolveConfirmation
 from actions.support_actions import ActionStopForm
 from checkout.customers.identity import ShopperIdentity, identify
@@ -15,8 +20,12 @@ from checkout.db.models import Customer, Order, Payment
 from checkout.orders.numbers import PATTERN
 
 DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
-DETAILS = {"customer_name": "Zoë Müller-Lefèvre", "customer_phone": "+33612345678",
-           "customer_address": "12 rue de la Paix, 75002 Paris", "customer_email": "zoe@example.com"}
+DETAILS = {
+    "customer_name": "Zoë Müller-Lefèvre",
+    "customer_phone": "+33612345678",
+    "customer_address": "12 rue de la Paix, 75002 Paris",
+    "customer_email": "zoe@example.com",
+}
 
 
 def save_customer(shop, sender="web-ana", **fields) -> None:
@@ -28,6 +37,7 @@ def save_customer(shop, sender="web-ana", **fields) -> None:
 
 # --- starting checkout ---------------------------------------------------------------------------------------------
 
+
 def test_checkout_with_an_empty_cart(shop):
     messages, events = run(ActionStartCheckout(), tracker(text="checkout", intent="checkout"))
     assert responses(messages) == ["utter_cart_empty"]
@@ -37,8 +47,10 @@ def test_checkout_with_an_empty_cart(shop):
 
 def test_a_new_customer_goes_straight_to_the_name(shop):
     shop.fill_cart("web-ana", [("STK-PACK", 1)])
-    messages, events = run(ActionStartCheckout(), tracker(text="checkout", intent="checkout",
-                                                          slots={**DETAILS, "pending_confirmation": "place_order:x"}))
+    messages, events = run(
+        ActionStartCheckout(),
+        tracker(text="checkout", intent="checkout", slots={**DETAILS, "pending_confirmation": "place_order:x"}),
+    )
     assert messages == []
     slots = slot_sets(events)
     assert slots["use_saved_details"] == "no"  # nothing saved to offer
@@ -48,8 +60,9 @@ def test_a_new_customer_goes_straight_to_the_name(shop):
 
 
 def test_a_returning_customer_is_offered_the_saved_details(shop):
-    save_customer(shop, name="Ana Silva", phone="+351912345678", address="Rua Augusta 1, 1100-048 Lisboa",
-                  email="ana@example.com")
+    save_customer(
+        shop, name="Ana Silva", phone="+351912345678", address="Rua Augusta 1, 1100-048 Lisboa", email="ana@example.com"
+    )
     shop.fill_cart("web-ana", [("STK-PACK", 1)])
     messages, events = run(ActionStartCheckout(), tracker(text="checkout", intent="checkout"))
     slots = slot_sets(events)
@@ -62,28 +75,50 @@ def test_a_returning_customer_is_offered_the_saved_details(shop):
 
 # --- the details form ----------------------------------------------------------------------------------------------
 
-def answer(requested: str, text: str, intent: str = "inform", slots: dict | None = None, confidence: float = 0.97,
-           sender: str = "web-ana"):
-    return run(ValidateCheckoutForm(), form_turn_tracker("checkout_form", requested, text, intent, None,
-                                                         {"use_saved_details": "no", **(slots or {})},
-                                                         sender=sender, confidence=confidence))
+
+def answer(
+    requested: str,
+    text: str,
+    intent: str = "inform",
+    slots: dict | None = None,
+    confidence: float = 0.97,
+    sender: str = "web-ana",
+):
+    return run(
+        ValidateCheckoutForm(),
+        form_turn_tracker(
+            "checkout_form",
+            requested,
+            text,
+            intent,
+            None,
+            {"use_saved_details": "no", **(slots or {})},
+            sender=sender,
+            confidence=confidence,
+        ),
+    )
 
 
 def test_saying_yes_to_the_saved_details_fills_them(shop):
     save_customer(shop, name="Ana Silva", phone="+351912345678", address="Rua Augusta 1, 1100-048 Lisboa")
-    messages, events = run(ValidateCheckoutForm(), form_turn_tracker("checkout_form", "use_saved_details", "yes",
-                                                                     "affirm"))
+    messages, events = run(
+        ValidateCheckoutForm(), form_turn_tracker("checkout_form", "use_saved_details", "yes", "affirm")
+    )
     assert messages == []
-    assert slot_sets(events) == {"use_saved_details": "yes", "customer_name": "Ana Silva",
-                                 "customer_phone": "+351912345678",
-                                 "customer_address": "Rua Augusta 1, 1100-048 Lisboa",
-                                 "customer_email": "-"}  # no email saved: skipped, not asked again
+    assert slot_sets(events) == {
+        "use_saved_details": "yes",
+        "customer_name": "Ana Silva",
+        "customer_phone": "+351912345678",
+        "customer_address": "Rua Augusta 1, 1100-048 Lisboa",
+        "customer_email": "-",
+    }  # no email saved: skipped, not asked again
 
 
 def test_saying_no_to_the_saved_details_asks_for_new_ones(shop):
     save_customer(shop, name="Ana Silva", phone="+351912345678", address="Rua Augusta 1, 1100-048 Lisboa")
-    messages, events = run(ValidateCheckoutForm(), form_turn_tracker("checkout_form", "use_saved_details",
-                                                                     "no, new address", "deny"))
+    messages, events = run(
+        ValidateCheckoutForm(), form_turn_tracker("checkout_form", "use_saved_details", "no, new address", "deny")
+    )
     assert slot_sets(events) == {"use_saved_details": "no"}
 
 
@@ -158,17 +193,23 @@ def test_a_question_in_the_middle_of_the_form_fills_nothing(shop):
 
 # --- summary and confirmation --------------------------------------------------------------------------------------
 
+
 def summary(sender="web-ana", slots=None) -> tuple[list, str]:
-    messages, events = run(ActionOrderSummary(), tracker(sender, "no thanks", "deny",
-                                                         slots={**DETAILS, **(slots or {})}))
+    messages, events = run(
+        ActionOrderSummary(), tracker(sender, "no thanks", "deny", slots={**DETAILS, **(slots or {})})
+    )
     return messages, slot_sets(events).get("pending_confirmation")
 
 
-def confirm(pending: str, intent: str = "affirm", text: str = "yes", sender: str = "web-ana", slots=None,
-            metadata=None):
-    return run(ActionResolveConfirmation(), tracker(sender, text, intent, metadata=metadata,
-                                                    slots={**DETAILS, "pending_confirmation": pending,
-                                                           **(slots or {})}))
+def confirm(
+    pending: str, intent: str = "affirm", text: str = "yes", sender: str = "web-ana", slots=None, metadata=None
+):
+    return run(
+        ActionResolveConfirmation(),
+        tracker(
+            sender, text, intent, metadata=metadata, slots={**DETAILS, "pending_confirmation": pending, **(slots or {})}
+        ),
+    )
 
 
 def test_the_summary_shows_items_catalog_prices_and_details(shop):
@@ -179,7 +220,10 @@ def test_the_summary_shows_items_catalog_prices_and_details(shop):
     assert message["lines"] == "• 1 × Heavyweight Hoodie (black, M) — €59.00\n• 2 × Logo Tee (black, M) — €49.80"
     assert message["total"] == "€108.80"
     assert (message["name"], message["phone"], message["address"]) == (
-        DETAILS["customer_name"], DETAILS["customer_phone"], DETAILS["customer_address"])
+        DETAILS["customer_name"],
+        DETAILS["customer_phone"],
+        DETAILS["customer_address"],
+    )
     assert pending.startswith("place_order:")
 
 
@@ -198,24 +242,38 @@ def test_yes_places_the_order_at_catalog_prices_with_stock_reserved(shop):
     [order] = shop.orders()
     assert PATTERN.match(order.number) and placed["number"] == order.number
     assert [(i.sku, i.quantity, i.unit_price_minor, i.stock_reserved) for i in order.items] == [
-        ("HOOD-HVY-BLK-M", 1, 4900, True), ("TEE-LOGO-BLK-M", 2, 2490, True), ("KEY-LTH-BRN", 1, 650, False)]
+        ("HOOD-HVY-BLK-M", 1, 4900, True),
+        ("TEE-LOGO-BLK-M", 2, 2490, True),
+        ("KEY-LTH-BRN", 1, 650, False),
+    ]
     assert (order.total_minor, order.status, order.currency) == (4900 + 2 * 2490 + 650, "awaiting_payment", "EUR")
     assert (order.customer_name, order.customer_phone, order.customer_address, order.customer_email) == (
-        DETAILS["customer_name"], DETAILS["customer_phone"], DETAILS["customer_address"], DETAILS["customer_email"])
+        DETAILS["customer_name"],
+        DETAILS["customer_phone"],
+        DETAILS["customer_address"],
+        DETAILS["customer_email"],
+    )
     assert (order.sender_id, order.channel) == ("web-ana", "rest")
-    assert (placed["total"], placed["name"], placed["payment"]) == ("€105.30", DETAILS["customer_name"],
-                                                                    PAYMENT_INSTRUCTIONS)
+    assert (placed["total"], placed["name"], placed["payment"]) == (
+        "€105.30",
+        DETAILS["customer_name"],
+        PAYMENT_INSTRUCTIONS,
+    )
     assert PAYMENT_INSTRUCTIONS in render(placed)
     assert (shop.stock("HOOD-HVY-BLK-M"), shop.stock("TEE-LOGO-BLK-M"), shop.stock("KEY-LTH-BRN")) == (9, 18, None)
     assert [(p.method, p.status, p.amount_minor, p.reference) for p in order.payments] == [
-        ("manual", "pending", order.total_minor, order.number)]
+        ("manual", "pending", order.total_minor, order.number)
+    ]
     assert shop.cart("web-ana") == []
     slots = slot_sets(events)
     assert slots["pending_confirmation"] is None and all(slots[s] is None for s in DETAIL_SLOTS)
     with shop.db.transaction() as session:
         customer = session.scalar(select(Customer).where(Customer.channel_user_id == "web-ana"))
         assert (customer.name, customer.phone, customer.address) == (
-            DETAILS["customer_name"], DETAILS["customer_phone"], DETAILS["customer_address"])
+            DETAILS["customer_name"],
+            DETAILS["customer_phone"],
+            DETAILS["customer_address"],
+        )
 
 
 def test_a_skipped_email_is_not_stored(shop):
@@ -312,8 +370,15 @@ def test_a_yes_after_the_details_were_dropped_never_orders_without_details(shop)
     shop.fill_cart("web-ana", [("STK-PACK", 1)])
     _, pending = summary()
     # "wait, add a cap" -> the add_to_cart form -> "no, never mind": the form is stopped
-    _, stopped = run(ActionStopForm(), tracker(text="no never mind", intent="deny", active_loop="add_to_cart_form",
-                                               slots={**DETAILS, "pending_confirmation": pending}))
+    _, stopped = run(
+        ActionStopForm(),
+        tracker(
+            text="no never mind",
+            intent="deny",
+            active_loop="add_to_cart_form",
+            slots={**DETAILS, "pending_confirmation": pending},
+        ),
+    )
     slots = {**DETAILS, "pending_confirmation": pending, **slot_sets(stopped)}
     run(ActionResolveConfirmation(), tracker(text="ok yes", intent="affirm", slots=slots))
     assert all(o.customer_name and o.customer_phone and o.customer_address for o in shop.orders())

@@ -1,4 +1,5 @@
 """The shopper's own orders (status, cancelling), the human seller, and shop questions answered from settings."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,11 +43,11 @@ def status_of(shop, number: str) -> str:
 
 
 def ask_status(sender: str, text: str = "where is my order", number: str | None = None):
-    return run(ActionOrderStatus(), tracker(sender, text, "order_status",
-                                            {"order_number": number} if number else None))
+    return run(ActionOrderStatus(), tracker(sender, text, "order_status", {"order_number": number} if number else None))
 
 
 # --- order status --------------------------------------------------------------------------------------------------
+
 
 def test_no_orders_yet(shop):
     messages, _ = ask_status("web-ana")
@@ -72,7 +73,11 @@ def test_one_order_by_its_number(shop):
     assert responses(messages) == ["utter_order_status_one"]
     message = messages[0]
     assert (message["number"], message["status"], message["items"], message["total"]) == (
-        number, "waiting for payment", "2 × Logo Tee, 1 × Sticker Pack", "€54.30")
+        number,
+        "waiting for payment",
+        "2 × Logo Tee, 1 × Sticker Pack",
+        "€54.30",
+    )
 
 
 def test_another_senders_order_number_is_not_found(shop):
@@ -90,8 +95,16 @@ def test_the_same_user_on_another_channel_is_another_shopper(shop):
     number = placed(shop, "555001", [("STK-PACK", 1)], channel="telegram")
     messages, _ = ask_status("555001", number=number)  # the web chat, with the same id
     assert responses(messages) == ["utter_order_not_found"]
-    messages, _ = run(ActionOrderStatus(), tracker("555001", "status", "order_status", {"order_number": number},
-                                                   metadata={"channel": "telegram", "user_id": 555001}))
+    messages, _ = run(
+        ActionOrderStatus(),
+        tracker(
+            "555001",
+            "status",
+            "order_status",
+            {"order_number": number},
+            metadata={"channel": "telegram", "user_id": 555001},
+        ),
+    )
     assert responses(messages) == ["utter_order_status_one"]
 
 
@@ -116,14 +129,16 @@ def test_order_numbers_typed_without_the_entity_are_found_and_words_are_not_numb
 
 # --- cancelling ----------------------------------------------------------------------------------------------------
 
+
 def ask_cancel(sender: str, number: str | None = None, text: str = "cancel my order"):
-    return run(ActionCancelOrder(), tracker(sender, text, "cancel_order",
-                                            {"order_number": number} if number else None))
+    return run(ActionCancelOrder(), tracker(sender, text, "cancel_order", {"order_number": number} if number else None))
 
 
 def answer(sender: str, pending: str, intent: str):
-    return run(ActionResolveConfirmation(), tracker(sender, "yes" if intent == "affirm" else "no", intent,
-                                                    slots={"pending_confirmation": pending}))
+    return run(
+        ActionResolveConfirmation(),
+        tracker(sender, "yes" if intent == "affirm" else "no", intent, slots={"pending_confirmation": pending}),
+    )
 
 
 def test_cancel_an_unpaid_order_after_confirmation_releases_its_stock(shop):
@@ -207,10 +222,18 @@ def test_another_senders_order_cannot_be_cancelled(shop):
 
 # --- the human seller ----------------------------------------------------------------------------------------------
 
+
 def test_handoff_pauses_the_bot_and_records_the_request(shop):
-    messages, events = run(ActionHumanHandoff(), tracker("web-ana", "can i talk to a human", "human_handoff",
-                                                         active_loop="checkout_form",
-                                                         slots={"requested_slot": "customer_phone"}))
+    messages, events = run(
+        ActionHumanHandoff(),
+        tracker(
+            "web-ana",
+            "can i talk to a human",
+            "human_handoff",
+            active_loop="checkout_form",
+            slots={"requested_slot": "customer_phone"},
+        ),
+    )
     assert responses(messages) == ["utter_handoff"]
     assert {"event": "pause", "timestamp": None} in events
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
@@ -223,10 +246,14 @@ def test_handoff_pauses_the_bot_and_records_the_request(shop):
 
 # --- shop questions ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("intent,response,info", [
-    ("ask_shipping", "utter_shipping", SHIPPING_INFO),
-    ("ask_returns", "utter_returns", RETURNS_INFO),
-])
+
+@pytest.mark.parametrize(
+    "intent,response,info",
+    [
+        ("ask_shipping", "utter_shipping", SHIPPING_INFO),
+        ("ask_returns", "utter_returns", RETURNS_INFO),
+    ],
+)
 def test_shop_questions_are_answered_from_settings(shop, intent, response, info):
     messages, events = run(ActionShopInfo(), tracker(text="?", intent=intent))
     assert responses(messages) == [response]
@@ -243,6 +270,7 @@ def test_payment_methods_are_answered_from_settings(shop):
 
 # --- saved details of a shopper whose channel sends a profile name --------------------------------------------------
 
+
 def test_saved_details_keep_the_delivery_name_given_at_checkout(shop):
     telegram = {"channel": "telegram", "user_id": 555001, "first_name": "Ana"}
     identity = ShopperIdentity.from_rasa("tg-555001", "rest", telegram)
@@ -251,14 +279,20 @@ def test_saved_details_keep_the_delivery_name_given_at_checkout(shop):
     shop.fill_cart("555001", [("STK-PACK", 1)], channel="telegram")
     with shop.db.transaction() as session:
         customer = identify(session, identity)
-        place_order(session, customer, None, DeliveryDetails("Ana Maria Silva", "+351912345678",
-                                                             "Rua Augusta 1, 1100-048 Lisboa"), "EUR")
+        place_order(
+            session,
+            customer,
+            None,
+            DeliveryDetails("Ana Maria Silva", "+351912345678", "Rua Augusta 1, 1100-048 Lisboa"),
+            "EUR",
+        )
     messages, _ = run(ActionAskUseSavedDetails(), tracker("tg-555001", "checkout", "checkout", metadata=telegram))
     assert messages[0]["details"].splitlines()[0] == "Ana Maria Silva"
 
 
 def test_an_empty_message_never_confirms_an_order(shop):
-    messages, events = run(ActionResolveConfirmation(), tracker("web-ana", "", "affirm",
-                                                                slots={"pending_confirmation": "place_order:abc"}))
+    messages, events = run(
+        ActionResolveConfirmation(), tracker("web-ana", "", "affirm", slots={"pending_confirmation": "place_order:abc"})
+    )
     assert responses(messages) == ["utter_default"]
     assert events == []

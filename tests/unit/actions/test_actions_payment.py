@@ -1,5 +1,6 @@
 """Paying in chat: the method buttons after "yes", the chosen provider's step (a Stripe link from the fake Stripe
 on loopback, or the manual instructions), and every way a payment button can be pressed wrongly."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,15 @@ def use_settings(shop, monkeypatch, **changes):
 @pytest.fixture
 def card_shop(shop, fake, monkeypatch):
     """Card (Stripe) first, then bank transfer, as SHOP_PAYMENT_METHODS=stripe,manual."""
-    use_settings(shop, monkeypatch, shop_payment_methods="stripe,manual", stripe_secret_key=API_KEY,
-                 stripe_api_base=fake.url, stripe_max_retries=0, stripe_timeout_seconds=2)
+    use_settings(
+        shop,
+        monkeypatch,
+        shop_payment_methods="stripe,manual",
+        stripe_secret_key=API_KEY,
+        stripe_api_base=fake.url,
+        stripe_max_retries=0,
+        stripe_timeout_seconds=2,
+    )
     return shop
 
 
@@ -56,8 +64,10 @@ def place(shop, sender="web-ana") -> dict:
 def press(button: dict, sender="web-ana", channel="rest"):
     """What Rasa hands the action when a payment button's payload comes back: its intent and entities."""
     intent, entities = button["payload"][1:].split("{", 1)
-    return run(ActionStartPayment(), tracker(sender, button["payload"], intent, json.loads("{" + entities),
-                                             confidence=1.0, channel=channel))
+    return run(
+        ActionStartPayment(),
+        tracker(sender, button["payload"], intent, json.loads("{" + entities), confidence=1.0, channel=channel),
+    )
 
 
 def choose(method: str, number: str) -> str:
@@ -70,7 +80,8 @@ def test_with_several_methods_yes_asks_how_to_pay(card_shop, fake):
     assert "How would you like to pay?" in render(placed)
     assert placed["buttons"] == [
         {"title": "Pay by card", "payload": choose("stripe", number)},
-        {"title": "Bank transfer or cash on delivery", "payload": choose("manual", number)}]
+        {"title": "Bank transfer or cash on delivery", "payload": choose("manual", number)},
+    ]
     assert fake.requests == [] and card_shop.orders()[0].payments == []  # nothing started before the choice
 
 
@@ -110,8 +121,9 @@ def test_stripe_failing_is_explained_and_the_order_stays_payable(card_shop, fake
 def test_only_stripe_offered_puts_the_link_in_the_order_message(shop, fake, monkeypatch):
     use_settings(shop, monkeypatch, shop_payment_methods="stripe", stripe_secret_key=API_KEY, stripe_api_base=fake.url)
     placed = place(shop)
-    assert placed["buttons"] == [{"title": "Pay now", "url": next(iter(fake.sessions.values()))["url"],
-                                  "type": "web_url"}]
+    assert placed["buttons"] == [
+        {"title": "Pay now", "url": next(iter(fake.sessions.values()))["url"], "type": "web_url"}
+    ]
     assert "Stripe's secure page" in render(placed)
 
 
@@ -146,19 +158,29 @@ def test_a_method_no_longer_offered_asks_again(card_shop, monkeypatch):
     assert card_shop.count(Payment) == 0
 
 
-@pytest.mark.parametrize("entities", [{}, {"payment_method": "stripe"}, {"order_number": "A7K2Q9"},
-                                      {"payment_method": "stripe", "order_number": "not a number"}])
+@pytest.mark.parametrize(
+    "entities",
+    [
+        {},
+        {"payment_method": "stripe"},
+        {"order_number": "A7K2Q9"},
+        {"payment_method": "stripe", "order_number": "not a number"},
+    ],
+)
 def test_a_payload_missing_what_to_pay_is_answered(card_shop, entities):
-    messages, _ = run(ActionStartPayment(), tracker("web-ana", "/choose_payment_method", "choose_payment_method",
-                                                    entities, confidence=1.0))
+    messages, _ = run(
+        ActionStartPayment(),
+        tracker("web-ana", "/choose_payment_method", "choose_payment_method", entities, confidence=1.0),
+    )
     assert responses(messages) == ["utter_payment_choice_unclear"]
 
 
 def test_the_status_of_an_unpaid_order_offers_the_ways_to_pay(card_shop):
     place(card_shop)
     number = card_shop.orders()[0].number
-    messages, _ = run(ActionOrderStatus(), tracker("web-ana", f"status of {number}", "order_status",
-                                                   {"order_number": number}))
+    messages, _ = run(
+        ActionOrderStatus(), tracker("web-ana", f"status of {number}", "order_status", {"order_number": number})
+    )
     assert [b["title"] for b in messages[0]["buttons"]] == ["Pay by card", "Bank transfer or cash on delivery"]
 
 

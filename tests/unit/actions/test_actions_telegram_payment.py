@@ -1,5 +1,6 @@
 """Paying by Telegram invoice from the action server: offered only in Telegram and with a provider token; the
 button opens one attempt and queues its invoice for the gateway (the action server never talks to Telegram)."""
+
 from __future__ import annotations
 
 from action_harness import render, responses, run, tracker
@@ -25,8 +26,10 @@ def placed_in_telegram(shop) -> str:
 
 
 def status(number: str, channel: str):
-    messages, _ = run(ActionOrderStatus(), tracker(SENDER, f"status of {number}", "order_status",
-                                                   {"order_number": number}, channel=channel))
+    messages, _ = run(
+        ActionOrderStatus(),
+        tracker(SENDER, f"status of {number}", "order_status", {"order_number": number}, channel=channel),
+    )
     return messages[0]
 
 
@@ -34,13 +37,16 @@ def test_in_telegram_the_invoice_is_offered_first_and_queued_once(shop, monkeypa
     use_settings(shop, monkeypatch, shop_payment_methods="telegram,manual", telegram_payment_provider_token=TOKEN)
     number = placed_in_telegram(shop)
     buttons = status(number, "telegram")["buttons"]
-    assert buttons == [{"title": "Pay in Telegram", "payload": choose("telegram", number)},
-                       {"title": "Bank transfer or cash on delivery", "payload": choose("manual", number)}]
+    assert buttons == [
+        {"title": "Pay in Telegram", "payload": choose("telegram", number)},
+        {"title": "Bank transfer or cash on delivery", "payload": choose("manual", number)},
+    ]
     for _ in range(2):  # pressed twice: the same answer, one attempt, one invoice
         messages, _ = press(buttons[0], sender=SENDER, channel="telegram")
         assert responses(messages) == ["utter_payment_step"] and messages[0]["buttons"] == []
-        assert render(messages[0]) == (f"I've sent you an invoice for order {number} (€22.00). Tap \"Pay\" on it "
-                                       "to pay right here in Telegram.")
+        assert render(messages[0]) == (
+            f'I\'ve sent you an invoice for order {number} (€22.00). Tap "Pay" on it to pay right here in Telegram.'
+        )
     with shop.db.reading() as session:
         [payment] = session.scalars(select(Payment)).all()
         [row] = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == INVOICE_KIND)).all()
