@@ -7,14 +7,21 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 UV := $(VENV)/bin/uv
 
-.PHONY: run test envs lock chromium clean-envs
+.PHONY: run test lint envs lock chromium clean-envs
 
 run: envs
 	$(VENV)/bin/shop run
 
 # TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests.
-test: envs chromium
+test: envs chromium lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# The gates before the tests (configured in pyproject.toml): a lint finding, a file not formatted as ruff
+# formats it, or a type error fails `make test`.
+lint: envs
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 envs: $(VENV)/.installed $(RASA_VENV)/.installed
 

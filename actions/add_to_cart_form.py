@@ -8,6 +8,7 @@ import asyncio
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.types import DomainDict
 
+from actions import runtime
 from actions.cart_lines import (
     NO_CHOICE,
     automatic_choices,
@@ -37,7 +38,6 @@ from actions.common import (
     skips_empty,
 )
 from actions.parsing import parse_color, parse_quantity, parse_size
-from actions.runtime import database
 from checkout.catalog.matching import resolve_product
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import identify
@@ -80,7 +80,7 @@ class ValidateAddToCartForm(FormValidationAction):
         if not _new_user_turn(tracker):
             return {}
         requested = tracker.get_slot("requested_slot") == slot
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             options = options_of(product) if product else []
         for text in filter(None, (entity(tracker, entity_name), latest_text(tracker) if requested else None)):
@@ -107,7 +107,7 @@ class ValidateAddToCartForm(FormValidationAction):
         return await asyncio.to_thread(self._validate_product, value, dispatcher, tracker)
 
     def _validate_product(self, value, dispatcher, tracker) -> dict:
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             products = list_products(session)
             resolution = resolve_product(products, value)
             if resolution.ambiguous:
@@ -147,7 +147,7 @@ class ValidateAddToCartForm(FormValidationAction):
     def _validate_choice(self, slot: str, value, dispatcher, tracker) -> dict:
         if value == NO_CHOICE:
             return {slot: value}
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             if product is None:
                 return {slot: None}
@@ -156,10 +156,10 @@ class ValidateAddToCartForm(FormValidationAction):
                 check = check_color(product, color)
                 result = {slot: color, **(size_left(product, color) if not tracker.get_slot("cart_size") else {})}
             else:
-                color = choice(tracker.get_slot("cart_color"))
+                chosen_color = choice(tracker.get_slot("cart_color"))
                 size = parse_size(value, sizes_of(product)) or str(value).upper()[:10]
-                check = check_size(product, color, size)
-                result = {slot: size, **(color_left(product, size) if not color else {})}
+                check = check_size(product, chosen_color, size)
+                result = {slot: size, **(color_left(product, size) if not chosen_color else {})}
             if not check.ok:
                 say(dispatcher, check)
                 return {slot: None}
@@ -174,10 +174,12 @@ class ValidateAddToCartForm(FormValidationAction):
         if quantity is None or quantity < 1:
             dispatcher.utter_message(response="utter_invalid_quantity")
             return {"cart_quantity": None}
-        with database().transaction() as session:
+        with runtime.database().transaction() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
-            variant = product and find_variant(
-                product, choice(tracker.get_slot("cart_color")), choice(tracker.get_slot("cart_size"))
+            variant = (
+                find_variant(product, choice(tracker.get_slot("cart_color")), choice(tracker.get_slot("cart_size")))
+                if product
+                else None
             )
             if variant is None:  # colour/size not chosen yet: checked again when the line is added
                 return {"cart_quantity": str(quantity)}
@@ -192,7 +194,7 @@ class ActionAskCartProduct(ShopAction):
     action_name = "action_ask_cart_product"
 
     def act(self, dispatcher, tracker, domain):
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             buttons = product_buttons(list_products(session), intent="inform")
         dispatcher.utter_message(response="utter_ask_cart_product", buttons=buttons)
         return []
@@ -202,7 +204,7 @@ class ActionAskCartColor(ShopAction):
     action_name = "action_ask_cart_color"
 
     def act(self, dispatcher, tracker, domain):
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             colors = colors_of(product) if product else []
         dispatcher.utter_message(
@@ -215,11 +217,15 @@ class ActionAskCartSize(ShopAction):
     action_name = "action_ask_cart_size"
 
     def act(self, dispatcher, tracker, domain):
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             product = product_named(session, tracker.get_slot("cart_product"))
             color = choice(tracker.get_slot("cart_color"))
             sizes = sizes_of(product, color) if product else []
-            available = [s for s in sizes if in_stock(find_variant(product, color, s))] if product else []
+            available = (
+                [s for s in sizes if (variant := find_variant(product, color, s)) is not None and in_stock(variant)]
+                if product
+                else []
+            )
         dispatcher.utter_message(
             response="utter_ask_cart_size",
             options=", ".join(available or sizes),

@@ -7,19 +7,17 @@ from typing import Any
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from actions.cart_lines import (
     LineCheck,
-    add_line,
+    above_stock,
     automatic_choices,
     check_color,
-    check_quantity,
     check_size,
     choice,
     color_left,
     colors_of,
-    find_variant,
     in_stock,
-    product_named,
     say,
     size_left,
     sizes_of,
@@ -35,12 +33,12 @@ from actions.common import (
     shopper,
 )
 from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
-from actions.runtime import database, settings
-from checkout.carts import remove_from_cart, view_cart
+from checkout.carts import NotInCart, WhichCartLine, add_cart_line, remove_cart_line, view_cart
 from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_products
 from checkout.catalog.terms_file import terms_of
-from checkout.customers.identity import current_conversation, identify
+from checkout.customers.identity import ShopperIdentity, identify
+from checkout.errors import CartEmpty, CartLineAboveStock, InvalidQuantity, NoSuchVariant
 from checkout.orders.labels import variant_label
 from checkout.understanding.reading import split_requests
 
@@ -58,7 +56,7 @@ class ActionStartCartLine(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         text = latest_text(tracker)
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             pieces = split_requests(terms_of(list_products(session)), text)
         if len(pieces) > 1:
             return self._several_lines(dispatcher, tracker, pieces)
@@ -94,7 +92,7 @@ class ActionStartCartLine(ShopAction):
         named: str | None,
         quantity: str | None,
     ) -> list:
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             products = list_products(session)
             # "2 beanies": a category named alone stands for its products (one, or a choice)
             resolution = resolve_product(products, named or text, color, size)
@@ -178,8 +176,8 @@ class ActionStartCartLine(ShopAction):
                 elif parsed and not slots.get("cart_color"):
                     slots.update(color_left(product, parsed))
         if quantity:
-            parsed = parse_quantity(quantity)
-            slots["cart_quantity"] = str(parsed) if parsed and parsed > 0 else None
+            amount = parse_quantity(quantity)
+            slots["cart_quantity"] = str(amount) if amount and amount > 0 else None
         return slots
 
 
@@ -190,19 +188,34 @@ def said_quantity(reading) -> str | None:
     return "1" if reading.says_one else None
 
 
-def add_chosen_line(dispatcher: CollectingDispatcher, identity, values: dict) -> LineCheck:
+def add_chosen_line(dispatcher: CollectingDispatcher, identity: ShopperIdentity, values: dict) -> LineCheck:
     """Adds the line the cart slots describe, after checking it against the stock at this moment."""
-    with database().transaction() as session:
-        product = product_named(session, values.get("cart_product"))
-        variant = product and find_variant(product, choice(values.get("cart_color")), choice(values.get("cart_size")))
-        if variant is None:
-            return LineCheck(False, "utter_default", {})
-        customer = identify(session, identity)
-        check = check_quantity(session, customer, variant, parse_quantity(values.get("cart_quantity") or "") or 0)
-        if not check.ok:
-            return check
-        add_line(session, dispatcher, customer, variant, int(values["cart_quantity"]), settings().shop_currency)
-        current_conversation(session, customer, identity).had_cart = True
+    color, size = choice(values.get("cart_color")), choice(values.get("cart_size"))
+    try:
+        added = add_cart_line(
+            runtime.database(),
+            identity,
+            values.get("cart_product"),
+            color,
+            size,
+            parse_quantity(values.get("cart_quantity") or "") or 0,
+            runtime.settings().shop_currency,
+        )
+    except NoSuchVariant:
+        return LineCheck(False, "utter_default", {})
+    except InvalidQuantity:
+        return LineCheck(False, "utter_invalid_quantity", {})
+    except CartLineAboveStock as refused:
+        return above_stock(refused, color, size)
+    label = variant_label(added.color, added.size)
+    dispatcher.utter_message(
+        response="utter_added_to_cart",
+        quantity=added.quantity,
+        product=added.product,
+        variant=f" ({label})" if label else "",
+        line_total=added.line_total.display(),
+        cart_total=added.cart_total.display(),
+    )
     return LineCheck(True)
 
 
@@ -247,8 +260,8 @@ class ActionViewCart(ShopAction):
     action_name = "action_view_cart"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
-            cart = view_cart(session, identify(session, shopper(tracker)), settings().shop_currency)
+        with runtime.database().transaction() as session:
+            cart = view_cart(session, identify(session, shopper(tracker)), runtime.settings().shop_currency)
             if cart.is_empty:
                 dispatcher.utter_message(response="utter_cart_empty")
             else:
@@ -262,55 +275,45 @@ class ActionRemoveFromCart(ShopAction):
     action_name = "action_remove_from_cart"
 
     def act(self, dispatcher, tracker, domain):
-        color, size = entity(tracker, "color"), entity(tracker, "size")
         quantity = parse_quantity(entity(tracker, "quantity") or "") if entity(tracker, "quantity") else None
-        named = entity(tracker, "product")
-        with database().transaction() as session:
-            customer = identify(session, shopper(tracker))
-            cart = view_cart(session, customer, settings().shop_currency)
-            if cart.is_empty:
-                dispatcher.utter_message(response="utter_cart_empty")
-                return []
-            products = list({line.variant.product.id: line.variant.product for line in cart.lines}.values())
-            resolution = resolve_product(products, named or latest_text(tracker), color, size)
-            if resolution.product is None and len(cart.lines) == 1 and not named:
-                resolution = resolve_product(products, products[0].name)
-            lines = [
-                line
-                for line in cart.lines
-                if resolution.product
-                and line.variant.product_id == resolution.product.id
-                and (not color or line.variant.color == color.lower())
-                and (not size or line.variant.size == size.upper())
-            ]
-            if len(lines) != 1:
-                if named and not resolution.candidates:
-                    dispatcher.utter_message(
-                        response="utter_not_in_cart", query=named[:60], cart_state=cart_state(domain, cart)
-                    )
-                    return []
-                choices = lines or cart.lines
-                dispatcher.utter_message(
-                    response="utter_which_line_to_remove",
-                    buttons=[
-                        button(
-                            f"{l.variant.product.name} {variant_label(l.variant.color, l.variant.size)}".strip(),
-                            "remove_from_cart",
-                            product=l.variant.product.name,
-                            **{k: v for k, v in (("color", l.variant.color), ("size", l.variant.size)) if v},
-                        )
-                        for l in choices[:8]
-                    ],
-                )
-                return []
-            variant = lines[0].variant
-            remove_from_cart(session, customer, variant, quantity)
-            cart = view_cart(session, customer, settings().shop_currency)
-            label = variant_label(variant.color, variant.size)
-            dispatcher.utter_message(
-                response="utter_removed_from_cart",
-                product=variant.product.name,
-                variant=f" ({label})" if label else "",
-                cart_state=cart_state(domain, cart),
+        try:
+            removed = remove_cart_line(
+                runtime.database(),
+                shopper(tracker),
+                latest_text(tracker),
+                runtime.settings().shop_currency,
+                named=entity(tracker, "product"),
+                color=entity(tracker, "color"),
+                size=entity(tracker, "size"),
+                quantity=quantity,
             )
+        except CartEmpty:
+            dispatcher.utter_message(response="utter_cart_empty")
+            return []
+        except NotInCart as missing:
+            dispatcher.utter_message(
+                response="utter_not_in_cart", query=missing.query[:60], cart_state=cart_state(domain, missing.cart)
+            )
+            return []
+        except WhichCartLine as unclear:
+            dispatcher.utter_message(
+                response="utter_which_line_to_remove",
+                buttons=[
+                    button(
+                        f"{line.variant.product.name} {variant_label(line.variant.color, line.variant.size)}".strip(),
+                        "remove_from_cart",
+                        product=line.variant.product.name,
+                        **{k: v for k, v in (("color", line.variant.color), ("size", line.variant.size)) if v},
+                    )
+                    for line in unclear.choices[:8]
+                ],
+            )
+            return []
+        label = variant_label(removed.color, removed.size)
+        dispatcher.utter_message(
+            response="utter_removed_from_cart",
+            product=removed.product,
+            variant=f" ({label})" if label else "",
+            cart_state=cart_state(domain, removed.cart),
+        )
         return []

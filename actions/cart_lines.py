@@ -11,10 +11,12 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
-from actions.common import button, price
-from checkout.carts import add_to_cart, available_to_add, get_cart, view_cart
+from actions.common import button
+from checkout.carts import check_quantity_to_add
 from checkout.catalog.queries import active_variants, find_product
+from checkout.catalog.queries import find_variant as catalog_variant
 from checkout.db.models import Customer, Product, Variant
+from checkout.errors import CartLineAboveStock, InvalidQuantity
 from checkout.orders.labels import variant_label
 
 # Slot value meaning "this product has no such choice" (a sticker pack has no size).
@@ -68,10 +70,7 @@ def color_left(product: Product, size: str) -> dict[str, str]:
 
 
 def find_variant(product: Product, color: str | None, size: str | None) -> Variant | None:
-    for v in active_variants(product):
-        if (v.color or NO_CHOICE) == (color or NO_CHOICE) and (v.size or NO_CHOICE) == (size or NO_CHOICE):
-            return v
-    return None
+    return catalog_variant(product, choice(color), choice(size))
 
 
 def in_stock(variant: Variant) -> bool:
@@ -121,41 +120,22 @@ def _out_of_stock(product: Product, label: str) -> LineCheck:
 
 
 def check_quantity(session: Session, customer: Customer, variant: Variant, quantity: int) -> LineCheck:
-    if quantity < 1:
+    try:
+        check_quantity_to_add(session, customer, variant, quantity)
+    except InvalidQuantity:
         return LineCheck(False, "utter_invalid_quantity", {})
-    cart = get_cart(session, customer)
-    in_cart = next((i.quantity for i in cart.items if i.variant_id == variant.id), 0)
-    available = available_to_add(variant, in_cart)
-    if available is not None and quantity > available:
-        return LineCheck(
-            False,
-            "utter_quantity_above_stock",
-            dict(available=available, product=variant.product.name, variant=variant_label(variant.color, variant.size)),
-        )
+    except CartLineAboveStock as refused:
+        return above_stock(refused, variant.color, variant.size)
     return LineCheck(True)
+
+
+def above_stock(refused: CartLineAboveStock, color: str | None, size: str | None) -> LineCheck:
+    return LineCheck(
+        False,
+        "utter_quantity_above_stock",
+        dict(available=refused.available, product=refused.name, variant=variant_label(color, size)),
+    )
 
 
 def say(dispatcher: CollectingDispatcher, check: LineCheck, **extra) -> None:
     dispatcher.utter_message(response=check.response, **(check.values or {}), **extra)
-
-
-def add_line(
-    session: Session,
-    dispatcher: CollectingDispatcher,
-    customer: Customer,
-    variant: Variant,
-    quantity: int,
-    currency: str,
-) -> None:
-    """Adds the line and confirms it with the running cart total."""
-    add_to_cart(session, customer, variant, quantity)
-    cart = view_cart(session, customer, currency)
-    label = variant_label(variant.color, variant.size)
-    dispatcher.utter_message(
-        response="utter_added_to_cart",
-        quantity=quantity,
-        product=variant.product.name,
-        variant=f" ({label})" if label else "",
-        line_total=price(variant.price_minor * quantity, variant.currency),
-        cart_total=cart.total.display(),
-    )

@@ -8,8 +8,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from actions.common import ShopAction, button, entity, latest_text, phrase, price
-from actions.runtime import database
 from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_categories, list_products
 from checkout.db.models import Product, Variant
@@ -49,7 +49,7 @@ class ActionBrowseCatalog(ShopAction):
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         category = (entity(tracker, "category") or "").lower()
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             categories = list_categories(session)
             if not category or category not in {c.name for c in categories}:
                 # the model's word may be a plural or a typo of the seller's category: read the text itself
@@ -92,7 +92,7 @@ class ActionProductInfo(ShopAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]):
         color, size = entity(tracker, "color"), entity(tracker, "size")
         query = entity(tracker, "product") or latest_text(tracker)
-        with database().reading() as session:
+        with runtime.database().reading() as session:
             products = list_products(session)
             resolution = resolve_product(products, query, color, size)
             if resolution.product is None and not resolution.candidates and tracker.get_slot("last_product"):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from actions.cart_actions import CART_SLOTS, cart_lines_text
 from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, start_checkout
 from actions.common import (
@@ -24,26 +24,19 @@ from actions.common import (
     sounds_like_yes_or_no,
 )
 from actions.payment_actions import how_to_pay
-from actions.runtime import database, settings
-from checkout.carts import view_cart
-from checkout.customers.identity import current_conversation, identify
+from checkout.carts import cart_fingerprint, view_cart
+from checkout.customers.identity import identify
 from checkout.customers.validation import (
     clean_address,
     clean_email,
     clean_name,
     clean_phone,
 )
-from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
-from checkout.orders.placement import DeliveryDetails, place_order
+from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.orders.placement import CartChangedSinceSummary, DeliveryDetails, place_order_from_cart
 
 SKIPPED = "-"  # slot value for "no email, thanks"
 NOT_A_NAME = {"affirm", "deny", "greet", "thank", "goodbye"}
-
-
-def cart_fingerprint(cart) -> str:
-    """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
-    lines = sorted((l.variant.sku, l.quantity, l.variant.price_minor) for l in cart.lines)
-    return hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
 
 
 class ActionStartCheckout(ShopAction):
@@ -72,7 +65,7 @@ class ActionAskUseSavedDetails(ShopAction):
     action_name = "action_ask_use_saved_details"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
+        with runtime.database().transaction() as session:
             c = identify(session, shopper(tracker))
             details = "\n".join(filter(None, (c.name, c.phone, c.address, c.email)))
         dispatcher.utter_message(response="utter_ask_use_saved_details", details=details)
@@ -86,7 +79,7 @@ class ValidateCheckoutForm(FormValidationAction):
     async def extract_use_saved_details(self, dispatcher, tracker, domain) -> dict:
         if tracker.get_slot("requested_slot") != "use_saved_details":
             return {}
-        answer = {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker))
+        answer = {"affirm": "yes", "deny": "no"}.get(latest_intent(tracker) or "")
         return {"use_saved_details": answer} if answer else {}
 
     def _requested_text(self, tracker: Tracker, slot: str) -> dict:
@@ -119,7 +112,7 @@ class ValidateCheckoutForm(FormValidationAction):
         return await asyncio.to_thread(self._saved_details, tracker)
 
     def _saved_details(self, tracker) -> dict:
-        with database().transaction() as session:
+        with runtime.database().transaction() as session:
             c = identify(session, shopper(tracker))
             return {
                 "use_saved_details": "yes",
@@ -165,8 +158,8 @@ class ActionOrderSummary(ShopAction):
     action_name = "action_order_summary"
 
     def act(self, dispatcher, tracker, domain):
-        with database().transaction() as session:
-            cart = view_cart(session, identify(session, shopper(tracker)), settings().shop_currency)
+        with runtime.database().transaction() as session:
+            cart = view_cart(session, identify(session, shopper(tracker)), runtime.settings().shop_currency)
             return show_summary(dispatcher, tracker, cart)
 
 
@@ -198,16 +191,10 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
         dispatcher.utter_message(response="utter_nothing_pending")
         return []
     try:
-        with database().transaction() as session:
-            customer = identify(session, identity)
-            cart = view_cart(session, customer, settings().shop_currency)
-            if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
-                dispatcher.utter_message(response="utter_cart_changed_since_summary")
-                return show_summary(dispatcher, tracker, cart)
-            order = place_order(
-                session, customer, current_conversation(session, customer, identity), details, settings().shop_currency
-            )
-            number, total = order.number, cart.total.display()
+        placed = place_order_from_cart(runtime.database(), runtime.settings(), identity, details, expected_cart)
+    except CartChangedSinceSummary as changed:
+        dispatcher.utter_message(response="utter_cart_changed_since_summary")
+        return show_summary(dispatcher, tracker, changed.cart)
     except CartEmpty:
         dispatcher.utter_message(response="utter_cart_empty")
         return []
@@ -219,12 +206,8 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
     except CheckoutError as exc:
         dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
         return []
-    # The order stands whatever happens next: starting a payment opens its own transactions (a provider that
-    # calls out, like Stripe, must not hold the order's), and a failed start leaves the order to pay later.
-    try:
-        payment, buttons = how_to_pay(domain, identity.channel, number, total)
-    except InvalidTransition:  # cancelled in the instant since it was placed
-        payment, buttons = "", []
+    number, total = placed.number, placed.total.display()
+    payment, buttons = how_to_pay(domain, number, total, placed.payment) if placed.payment else ("", [])
     dispatcher.utter_message(
         response="utter_order_placed", number=number, total=total, name=details.name, payment=payment, buttons=buttons
     )

@@ -6,8 +6,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import runtime
 from actions.common import shopper
-from actions.runtime import database, settings
 from checkout.carts import view_cart
 from checkout.customers.identity import identify
 
@@ -16,9 +16,9 @@ DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "custome
 
 def start_checkout(dispatcher: CollectingDispatcher, tracker: Tracker) -> list:
     """Events that start the checkout form, or say why not (an empty cart)."""
-    with database().transaction() as session:
+    with runtime.database().transaction() as session:
         customer = identify(session, shopper(tracker))
-        if view_cart(session, customer, settings().shop_currency).is_empty:
+        if view_cart(session, customer, runtime.settings().shop_currency).is_empty:
             dispatcher.utter_message(response="utter_cart_empty")
             return [ActiveLoop(None), SlotSet("checkout_form_needed", False)]
         returning = all((customer.name, customer.phone, customer.address))

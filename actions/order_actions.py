@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rasa_sdk.events import SlotSet
 
+from actions import runtime
 from actions.checkout_actions import place_confirmed_order
 from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper
 from actions.payment_actions import method_buttons
-from actions.runtime import database, settings
 from checkout.customers.identity import identify
 from checkout.errors import InvalidTransition
-from checkout.orders.cancellation import cancel_order
+from checkout.orders.cancellation import cancel_own_order
 from checkout.orders.lifecycle import customer_order, customer_orders
 from checkout.orders.numbers import normalize_order_number
 from checkout.orders.seller_actions import OrderNotFound
@@ -51,7 +51,7 @@ class ActionOrderStatus(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         number = typed_order_number(tracker)
-        with database().transaction() as session:
+        with runtime.database().transaction() as session:
             customer = identify(session, shopper(tracker))
             if number:
                 order = own_order(session, dispatcher, customer, number)
@@ -91,7 +91,7 @@ class ActionCancelOrder(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         number = typed_order_number(tracker)
-        with database().transaction() as session:
+        with runtime.database().transaction() as session:
             customer = identify(session, shopper(tracker))
             if number:
                 order = own_order(session, dispatcher, customer, number)
@@ -117,18 +117,8 @@ class ActionCancelOrder(ShopAction):
 
 
 def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
-    with database().transaction() as session:
-        customer_id = identify(session, shopper(tracker)).id
     try:
-        cancel_order(
-            database(),
-            settings(),
-            number,
-            actor=f"shopper:{customer_id}",
-            customer_id=customer_id,
-            details={"via": "chat"},
-            notify_shopper=False,
-        )  # the reply in the chat says so
+        cancel_own_order(runtime.database(), runtime.settings(), shopper(tracker), number)  # the reply says so
     except OrderNotFound:
         dispatcher.utter_message(response="utter_order_not_found", number=number)
     except InvalidTransition as refused:

@@ -84,10 +84,13 @@ def parse_size(text: str | None, options: list[str]) -> str | None:
     if text.upper() in options:
         return text.upper()
     for phrase_ in sorted(SIZE_WORDS, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(phrase_)}(?![\w-])", text) and SIZE_WORDS[phrase_] in options:
-            # single letters only count when they are the whole answer or follow "size"
-            if len(phrase_) >= 2 or text == phrase_ or re.search(rf"\bsize\s+{re.escape(phrase_)}\b", text):
-                return SIZE_WORDS[phrase_]
+        # single letters only count when they are the whole answer or follow "size"
+        if (
+            re.search(rf"(?<![\w-]){re.escape(phrase_)}(?![\w-])", text)
+            and SIZE_WORDS[phrase_] in options
+            and (len(phrase_) >= 2 or text == phrase_ or re.search(rf"\bsize\s+{re.escape(phrase_)}\b", text))
+        ):
+            return SIZE_WORDS[phrase_]
     return None
 
 

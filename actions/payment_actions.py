@@ -1,40 +1,32 @@
-"""Paying a placed order: the choice between methods (buttons), and starting the chosen provider's payment.
-
-The amount is never taken from the conversation: providers read the order's snapshot of catalog prices."""
+"""Paying a placed order: the choice between methods (buttons), and starting the chosen provider's payment
+(checkout.payments.starting)."""
 
 from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import ShopAction, entity, phrase, price, shopper
-from actions.runtime import database, settings
-from checkout.customers.identity import identify
-from checkout.errors import InvalidTransition, PaymentUnavailable
-from checkout.orders.lifecycle import customer_order
+from actions import runtime
+from actions.common import ShopAction, entity, phrase, shopper
+from checkout.errors import InvalidTransition
 from checkout.orders.numbers import normalize_order_number
+from checkout.orders.seller_actions import OrderNotFound
 from checkout.payments.choice import payment_buttons
-from checkout.payments.registry import offered_methods, offered_provider
-from checkout.statuses import OrderStatus
+from checkout.payments.registry import offered_methods
+from checkout.payments.starting import PaymentOffer, start_order_payment
 
 
 def method_buttons(channel: str, number: str) -> list[dict]:
-    return payment_buttons(offered_methods(settings(), channel), number)
+    return payment_buttons(offered_methods(runtime.settings(), channel), number)
 
 
-def how_to_pay(domain: dict, channel: str, number: str, total: str, method: str | None = None) -> tuple[str, list]:
-    """Text and buttons telling the shopper how to pay order `number`: the choice when several methods are
-    offered and none is chosen, otherwise the chosen (or only) method's step. Raises InvalidTransition when
-    the order no longer awaits payment."""
-    methods = offered_methods(settings(), channel)
-    if method is None and len(methods) > 1:
-        return phrase(domain, "phrase_choose_payment"), method_buttons(channel, number)
-    provider = offered_provider(settings(), channel, method or methods[0])
-    if provider is None:  # a button from before the seller changed the methods
-        return phrase(domain, "phrase_choose_payment"), method_buttons(channel, number)
-    try:
-        step = provider.start_payment(database(), number)
-    except PaymentUnavailable:
-        return phrase(domain, "phrase_payment_unavailable", number=number), method_buttons(channel, number)
+def how_to_pay(domain: dict, number: str, total: str, offer: PaymentOffer) -> tuple[str, list]:
+    """Text and buttons telling the shopper how to pay order `number`: the choice between methods, or the
+    started method's step."""
+    if offer.unavailable:
+        return phrase(domain, "phrase_payment_unavailable", number=number), payment_buttons(offer.methods, number)
+    step = offer.step
+    if step is None:
+        return phrase(domain, "phrase_choose_payment"), payment_buttons(offer.methods, number)
     if step.url:
         until = f"{step.expires_at:%H:%M} UTC" if step.expires_at else ""
         return (
@@ -55,21 +47,16 @@ class ActionStartPayment(ShopAction):
         if not method or not number:
             dispatcher.utter_message(response="utter_payment_choice_unclear")
             return []
-        identity = shopper(tracker)
-        with database().transaction() as session:
-            order = customer_order(session, identify(session, identity).id, number)
-            if order is None:  # someone else's number, or none at all: said the same way
-                dispatcher.utter_message(response="utter_order_not_found", number=number)
-                return []
-            status, total = order.status, price(order.total_minor, order.currency)
         try:
-            if status != OrderStatus.AWAITING_PAYMENT:
-                raise InvalidTransition(number, status, OrderStatus.PAID)
-            text, buttons = how_to_pay(domain, identity.channel, number, total, method)
+            started = start_order_payment(runtime.database(), runtime.settings(), shopper(tracker), number, method)
+        except OrderNotFound:  # someone else's number, or none at all: said the same way
+            dispatcher.utter_message(response="utter_order_not_found", number=number)
+            return []
         except InvalidTransition as exc:
             dispatcher.utter_message(
                 response="utter_nothing_to_pay", number=number, status=phrase(domain, "phrase_status_" + exc.status)
             )
             return []
+        text, buttons = how_to_pay(domain, started.number, started.total.display(), started.offer)
         dispatcher.utter_message(response="utter_payment_step", payment=text, buttons=buttons)
         return []

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from rasa_sdk.events import ActiveLoop, ConversationPaused, SlotSet
 
+from actions import runtime
 from actions.cart_actions import reset_cart_slots
 from actions.checkout_actions import DETAIL_SLOTS
 from actions.common import ShopAction, latest_intent, phrase, shopper
-from actions.runtime import database, settings
-from checkout.customers.identity import current_conversation, identify
-from checkout.handoff import request_handoff
+from checkout.handoff import ask_for_a_person
 from checkout.payments.registry import available_providers
 
 
@@ -19,7 +18,7 @@ class ActionShopInfo(ShopAction):
     action_name = "action_shop_info"
 
     def act(self, dispatcher, tracker, domain):
-        s = settings()
+        s = runtime.settings()
         intent = latest_intent(tracker)
         if intent == "ask_payment_methods":
             providers = available_providers(s, shopper(tracker).channel)
@@ -39,10 +38,7 @@ class ActionHumanHandoff(ShopAction):
     action_name = "action_human_handoff"
 
     def act(self, dispatcher, tracker, domain):
-        identity = shopper(tracker)
-        with database().transaction() as session:
-            customer = identify(session, identity)
-            request_handoff(session, current_conversation(session, customer, identity))
+        ask_for_a_person(runtime.database(), shopper(tracker))
         dispatcher.utter_message(response="utter_handoff")
         return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
 

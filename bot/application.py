@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
@@ -15,6 +17,13 @@ from checkout.settings import Settings
 RETRIES_AFTER_FLOOD_LIMIT = 3
 
 
+class _ApiUrls(TypedDict, total=False):
+    """A self-hosted Bot API server's URLs; left out, PTB's defaults (Telegram's own) apply."""
+
+    base_url: str
+    base_file_url: str
+
+
 def file_base_url(api_base_url: str) -> str:
     """Files are served beside the API: .../bot -> .../file/bot (Telegram's and the self-hosted server's layout)."""
     base = api_base_url.rstrip("/")
@@ -22,7 +31,7 @@ def file_base_url(api_base_url: str) -> str:
 
 
 def build_application(settings: Settings) -> Application:
-    urls = {}
+    urls: _ApiUrls = {}
     if settings.telegram_api_base_url:
         urls = {
             "base_url": settings.telegram_api_base_url.rstrip("/"),

@@ -35,15 +35,14 @@ PROOF_FILES = filters.PHOTO | filters.Document.IMAGE | filters.Document.MimeType
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start: the assistant's greeting, then what the shop sells."""
-    message = update.effective_message
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None  # PRIVATE_MESSAGE: a message in a private chat
     gw = gateway(context)
-    await forward(
-        context.bot, gw, update.effective_chat, update.effective_user, "/greet", message.message_id, message.date
-    )
+    await forward(context.bot, gw, chat, update.effective_user, "/greet", message.message_id, message.date)
     await forward(
         context.bot,
         gw,
-        update.effective_chat,
+        chat,
         update.effective_user,
         "/browse_catalog",
         f"{message.message_id}:catalog",
@@ -53,14 +52,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Typed text goes to Rasa as text (a typed "/command" never acts as a Rasa intent)."""
-    message = update.effective_message
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None  # PRIVATE_MESSAGE: a message in a private chat
     text = typed_text(message.text)
     if not text or not text.strip():
         return
     await forward(
         context.bot,
         gateway(context),
-        update.effective_chat,
+        chat,
         update.effective_user,
         text,
         message.message_id,
@@ -71,6 +71,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def button_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: acknowledged at once, then its Rasa payload forwarded like a message."""
     query = update.callback_query
+    assert query is not None  # CallbackQueryHandler: only callback queries come here
     gw = gateway(context)
     payload = await asyncio.to_thread(_payload, gw, query.data)
     if payload is None or update.effective_chat is None:
@@ -85,13 +86,15 @@ async def button_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def contact_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A shared contact answers the phone question: its number goes to Rasa as if typed."""
-    message = update.effective_message
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None  # PRIVATE_MESSAGE: a message in a private chat
+    assert message.contact is not None  # filters.CONTACT
     phone = typed_text(message.contact.phone_number)  # client-made data: never a Rasa command either
     if phone:
         await forward(
             context.bot,
             gateway(context),
-            update.effective_chat,
+            chat,
             update.effective_user,
             phone,
             message.message_id,
@@ -101,7 +104,9 @@ async def contact_shared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stickers, voice, video, locations...: the assistant reads text only."""
-    await update.effective_message.reply_text(texts.TEXT_ONLY)
+    message = update.effective_message
+    assert message is not None  # PRIVATE_MESSAGE: a message in a private chat
+    await message.reply_text(texts.TEXT_ONLY)
 
 
 async def log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,7 +14,7 @@ NOISY_LOGGERS = ("httpx", "httpcore")
 
 
 class RedactingFormatter(logging.Formatter):
-    def __init__(self, secrets: list[str], fmt: str | None = None):
+    def __init__(self, secrets: list[str], fmt: str | None = None) -> None:
         super().__init__(fmt)
         # The token is "<bot id>:<secret part>"; the secret part alone must not leak either.
         parts = {s for secret in secrets if secret for s in (secret, secret.partition(":")[2]) if len(s) >= 8}

@@ -30,6 +30,9 @@ MAX_BACKOFF_SECONDS = 60.0
 SELLER_ALERTS_KEEP = timedelta(hours=24)
 HOUSEKEEPING_EVERY = 3600
 
+# An outbox row as claimed: id, channel, recipient, text, buttons, kind, dedupe_key.
+_Claimed = tuple[int, str, str, str, list | None, str, str | None]
+
 
 def channels(gw: Gateway) -> tuple[str, ...]:
     """Seller alerts are claimed only when TELEGRAM_SELLER_CHAT_ID is set; until then they stay pending."""
@@ -37,11 +40,11 @@ def channels(gw: Gateway) -> tuple[str, ...]:
 
 
 async def deliver_forever(bot: Bot, gw: Gateway) -> None:
-    backoff, since_housekeeping = 0.0, HOUSEKEEPING_EVERY
+    backoff, since_housekeeping = 0.0, float(HOUSEKEEPING_EVERY)
     while True:
         if since_housekeeping >= HOUSEKEEPING_EVERY:
             await asyncio.to_thread(_housekeeping, gw)
-            since_housekeeping = 0
+            since_housekeeping = 0.0
         try:
             delivered_all = await deliver_once(bot, gw)
             backoff = 0.0 if delivered_all else min(MAX_BACKOFF_SECONDS, max(2.0, backoff * 2))
@@ -106,7 +109,7 @@ def _outgoing(text: str, buttons: list | None) -> list[Outgoing]:
     return [Outgoing(text=escape(c)) for c in chunks[:-1]] + [Outgoing(text=escape(chunks[-1]), buttons=pairs)]
 
 
-def _claim(gw: Gateway) -> list[tuple]:
+def _claim(gw: Gateway) -> list[_Claimed]:
     with gw.db.transaction() as session:
         return [
             (m.id, m.channel, m.recipient, m.text, m.buttons, m.kind, m.dedupe_key)

@@ -31,7 +31,7 @@ class InvoiceNotSent(Exception):
     """The invoice must not (or cannot) go out: said why, for the outbox row. `refused`: the shopper still
     waits for it, so they are told and offered the other ways to pay."""
 
-    def __init__(self, reason: str, refused: bool = False):
+    def __init__(self, reason: str, refused: bool = False) -> None:
         super().__init__(reason)
         self.refused = refused
 
@@ -65,6 +65,7 @@ def refuse_invoice(gw: Gateway, dedupe_key: str | None, error: str) -> None:
 async def pre_checkout_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Telegram asks whether to take the money: yes only for an order its shopper can still pay, at its price."""
     query = update.pre_checkout_query
+    assert query is not None  # PreCheckoutQueryHandler: only pre-checkout queries come here
     request = PreCheckout(query.invoice_payload, query.from_user.id, query.total_amount, query.currency)
     try:
         refusal = await asyncio.wait_for(
@@ -86,7 +87,9 @@ async def pre_checkout_query(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def successful_payment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The money was taken: the order is marked paid (once), or flagged for the seller when it does not fit."""
-    paid = update.effective_message.successful_payment
+    message = update.effective_message
+    assert message is not None and message.successful_payment is not None  # filters.SUCCESSFUL_PAYMENT
+    paid = message.successful_payment
     user = update.effective_user
     charge = TelegramCharge(
         paid.invoice_payload,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import Update
+from telegram import Document, PhotoSize, Update
 from telegram.ext import ContextTypes
 
 from bot import texts
@@ -14,17 +14,20 @@ from checkout.orders.proofs import MAX_PROOF_BYTES, ProofFile, attach_payment_pr
 
 async def proof_of_payment(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A photo or image/PDF file: stored on the shopper's unpaid order, or told we read text only."""
-    message = update.effective_message
+    message, chat = update.effective_message, update.effective_chat
+    assert message is not None and chat is not None  # PRIVATE_MESSAGE: a message in a private chat
     gw = gateway(context)
-    user_id = str(update.effective_user.id) if update.effective_user else str(update.effective_chat.id)
+    user_id = str(update.effective_user.id) if update.effective_user else str(chat.id)
     number = await asyncio.to_thread(_unpaid_order_number, gw, user_id)
     if number is None:
         await message.reply_text(texts.TEXT_ONLY)
         return
+    chosen: PhotoSize | Document
     if message.photo:
         chosen = message.photo[-1]  # Telegram lists sizes smallest first; the largest is the readable one
         mime = "image/jpeg"
     else:
+        assert message.document is not None  # PROOF_FILES: without a photo, an image or PDF document
         chosen, mime = message.document, message.document.mime_type or "application/octet-stream"
     if chosen.file_size and chosen.file_size > MAX_PROOF_BYTES:
         await message.reply_text(texts.PROOF_TOO_LARGE)

@@ -69,7 +69,9 @@ async def forward(
     await send_rasa_messages(bot, gw, chat.id, replies)
 
 
-def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, message_id, sent_at) -> None:
+def _record_unanswered(
+    gw: Gateway, sender: str, metadata: dict, text: str, message_id: int | str, sent_at: datetime | None
+) -> None:
     identity = ShopperIdentity.from_rasa(sender, CHANNEL, metadata)
     try:
         with gw.db.transaction() as session:

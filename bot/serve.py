@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 
+from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
@@ -61,6 +63,7 @@ async def serve(settings: Settings) -> None:
         if runner:
             await runner.cleanup()
         else:
+            assert application.updater is not None  # long polling ran on it
             await application.updater.stop()
         await application.stop()
         await application.shutdown()
@@ -79,18 +82,17 @@ async def _initialize(application: Application, stop: asyncio.Event) -> bool:
             raise
         except NetworkError as exc:
             log.warning("Telegram not reachable (%s); trying again in %.0f s", exc, delay)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(60.0, delay * 2)
     return False
 
 
-async def _receive_updates(application: Application, settings: Settings):
+async def _receive_updates(application: Application, settings: Settings) -> web.AppRunner | None:
     """Starts polling or the webhook server; returns the server's runner in webhook mode."""
     if not settings.telegram_webhook_url:
         # Polling first deletes any webhook, so a gateway moved back from webhook mode just works.
+        assert application.updater is not None  # ApplicationBuilder makes one unless told not to
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1)
         return None
     runner = await start_webhook_server(

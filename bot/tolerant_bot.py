@@ -8,6 +8,7 @@ its update_id (so polling moves past it) and logged by id only, since its conten
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ExtBot
@@ -16,13 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class TolerantBot(ExtBot):
-    async def _post(self, endpoint: str, *args, **kwargs):
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
         if endpoint == "getUpdates" and isinstance(result, list):
             return [checked for raw in result if (checked := self._parseable(raw)) is not None]
         return result
 
-    def _parseable(self, raw: object) -> dict | None:
+    def _parseable(self, raw: object) -> dict[str, Any] | None:
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
             log.warning("dropped an update without an update_id")
             return None

@@ -71,52 +71,46 @@ class AssistantClient:
     def send(self, sender_id: str, text: str, metadata: dict | None = None) -> list[dict]:
         """One shopper message through the REST channel; returns the bot's messages in order (the same shape
         as AsyncAssistantClient.send)."""
-        body = rest_body(sender_id, text, metadata)
-        try:
-            response = httpx.post(f"{self.base_url}/webhooks/rest/webhook", json=body, timeout=self.timeout)
-            response.raise_for_status()
-            return bot_messages(response.json())
-        except (httpx.HTTPError, ValueError) as exc:
-            raise AssistantUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        response = self._call("POST", "/webhooks/rest/webhook", json=rest_body(sender_id, text, metadata))
+        return bot_messages(self._json(response))
 
     def resume_conversation(self, sender_id: str) -> None:
         """Lets the assistant answer again in a conversation it was paused in (after a human handoff).
         The action_listen closes the turns the shopper wrote to the seller, so the next message is read
         as a fresh turn rather than as the continuation of a turn the bot never answered."""
-        self._append_events(sender_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        self._call("POST", f"/conversations/{quote(sender_id, safe='')}/tracker/events", json=events, api=True)
 
     def parse(self, text: str) -> dict:
         """What the running model makes of a message (`POST /model/parse`: intent, ranking, entities), without
         a turn in any conversation."""
-        try:
-            response = httpx.post(
-                f"{self.base_url}/model/parse",
-                params={"token": self.api_token},
-                json={"text": text},
-                timeout=self.timeout,
-            )
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise AssistantUnavailable(str(exc)) from exc
+        parsed = self._json(self._call("POST", "/model/parse", json={"text": text}, api=True))
+        if not isinstance(parsed, dict):
+            raise AssistantUnavailable(f"/model/parse answered {type(parsed).__name__}, not an object")
+        return parsed
 
     def load_model(self, model_file: str, timeout: float = 300.0) -> None:
         """Rasa replaces its model in place (`PUT /model`); conversations carry on with the new one."""
+        self._call("PUT", "/model", json={"model_file": model_file}, api=True, timeout=timeout)
+
+    def _call(
+        self, method: str, path: str, *, json: object, api: bool = False, timeout: float | None = None
+    ) -> httpx.Response:
+        """One request; any failure (unreachable, timed out, an error status) is AssistantUnavailable. `api`:
+        Rasa's HTTP API, which wants the token; the REST channel does not."""
+        params = {"token": self.api_token} if api else None
         try:
-            response = httpx.put(
-                f"{self.base_url}/model",
-                params={"token": self.api_token},
-                json={"model_file": model_file},
-                timeout=timeout,
+            response = httpx.request(
+                method, self.base_url + path, params=params, json=json, timeout=timeout or self.timeout
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            raise AssistantUnavailable(str(exc)) from exc
+            raise AssistantUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return response
 
-    def _append_events(self, sender_id: str, events: list[dict]) -> None:
-        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker/events"
+    @staticmethod
+    def _json(response: httpx.Response) -> object:
         try:
-            response = httpx.post(url, params={"token": self.api_token}, json=events, timeout=self.timeout)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise AssistantUnavailable(str(exc)) from exc
+            return response.json()
+        except ValueError as exc:
+            raise AssistantUnavailable(f"not JSON, {type(exc).__name__}: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkout.db.models import AuditLog
@@ -13,3 +14,14 @@ def record_audit(
     entry = AuditLog(actor=actor, action=action, entity_type=entity_type, entity_id=str(entity_id), details=details)
     session.add(entry)
     return entry
+
+
+def audit_history(session: Session, entity_type: str, entity_id: object) -> list[AuditLog]:
+    """What was done to one entity, oldest first."""
+    return list(
+        session.scalars(
+            select(AuditLog)
+            .where(AuditLog.entity_type == entity_type, AuditLog.entity_id == str(entity_id))
+            .order_by(AuditLog.created_at, AuditLog.id)
+        )
+    )

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from checkout.catalog.matching import resolve_product
+from checkout.catalog.queries import find_product, find_variant
+from checkout.customers.identity import ShopperIdentity, current_conversation, identify
+from checkout.db.database import Database
 from checkout.db.models import Cart, CartItem, Customer, Variant
-from checkout.errors import NotEnoughStock, ProductUnavailable
+from checkout.errors import (
+    CartEmpty,
+    CartLineAboveStock,
+    CheckoutError,
+    InvalidQuantity,
+    NoSuchVariant,
+    NotEnoughStock,
+    ProductUnavailable,
+)
 from checkout.money import Money, zero
 
 MAX_LINE_QUANTITY = 50  # more than a chat order plausibly wants; larger orders go through the seller
@@ -115,3 +128,166 @@ def clear_cart(session: Session, customer: Customer) -> None:
     cart = get_cart(session, customer)
     cart.items.clear()
     session.flush()
+
+
+def cart_fingerprint(cart: CartView) -> str:
+    """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
+    lines = sorted((line.variant.sku, line.quantity, line.variant.price_minor) for line in cart.lines)
+    return hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
+
+
+def check_quantity_to_add(session: Session, customer: Customer, variant: Variant, quantity: int) -> None:
+    """Raises InvalidQuantity below one, CartLineAboveStock above what the shelf has beyond the cart's line or
+    above the line limit (MAX_LINE_QUANTITY, also when stock is not tracked)."""
+    if quantity < 1:
+        raise InvalidQuantity(quantity)
+    cart = get_cart(session, customer)
+    in_cart = next((i.quantity for i in cart.items if i.variant_id == variant.id), 0)
+    on_shelf = available_to_add(variant, in_cart)
+    line_room = max(MAX_LINE_QUANTITY - in_cart, 0)
+    available = line_room if on_shelf is None else min(on_shelf, line_room)
+    if quantity > available:
+        raise CartLineAboveStock(variant.sku, quantity, available, variant.product.name)
+
+
+# --- the shopper's cart tasks, each in its own transaction ------------------------------------------------------
+# A refusal found after the shopper was identified is raised once the transaction has committed: the shopper is
+# remembered (first contact, last seen) whatever the answer.
+
+
+@dataclass(frozen=True)
+class AddedLine:
+    product: str
+    color: str | None
+    size: str | None
+    quantity: int
+    line_total: Money
+    cart_total: Money
+
+
+def add_cart_line(
+    db: Database,
+    identity: ShopperIdentity,
+    product_name: str | None,
+    color: str | None,
+    size: str | None,
+    quantity: int,
+    currency: str,
+) -> AddedLine:
+    """Adds `quantity` of the product in that colour and size to the shopper's cart, checked against the stock now.
+    Raises NoSuchVariant, InvalidQuantity or CartLineAboveStock."""
+    with db.transaction() as session:
+        outcome = _add_line(session, identity, product_name, color, size, quantity, currency)
+    if isinstance(outcome, CheckoutError):
+        raise outcome
+    return outcome
+
+
+def _add_line(
+    session: Session,
+    identity: ShopperIdentity,
+    product_name: str | None,
+    color: str | None,
+    size: str | None,
+    quantity: int,
+    currency: str,
+) -> AddedLine | CheckoutError:
+    product = find_product(session, product_name) if product_name else None
+    variant = find_variant(product, color, size) if product else None
+    if variant is None:
+        return NoSuchVariant(product_name, color, size)
+    customer = identify(session, identity)
+    try:
+        check_quantity_to_add(session, customer, variant, quantity)
+    except (InvalidQuantity, CartLineAboveStock) as refused:
+        return refused
+    add_to_cart(session, customer, variant, quantity)
+    cart = view_cart(session, customer, currency)
+    current_conversation(session, customer, identity).had_cart = True
+    return AddedLine(
+        variant.product.name,
+        variant.color,
+        variant.size,
+        quantity,
+        Money(variant.price_minor * quantity, variant.currency),
+        cart.total,
+    )
+
+
+class NotInCart(CheckoutError):
+    """The product the shopper named is not in their cart."""
+
+    def __init__(self, query: str, cart: CartView):
+        super().__init__(f"{query!r} is not in the cart")
+        self.query, self.cart = query, cart
+
+
+class WhichCartLine(CheckoutError):
+    """The words fit several lines of the cart, or none: the shopper is to pick one of `choices`."""
+
+    def __init__(self, choices: list[CartLine]):
+        super().__init__("which line of the cart?")
+        self.choices = choices
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    product: str
+    color: str | None
+    size: str | None
+    cart: CartView  # what is left
+
+
+def remove_cart_line(
+    db: Database,
+    identity: ShopperIdentity,
+    text: str,
+    currency: str,
+    *,
+    named: str | None = None,
+    color: str | None = None,
+    size: str | None = None,
+    quantity: int | None = None,
+) -> RemovedLine:
+    """Removes `quantity` (all when None) of the one cart line the words (or the `named` product) point to.
+    Raises CartEmpty, NotInCart, or WhichCartLine."""
+    with db.transaction() as session:
+        outcome = _remove_line(session, identity, text, currency, named, color, size, quantity)
+    if isinstance(outcome, CheckoutError):
+        raise outcome
+    return outcome
+
+
+def _remove_line(
+    session: Session,
+    identity: ShopperIdentity,
+    text: str,
+    currency: str,
+    named: str | None,
+    color: str | None,
+    size: str | None,
+    quantity: int | None,
+) -> RemovedLine | CheckoutError:
+    customer = identify(session, identity)
+    cart = view_cart(session, customer, currency)
+    if cart.is_empty:
+        return CartEmpty()
+    products = list({line.variant.product.id: line.variant.product for line in cart.lines}.values())
+    resolution = resolve_product(products, named or text, color, size)
+    if resolution.product is None and len(cart.lines) == 1 and not named:
+        resolution = resolve_product(products, products[0].name)
+    lines = [
+        line
+        for line in cart.lines
+        if resolution.product
+        and line.variant.product_id == resolution.product.id
+        and (not color or line.variant.color == color.lower())
+        and (not size or line.variant.size == size.upper())
+    ]
+    if len(lines) != 1:
+        if named and not resolution.candidates:
+            return NotInCart(named, cart)
+        return WhichCartLine(lines or cart.lines)
+    variant = lines[0].variant
+    remove_from_cart(session, customer, variant, quantity)
+    return RemovedLine(variant.product.name, variant.color, variant.size, view_cart(session, customer, currency))

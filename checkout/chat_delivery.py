@@ -7,18 +7,19 @@ on the way is returned again by the next poll; the page skips ids it has already
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from checkout.db.models import OutboxMessage, utcnow
+from checkout.statuses import OutboxStatus
 
 # The web chat's own sender ids ("web-...") reach Rasa through the REST channel: rows for them may carry
 # either name, depending on whether the channel was taken from the metadata or from Rasa.
 WEB_CHANNELS = ("web", "rest")
-UNDELIVERED = ("pending", "sending")
+UNDELIVERED = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
-def _mine(recipient: str):
+def _mine(recipient: str) -> tuple[ColumnElement[bool], ...]:
     return (
         OutboxMessage.channel.in_(WEB_CHANNELS),
         OutboxMessage.recipient == recipient,
@@ -27,7 +28,8 @@ def _mine(recipient: str):
 
 
 def has_undelivered(session: Session, recipient: str) -> bool:
-    return session.scalar(select(exists().where(*_mine(recipient))))
+    # SELECT EXISTS always returns its one row.
+    return session.execute(select(exists().where(*_mine(recipient)))).scalar_one()
 
 
 def poll(session: Session, recipient: str, acknowledged_up_to: int) -> list[OutboxMessage]:
@@ -36,7 +38,7 @@ def poll(session: Session, recipient: str, acknowledged_up_to: int) -> list[Outb
     session.execute(
         update(OutboxMessage)
         .where(*_mine(recipient), OutboxMessage.id <= acknowledged_up_to)
-        .values(status="sent", sent_at=now)
+        .values(status=OutboxStatus.SENT, sent_at=now)
         .execution_options(synchronize_session=False)
     )
     waiting = list(
@@ -48,6 +50,6 @@ def poll(session: Session, recipient: str, acknowledged_up_to: int) -> list[Outb
         )
     )
     for message in waiting:
-        if message.status == "pending":
-            message.status, message.attempts = "sending", message.attempts + 1
+        if message.status == OutboxStatus.PENDING:
+            message.status, message.attempts = OutboxStatus.SENDING, message.attempts + 1
     return waiting

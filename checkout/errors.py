@@ -39,3 +39,29 @@ class PaymentUnavailable(CheckoutError):
     def __init__(self, method: str, reason: str):
         super().__init__(f"{method}: {reason}")
         self.method, self.reason = method, reason
+
+
+class CustomerNotFound(CheckoutError):
+    def __init__(self, customer_id: int):
+        super().__init__(f"no customer with id {customer_id}")
+        self.customer_id = customer_id
+
+
+class NoSuchVariant(CheckoutError):
+    """No active product of that name comes in that colour and size (it was deactivated, or never offered)."""
+
+    def __init__(self, product: str | None, color: str | None, size: str | None):
+        super().__init__(f"{product!r} is not sold in colour {color!r}, size {size!r}")
+        self.product, self.color, self.size = product, color, size
+
+
+class InvalidQuantity(CheckoutError):
+    """A cart line of fewer than one item."""
+
+    def __init__(self, quantity: int):
+        super().__init__(f"{quantity} is not a quantity that can be added")
+        self.quantity = quantity
+
+
+class CartLineAboveStock(NotEnoughStock):
+    """More of a SKU than the shelf still has beyond what the cart already holds."""

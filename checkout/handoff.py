@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from checkout.assistant_client import AssistantClient
 from checkout.audit import record_audit
+from checkout.customers.identity import ShopperIdentity, current_conversation, identify
 from checkout.db.database import Database
 from checkout.db.models import Conversation, Customer, utcnow
 from checkout.notifications import queue_for_seller
@@ -32,6 +33,13 @@ def request_handoff(session: Session, conversation: Conversation) -> None:
         dedupe_key=f"seller:handoff:{conversation.id}:{conversation.handoff_requested_at.isoformat()}",
         customer=customer,
     )
+
+
+def ask_for_a_person(db: Database, identity: ShopperIdentity) -> None:
+    """The shopper asks for the seller: their conversation is handed over (request_handoff). Raises nothing."""
+    with db.transaction() as session:
+        customer = identify(session, identity)
+        request_handoff(session, current_conversation(session, customer, identity))
 
 
 def open_handoffs(session: Session) -> list[Conversation]:

@@ -33,7 +33,7 @@ class Money:
     amount_minor: int
     currency: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.amount_minor, int) or isinstance(self.amount_minor, bool):
             raise MoneyError("money amounts are whole numbers of minor units")
 

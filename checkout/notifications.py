@@ -6,21 +6,27 @@ announces, and a channel's gateway claims pending rows, sends them and marks the
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checkout.db.database import rowcount
 from checkout.db.models import Conversation, Customer, Order, OutboxMessage, utcnow
-from checkout.statuses import OrderStatus
+from checkout.statuses import OrderStatus, OutboxStatus
 
 SELLER_CHANNEL = "telegram_seller"  # the seller's own Telegram chat (TELEGRAM_SELLER_CHAT_ID)
 MAX_ATTEMPTS = 5
 
-ORDER_UPDATES = {
+# Keyed by plain strings too: an OrderStatus is its string, so a status read from a row finds its text.
+ORDER_UPDATES: dict[str, str] = {
     OrderStatus.PAID: "Payment received for order {number}, thank you! We are preparing it now.",
     OrderStatus.FULFILLED: "Your order {number} is on its way.",
     OrderStatus.CANCELLED: "Your order {number} has been cancelled. Nothing will be charged for it.",
-    OrderStatus.EXPIRED: "Order {number} expired before it was paid, so we released the items. Just write if you still want them.",
+    OrderStatus.EXPIRED: (
+        "Order {number} expired before it was paid, so we released the items. Just write if you still want them."
+    ),
     OrderStatus.REFUNDED: "Order {number} has been refunded.",
 }
 
@@ -71,7 +77,7 @@ def queue_order_update(session: Session, order: Order, status: str) -> OutboxMes
     text = template.format(number=order.number)
     if status == OrderStatus.FULFILLED and order.fulfilment_note:
         text += f"\n{order.fulfilment_note}"
-    customer = session.get(Customer, order.customer_id)
+    customer = session.get_one(Customer, order.customer_id)
     return queue_for_customer(
         session, customer, f"order_{status}", text, order=order, dedupe_key=f"order:{order.id}:{status}"
     )
@@ -123,20 +129,22 @@ def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) 
     reached the chat is unknown, and sending it again could double it."""
     candidates = session.scalars(
         select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(channels), OutboxMessage.status == "pending")
+        .where(OutboxMessage.channel.in_(channels), OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
     claimed = []
     for message_id in list(candidates):
-        won = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = rowcount(
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+        )
         if won == 1:
-            claimed.append(session.get(OutboxMessage, message_id, populate_existing=True))
+            claimed.append(session.get_one(OutboxMessage, message_id, populate_existing=True))
     return claimed
 
 
@@ -144,7 +152,7 @@ def mark_sent(session: Session, message_id: int, channel_message_id: str | None 
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status="sent", sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
+        .values(status=OutboxStatus.SENT, sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -152,21 +160,23 @@ def mark_sent(session: Session, message_id: int, channel_message_id: str | None 
 def mark_failed(session: Session, message_id: int, error: str, permanent: bool = False) -> None:
     """Back to pending for another try, or failed for good after MAX_ATTEMPTS (at once when `permanent`:
     another try cannot succeed, e.g. the shopper blocked the bot or the text was erased)."""
-    message = session.get(OutboxMessage, message_id, populate_existing=True)
-    message.status = "failed" if permanent or message.attempts >= MAX_ATTEMPTS else "pending"
+    message = session.get_one(OutboxMessage, message_id, populate_existing=True)
+    message.status = OutboxStatus.FAILED if permanent or message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
     message.last_error = error[:500]
 
 
-def expire_pending(session: Session, channel: str, queued_before, reason: str) -> int:
+def expire_pending(session: Session, channel: str, queued_before: datetime, reason: str) -> int:
     """Marks pending messages queued before `queued_before` as failed: news too old to be worth sending (seller
     alerts queued while no seller chat was configured), so configuring one later does not flood it."""
-    return session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == "pending",
-            OutboxMessage.created_at < queued_before,
+    return rowcount(
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.created_at < queued_before,
+            )
+            .values(status=OutboxStatus.FAILED, last_error=reason[:500])
+            .execution_options(synchronize_session=False)
         )
-        .values(status="failed", last_error=reason[:500])
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checkout.db.database import rowcount
 from checkout.db.models import ProcessedEvent
 
 
@@ -31,6 +32,8 @@ def claim_event(session: Session, provider: str, event_id: str) -> bool:
 
 def forget_events_before(session: Session, provider: str, before: datetime) -> int:
     """Drops claims older than `before`, once the provider can no longer send those events again."""
-    return session.execute(
-        delete(ProcessedEvent).where(ProcessedEvent.provider == provider, ProcessedEvent.processed_at < before)
-    ).rowcount
+    return rowcount(
+        session.execute(
+            delete(ProcessedEvent).where(ProcessedEvent.provider == provider, ProcessedEvent.processed_at < before)
+        )
+    )

@@ -11,12 +11,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from checkout.audit import record_audit
+from checkout.db.database import Database
 from checkout.db.models import Conversation, Customer, Message
 from checkout.errors import CheckoutError
 from checkout.notifications import queue_for_customer
 
 MAX_REPLY = 4000
 RESPONSE_NAME = "seller_reply"
+
+
+class ConversationNotFound(CheckoutError):
+    pass
+
+
+def reply_to_shopper(db: Database, conversation_id: int, text: str, actor: str, form_token: str) -> bool:
+    """The seller's reply to a conversation, queued for the shopper's chat; False when this form was already
+    sent (a double click). Raises ConversationNotFound, or ReplyRefused when it cannot be sent."""
+    with db.transaction() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(f"there is no conversation {conversation_id}")
+        return reply_to_conversation(session, conversation, text, actor, form_token)
 
 
 class ReplyRefused(CheckoutError):
@@ -35,7 +50,7 @@ def reply_to_conversation(session: Session, conversation: Conversation, text: st
     key = f"seller_reply:{form_token}"
     if session.scalar(select(Message.id).where(Message.source_event_id == key)) is not None:
         return False
-    customer = session.get(Customer, conversation.customer_id)
+    customer = session.get_one(Customer, conversation.customer_id)
     # Delivered to the customer's latest chat: the handed-over conversation is the one they are writing in.
     queued = queue_for_customer(session, customer, RESPONSE_NAME, text, dedupe_key=key)
     if queued is None:

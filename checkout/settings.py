@@ -109,7 +109,7 @@ class Settings:
         """The same settings as environment variables, for the processes `shop run` starts."""
         return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
 
-    def replace(self, **changes) -> Settings:
+    def replace(self, **changes: object) -> Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Settings(**values)

@@ -1,4 +1,4 @@
-"""The fixed words of an order's and a payment's life, as the database stores them.
+"""The fixed words of an order's, a payment's and an outgoing message's life, as the database stores them.
 
 StrEnum members are the strings themselves (`OrderStatus.PAID == "paid"`), so rows, JSON exports, templates and
 audit entries read as before; code names them instead of spelling them."""
@@ -25,6 +25,13 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     FLAGGED = "flagged"  # money arrived that the order cannot take (another amount, after a cancel): for a refund
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # to be sent
+    SENDING = "sending"  # taken by a sender; back to pending if it dies before saying how it went
+    SENT = "sent"
+    FAILED = "failed"  # given up: a permanent refusal or too many attempts
 
 
 # Orders whose money the shop has: spending figures, "paid" pages.

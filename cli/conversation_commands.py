@@ -42,5 +42,5 @@ def handoff_release(app: AppContext, sender: str):
     except AssistantUnavailable as exc:
         raise click.ClickException(
             f"the Rasa server at {settings.rasa_url} did not take it ({exc}); is `shop run` running?"
-        )
+        ) from None
     click.echo(f"The assistant answers {sender} again" + ("." if count else " (no handoff was recorded for it)."))

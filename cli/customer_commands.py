@@ -6,10 +6,10 @@ import json
 
 import click
 
-from checkout.customers.export import customers_to_csv, export_customers
-from checkout.customers.privacy import chat_ids_of, export_customer, forget_customer
-from checkout.db.models import Customer
-from checkout.records.rasa_stores import forget_in_sql_broker, forget_in_tracker_store
+from checkout.customers.export import customer_exists, customers_to_csv, export_customers
+from checkout.customers.forgetting import forget_customer
+from checkout.customers.privacy import export_customer
+from checkout.errors import CustomerNotFound
 from cli.context import AppContext, pass_app
 
 
@@ -52,21 +52,18 @@ def customers_forget(app: AppContext, customer_id: int, yes: bool):
     """Erase CUSTOMER_ID's personal data everywhere we keep it, including Rasa's conversation and event
     tables; orders keep their items and amounts for accounting. Audit-logged; cannot be undone."""
     with app.db.reading() as session:
-        customer = session.get(Customer, customer_id)
-        if customer is None:
+        if not customer_exists(session, customer_id):
             raise click.ClickException(f"no customer with id {customer_id}")
-        sender_ids = chat_ids_of(session, customer)
     if not yes:
         click.confirm(f"Erase the personal data of customer {customer_id}? This cannot be undone", abort=True)
-    # Rasa's stores first: our records keep the chat ids until the end, so a failed run can be repeated.
-    tracker = forget_in_tracker_store(app.settings.rasa_tracker_url, sender_ids)
-    broker = 0 if app.settings.rasa_event_broker_url else forget_in_sql_broker(app.settings.rasa_events_url, sender_ids)
-    with app.db.transaction() as session:
-        result = forget_customer(session, session.get(Customer, customer_id), actor="cli")
+    try:
+        result = forget_customer(app.db, app.settings, customer_id, actor="cli")
+    except CustomerNotFound as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"Forgot customer {customer_id}: {result.messages} message(s) erased, {result.orders} order(s) "
-        f"anonymised (items and amounts kept), {tracker} Rasa tracker event(s) deleted, "
-        f"{broker} broker event(s) blanked."
+        f"anonymised (items and amounts kept), {result.tracker_events} Rasa tracker event(s) deleted, "
+        f"{result.broker_events} broker event(s) blanked."
     )
 
 

@@ -8,10 +8,9 @@ import sys
 import click
 
 from checkout.access.sellers import SellerError, add_seller
-from checkout.catalog.importer import export_catalog, import_catalog
+from checkout.catalog.importer import export_catalog, import_catalog_file
 from checkout.db.migrate import upgrade
 from checkout.db.models import ORDER_STATUSES
-from checkout.learning import catalog_changed
 from checkout.orders.export import find_orders, order_to_dict, orders_to_csv, parse_utc
 from cli.context import AppContext, pass_app
 
@@ -29,16 +28,12 @@ def catalog_import(app: AppContext, file):
 
     Header: sku,name,price,currency,stock,category,description,color,size,image_url
     """
-    with app.db.transaction() as session:
-        result = import_catalog(session, file.read(), app.settings.shop_currency)
-        if not result.ok:
-            session.rollback()
-            for error in result.errors:
-                click.echo(f"{file.name}: {error}", err=True)
-            click.echo(f"Nothing imported: {len(result.errors)} problem(s).", err=True)
-            sys.exit(1)
-    with app.db.reading() as session:
-        catalog_changed(session, app.settings)
+    result = import_catalog_file(app.db, app.settings, file.read(), file.name, actor="cli")
+    if not result.ok:
+        for error in result.errors:
+            click.echo(f"{file.name}: {error}", err=True)
+        click.echo(f"Nothing imported: {len(result.errors)} problem(s).", err=True)
+        sys.exit(1)
     click.echo(
         f"Imported {file.name}: {result.created} new, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.deactivated} deactivated."
@@ -61,7 +56,7 @@ def _parse_date(_ctx, _param, value):
     try:
         return parse_utc(value)
     except ValueError:
-        raise click.BadParameter("use a date like 2026-11-01 or 2026-11-01T09:00")
+        raise click.BadParameter("use a date like 2026-11-01 or 2026-11-01T09:00") from None
 
 
 @click.group()
@@ -116,5 +111,5 @@ def seller_add(app: AppContext, email: str, password_stdin: bool):
         with app.db.transaction() as session:
             add_seller(session, email, password)
     except SellerError as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Seller {email.strip().lower()} can log in at {app.settings.web_url}/seller/login")

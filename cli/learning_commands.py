@@ -58,7 +58,7 @@ def train(app: AppContext, force: bool):
     try:
         click.echo(str(learn_catalog(app, force=force)))
     except TrainingFailed as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("learn")

@@ -96,7 +96,7 @@ def nlu_evaluate(
     try:
         results = run_evaluation(app, conditions, catalogs, scenarios=not no_scenarios)
     except (TrainingFailed, RuntimeError, ValueError) as exc:
-        raise click.ClickException(str(exc))
+        raise click.ClickException(str(exc)) from None
     click.echo(
         f"{'catalog':<12} {'condition':<9} {'examples':>8} {'intent F1':>9} {'entity F1':>9} "
         f"{'resolution F1':>13} {'scenarios':>13}"

@@ -90,7 +90,7 @@ def score_heldout(evaluation: EvaluationSet, condition: str, parse: Callable[[st
     )
     errors = [
         {"text": e.text, "expected": e.intent, "predicted": p["intent"]}
-        for e, p in zip(examples, parses)
+        for e, p in zip(examples, parses, strict=True)
         if e.intent != p["intent"]
     ]
     return NluResult(

@@ -75,11 +75,11 @@ def intent_scores(gold: list[str], predicted: list[str]) -> tuple[float, dict[st
     miss of the true intent, not a class of its own with an F1 of 0 (which Rasa's report adds)."""
     per_label = {}
     for label in sorted(set(gold)):
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=True))
         per_label[label] = f1(
             tp,
-            sum(p == label != g for g, p in zip(gold, predicted)),
-            sum(g == label != p for g, p in zip(gold, predicted)),
+            sum(p == label != g for g, p in zip(gold, predicted, strict=True)),
+            sum(g == label != p for g, p in zip(gold, predicted, strict=True)),
         )
     return sum(per_label.values()) / len(per_label), per_label
 
@@ -95,7 +95,7 @@ def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, d
     """Entity F1 per token, per entity kind, and the messages whose tokens were labelled otherwise."""
     counts: Counter = Counter()
     errors = []
-    for example, parse in zip(examples, parses):
+    for example, parse in zip(examples, parses, strict=True):
         gold = _token_labels(example.text, [(e, s, t) for e, s, t, _ in example.entities])
         predicted = _token_labels(example.text, [(e["entity"], e["start"], e["end"]) for e in parse["entities"]])
         if gold != predicted:
@@ -106,7 +106,7 @@ def entity_scores(examples: list[Example], parses: list[dict]) -> tuple[float, d
                     "found": [(e["entity"], example.text[e["start"] : e["end"]]) for e in parse["entities"]],
                 }
             )
-        for g, p in zip(gold, predicted):
+        for g, p in zip(gold, predicted, strict=True):
             if g is not None and g == p:
                 counts["tp", g] += 1
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -51,6 +52,7 @@ class Supervisor:
             threading.Thread(target=self._pump, args=(spec.name, process), daemon=True).start()
 
     def _pump(self, name: str, process: subprocess.Popen) -> None:
+        assert process.stdout is not None  # started with stdout=PIPE
         with process.stdout:  # closed at EOF, so a stopped child leaves no open pipe behind
             for line in process.stdout:
                 self.log(name, line.rstrip("\n"))
@@ -63,17 +65,15 @@ class Supervisor:
     def wait_ready(self, timeout: float) -> None:
         """Blocks until every process with a ready_url answers; raises if one dies or time runs out."""
         deadline = time.monotonic() + timeout
-        pending = [s for s in self.specs if s.ready_url]
+        pending = [(s.name, s.ready_url) for s in self.specs if s.ready_url]
         while pending:
-            for spec in list(pending):
-                self._raise_if_exited(spec.name)
-                try:
-                    if httpx.get(spec.ready_url, timeout=2).status_code < 500:
-                        pending.remove(spec)
-                except httpx.HTTPError:
-                    pass
+            for name, url in list(pending):
+                self._raise_if_exited(name)
+                with contextlib.suppress(httpx.HTTPError):  # not listening yet
+                    if httpx.get(url, timeout=2).status_code < 500:
+                        pending.remove((name, url))
             if pending and time.monotonic() > deadline:
-                raise TimeoutError("not ready after %ds: %s" % (timeout, ", ".join(s.name for s in pending)))
+                raise TimeoutError(f"not ready after {timeout:.0f}s: " + ", ".join(name for name, _ in pending))
             time.sleep(0.3)
 
     def _raise_if_exited(self, name: str) -> None:
@@ -114,7 +114,5 @@ class Supervisor:
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):  # already gone
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass

@@ -41,11 +41,18 @@ def sql_store_config(url: str) -> dict:
     parsed = make_url(sqlalchemy_url(url))  # postgres:// as DATABASE_URL accepts it
     backend = parsed.get_backend_name()
     if backend == "sqlite":
+        if not parsed.database:
+            raise ValueError("Rasa's SQL stores need a SQLite file, not an in-memory database")
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return {"type": "SQL", "dialect": "sqlite", "db": parsed.database}
     if backend != "postgresql":
         raise ValueError(f"Rasa's SQL stores support sqlite and postgresql here, not {backend}")
-    config = {"type": "SQL", "dialect": "postgresql", "url": parsed.host or "localhost", "db": parsed.database}
+    config: dict[str, str | int | None] = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": parsed.host or "localhost",
+        "db": parsed.database,
+    }
     if parsed.port:
         config["port"] = parsed.port
     if parsed.username:

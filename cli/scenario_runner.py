@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from sqlalchemy import select
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
 from checkout.carts import get_cart
@@ -20,7 +19,7 @@ from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
-from checkout.db.models import Order
+from checkout.orders.export import orders_of_sender
 from checkout.settings import PROJECT_ROOT, Settings
 from cli.nlu_scoring import parse_summary
 from cli.processes import Supervisor
@@ -144,5 +143,5 @@ def _outcome(shop: Shop, sender: str) -> tuple[dict[str, int], list[tuple[str, d
     with shop.db.transaction() as session:
         customer = identify(session, ShopperIdentity.from_rasa(sender, "rest", {}))
         cart = {item.variant.sku: item.quantity for item in get_cart(session, customer).items}
-        orders = session.scalars(select(Order).where(Order.sender_id == sender).order_by(Order.id)).all()
+        orders = orders_of_sender(session, sender)
         return cart, [(str(o.status), {i.sku: i.quantity for i in o.items}) for o in orders]

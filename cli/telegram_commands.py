@@ -66,7 +66,7 @@ def bot_api(settings: Settings, method: str, params: dict) -> object:
     except (httpx.HTTPError, ValueError) as exc:
         raise click.ClickException(
             f"Telegram's Bot API at {base} did not answer: {str(exc).replace(token, '<token>') or type(exc).__name__}"
-        )
+        ) from None
     if not isinstance(body, dict) or not body.get("ok"):
         description = body.get("description") if isinstance(body, dict) else None
         raise click.ClickException(f"Telegram refused {method}: {description or response.status_code}")

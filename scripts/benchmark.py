@@ -24,18 +24,17 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from checkout.catalog.importer import import_catalog  # noqa: E402
-from checkout.catalog.terms_file import publish_catalog_terms  # noqa: E402
-from checkout.db.database import Database  # noqa: E402
-from checkout.db.migrate import upgrade  # noqa: E402
-from checkout.db.models import Message  # noqa: E402
-from checkout.settings import PROJECT_ROOT, load_settings  # noqa: E402
-from cli.processes import Supervisor  # noqa: E402
-from cli.rasa_engine import write_endpoints  # noqa: E402
-from cli.run_command import DEMO_CATALOG, process_specs  # noqa: E402
-from cli.training import ensure_model  # noqa: E402
+from checkout.catalog.importer import import_catalog
+from checkout.catalog.terms_file import publish_catalog_terms
+from checkout.db.database import Database
+from checkout.db.migrate import upgrade
+from checkout.db.models import Message
+from checkout.settings import PROJECT_ROOT, load_settings
+from cli.processes import Supervisor
+from cli.rasa_engine import write_endpoints
+from cli.run_command import DEMO_CATALOG, process_specs
+from cli.scenario_runner import free_port
+from cli.training import ensure_model
 
 GREETING = "hi"
 PURCHASE = [  # (message, what a correct reply contains)
@@ -48,14 +47,6 @@ PURCHASE = [  # (message, what a correct reply contains)
     ("/deny", "Shall I place the order?"),
     ("/affirm", "is placed"),
 ]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -106,9 +97,8 @@ def report(n: int, run: Run, elapsed: float) -> None:
     print(f"\nN={n}: {turns} turns in {elapsed:.1f}s = {turns / elapsed:.1f} turns/s, errors: {len(run.errors)}")
     print(f"  {'':18} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'turns':>6}")
     for name, values in (("floor (greeting)", run.floor), ("checkout turns", run.checkout)):
-        print(
-            f"  {name:18} {ms(statistics.median(values))} {ms(percentile(values, 95))} {ms(percentile(values, 99))} {len(values):6d}"
-        )
+        median, p95, p99 = statistics.median(values), percentile(values, 95), percentile(values, 99)
+        print(f"  {name:18} {ms(median)} {ms(p95)} {ms(p99)} {len(values):6d}")
     print(f"  checkout p95 / floor p95 = {percentile(run.checkout, 95) / percentile(run.floor, 95):.2f}")
     for error in run.errors[:5]:
         print("  error:", error)

@@ -15,35 +15,16 @@ components, if any, must import from there), on a free loopback port; the messag
 from __future__ import annotations
 
 import argparse
-import subprocess
-import sys
-import time
+import os
 from pathlib import Path
 
-import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from checkout.assistant_client import AssistantClient  # noqa: E402
-from checkout.settings import PROJECT_ROOT  # noqa: E402
-from cli.nlu_scoring import entity_scores, intent_scores, load_examples, parse_summary  # noqa: E402
-from cli.scenario_runner import free_port  # noqa: E402
+from checkout.assistant_client import AssistantClient
+from checkout.settings import PROJECT_ROOT
+from cli.nlu_scoring import entity_scores, intent_scores, load_examples, parse_summary
+from cli.processes import ProcessSpec, Supervisor
+from cli.scenario_runner import free_port
 
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-
-
-def wait_ready(url: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"Rasa exited with {server.returncode}")
-        try:
-            if httpx.get(f"{url}/status", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise SystemExit(f"Rasa was not ready after {timeout:.0f} s")
 
 
 def main() -> None:
@@ -54,20 +35,17 @@ def main() -> None:
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(RASA), "run", "--enable-api", "-m", str(args.model.resolve()), "-i", "127.0.0.1", "-p", str(port)],
-        cwd=args.project,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_ready(url, server)
-        examples = load_examples(args.heldout)
-        assistant = AssistantClient(url, timeout=60)
-        parses = [parse_summary(e.text, assistant.parse(e.text)) for e in examples]
-    finally:
-        server.terminate()
-        server.wait(30)
+    command = [str(RASA), "run", "--enable-api", "-m", str(args.model.resolve()), "-i", "127.0.0.1", "-p", str(port)]
+    with open(os.devnull, "w") as quiet:
+        supervisor = Supervisor([ProcessSpec("rasa", command, ready_url=f"{url}/status")], quiet, str(args.project))
+        supervisor.start()
+        try:
+            supervisor.wait_ready(timeout=300)
+            examples = load_examples(args.heldout)
+            assistant = AssistantClient(url, timeout=60)
+            parses = [parse_summary(e.text, assistant.parse(e.text)) for e in examples]
+        finally:
+            supervisor.stop()
     intent_f1, _ = intent_scores([e.intent for e in examples], [p["intent"] for p in parses])
     entity_f1, per_entity, _ = entity_scores(examples, parses)
     print(

@@ -92,3 +92,58 @@ def clean_db(module_db) -> Database:
             for table in tables:
                 conn.execute(table.delete())
     return module_db
+
+
+# --- The end-to-end stack (tests/e2e/, tests/browser/) ---------------------------------------------------------
+# Defined here, in the one conftest both directories share: a fixture imported into two conftests is two
+# fixtures, and each started a stack of its own (two Rasa servers for the rest of the session).
+
+_model: dict = {}
+
+
+def pytest_collection_finish(session) -> None:
+    """Trains (or restores from the cache) the model before the first test when a selected test needs it, so
+    that a training of several minutes is never counted in one test's time limit (pytest-timeout counts the
+    fixtures' set-up): whichever test came first would fail for it, with every test of the stack after it."""
+    option = session.config.option
+    if option.collectonly or getattr(option, "setupplan", False) or getattr(option, "setuponly", False):
+        return
+    if not any(_uses_model_fixture(item) for item in session.items):
+        return
+    from checkout.settings import load_settings
+    from cli.training import ensure_model
+
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    echo = reporter.write_line if reporter is not None else print
+    try:
+        _model["path"] = ensure_model(load_settings(environ={}).model_cache_path, echo=echo)
+    except Exception as exc:  # reported by the tests that need the model
+        _model["error"] = exc
+
+
+def _uses_model_fixture(item) -> bool:
+    """Whether the test gets `model` from the fixture below (a test may also take a parameter of that name)."""
+    fixturedefs = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).get("model") or ()
+    return bool(fixturedefs) and getattr(fixturedefs[-1].func, "__module__", None) == __name__
+
+
+@pytest.fixture(scope="session")
+def model():
+    """The trained model for the current data (trained once, then taken from the cache)."""
+    if "error" in _model:
+        raise _model["error"]
+    if "path" in _model:
+        return _model["path"]
+    from checkout.settings import load_settings
+    from cli.training import ensure_model
+
+    return ensure_model(load_settings(environ={}).model_cache_path)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, model):
+    """Rasa, the action server, the web app and the records consumer, started once for the session."""
+    from tests.e2e.conftest import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("stack"), model, "e2e-stack.log") as running:
+        yield running

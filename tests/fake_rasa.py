@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.ports import reserve_port
 
 
 class FakeRasa:
@@ -66,7 +67,6 @@ class FakeRasa:
 
 
 def closed_port() -> int:
-    """A loopback port nothing listens on (Rasa down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on (Rasa down): reserved, so that nothing starts listening there meanwhile
+    (a port from bind(0), once closed, goes to the next bind(0) on the machine)."""
+    return reserve_port()

@@ -8,15 +8,17 @@ deliver them (getUpdates) and read back what the bot sent; `fail_next` injects e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
-TOKEN = "7012345678:AAH-fake-token-for-tests-only-9xYz"
+TOKEN = "7012345678:AAH-fake-token-for-tests-only-9xYz"  # the token's shape; each fake makes one of its own
 BOT_USER = {
     "id": 7012345678,
     "is_bot": True,
@@ -51,15 +53,18 @@ class Call:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN):
-        self.token = token
+    def __init__(self, token: str | None = None):
+        # A token of its own: a gateway left running by an earlier test or test run, still retrying the port
+        # its fake had, may find this fake there (ports are handed out again); it is refused (401) and stops,
+        # rather than taking this fake's updates or deleting its webhook.
+        self.token = token or f"{TOKEN.split(':')[0]}:AAH-fake-{secrets.token_hex(12)}"
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.webhook: dict | None = None
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
-        self._failures: dict[str, list[dict]] = {}
+        self._failures: dict[str, list[tuple[str | None, dict]]] = {}  # method -> (chat id or any, answer)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -87,15 +92,21 @@ class FakeTelegram:
         error_code: int = 429,
         retry_after: int | None = 1,
         description: str = "Too Many Requests: retry after 1",
+        chat_id: int | str | None = None,
     ) -> None:
+        """The next call to `method` fails; with `chat_id`, the next one for that chat (the gateway may be
+        sending to other chats at the same moment, e.g. the seller alerts its outbox delivers)."""
         with self._lock:
             self._failures.setdefault(method, []).append(
-                {
-                    "ok": False,
-                    "error_code": error_code,
-                    "description": description,
-                    **({"parameters": {"retry_after": retry_after}} if retry_after is not None else {}),
-                }
+                (
+                    None if chat_id is None else str(chat_id),
+                    {
+                        "ok": False,
+                        "error_code": error_code,
+                        "description": description,
+                        **({"parameters": {"retry_after": retry_after}} if retry_after is not None else {}),
+                    },
+                )
             )
 
     def pre_checkout_answers(self, query_id: str) -> list[Call]:
@@ -162,7 +173,7 @@ class FakeTelegram:
             return self._record(method, {}, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         params = await _params(request)
         with self._lock:
-            failure = self._failures.get(method, []) and self._failures[method].pop(0)
+            failure = self._take_failure(method, params)
         if failure:
             return self._record(method, params, failure["error_code"], failure)
         if method == "getUpdates":
@@ -171,6 +182,15 @@ class FakeTelegram:
             handler = getattr(self, f"_{method}", None)
             result = handler(params) if handler else True
         return self._record(method, params, 200, {"ok": True, "result": result})
+
+    def _take_failure(self, method: str, params: dict) -> dict | None:
+        """Under the lock: the first failure queued for this call, taken off the queue."""
+        queued = self._failures.get(method, [])
+        for i, (chat_id, answer) in enumerate(queued):
+            if chat_id is None or chat_id == str(params.get("chat_id")):
+                del queued[i]
+                return answer
+        return None
 
     def _record(self, method: str, params: dict, status: int, body: dict) -> web.Response:
         with self._lock:
@@ -188,10 +208,8 @@ class FakeTelegram:
                 ready = list(self._updates[: int(params.get("limit") or 100)])
             if ready or time.monotonic() >= deadline:
                 return ready
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.01, min(0.5, deadline - time.monotonic())))
-            except TimeoutError:
-                pass
 
     async def _file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]

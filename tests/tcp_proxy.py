@@ -3,16 +3,19 @@ the client that talks through it, while the service itself keeps running for eve
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+
+from tests.ports import reserve_port
 
 
 class TcpProxy:
     def __init__(self, upstream_port: int, host: str = "127.0.0.1"):
         self.host, self.upstream_port = host, upstream_port
-        with socket.socket() as probe:
-            probe.bind((host, 0))
-            self.port = probe.getsockname()[1]
+        # Bound again by start() after each stop(): a reserved port, which nothing else takes meanwhile (a port
+        # from bind(0), once closed, goes to the next bind(0) on the machine).
+        self.port = reserve_port(host)
         self._listener: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -30,18 +33,14 @@ class TcpProxy:
         """Refuses new connections and cuts open ones, as a stopped server would."""
         listener, self._listener = self._listener, None
         if listener:
-            try:
-                listener.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept(); close() alone does not
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # shutdown wakes the thread blocked in accept(); close() alone does not
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             conn.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -70,7 +69,5 @@ class TcpProxy:
             pass
         finally:
             for s in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass

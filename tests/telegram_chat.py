@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import html
 import itertools
 import sys
@@ -15,7 +16,10 @@ from tests.fake_telegram import FakeTelegram
 _message_ids = itertools.count(1)
 _callback_ids = itertools.count(1)
 _payment_ids = itertools.count(1)
-SETTLE_SECONDS = 0.8  # the replies of one turn are sent back to back; this long a gap ends the turn
+# Button data the gateway never issued: it answers a press of it "expired" at once, without Rasa. Pushed after
+# a shopper's update, that answer marks the end of the shopper's turn (see TelegramChat._turn).
+TURN_END = "turn-end"
+TURN_SECONDS = 120  # a turn through the real Rasa and action server, on a busy machine at worst
 
 
 def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env: str) -> Supervisor:
@@ -38,9 +42,10 @@ def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env:
             len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook")) > before
             or supervisor.processes["telegram"].poll() is not None
         ),
-        30,
+        120,  # importing the gateway and its first getMe, on a busy machine at worst
         "the gateway to start",
     )
+    _running.append(supervisor)
     assert supervisor.processes["telegram"].poll() is None, log_path.read_text()[-3000:]
     return supervisor
 
@@ -48,6 +53,19 @@ def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env:
 def stop_gateway(supervisor: Supervisor) -> None:
     supervisor.stop()
     supervisor.log_file.close()
+    if supervisor in _running:
+        _running.remove(supervisor)
+
+
+# The gateway runs in a session of its own (as under `shop run`), so it does not end with the test process: one
+# a test forgets to stop would keep retrying its fake's port for good, and talk to whatever listens there next.
+_running: list[Supervisor] = []
+
+
+@atexit.register
+def _stop_forgotten_gateways() -> None:
+    for supervisor in list(_running):
+        supervisor.stop()
 
 
 def text_of(call) -> str:
@@ -99,10 +117,10 @@ class TelegramChat:
     def send(self, text: str) -> dict:
         return self.fake.push(self.message_update(text=text, **_command_entity(text)))
 
-    def say(self, text: str, timeout: float = 30) -> str:
+    def say(self, text: str, timeout: float = TURN_SECONDS) -> str:
         return self._turn(lambda: self.send(text), timeout)
 
-    def press(self, title: str, timeout: float = 30) -> str:
+    def press(self, title: str, timeout: float = TURN_SECONDS) -> str:
         button = next((b for b in self.buttons if b["text"] == title), None)
         assert button is not None, f"no button {title!r} in {[b['text'] for b in self.buttons]}"
         return self._turn(lambda: self.fake.push(self.callback_update(button["callback_data"])), timeout)
@@ -124,7 +142,9 @@ class TelegramChat:
             }
         }
 
-    def send_photo(self, content: bytes, unique_id: str, caption: str | None = None, timeout: float = 30) -> str:
+    def send_photo(
+        self, content: bytes, unique_id: str, caption: str | None = None, timeout: float = TURN_SECONDS
+    ) -> str:
         file_id = self.fake.add_file(content, unique_id)
         photo = [
             {
@@ -142,7 +162,7 @@ class TelegramChat:
         )
 
     def push(self, **content) -> str:
-        return self._turn(lambda: self.fake.push(self.message_update(**content)), 30)
+        return self._turn(lambda: self.fake.push(self.message_update(**content)), TURN_SECONDS)
 
     # --- paying an invoice, as Telegram reports it to the bot -------------------------------------------
     def pre_checkout_update(self, invoice: dict, **changes) -> dict:
@@ -182,14 +202,20 @@ class TelegramChat:
         return self.fake.delivered(self.chat_id)
 
     def _turn(self, act, timeout: float) -> str:
+        """Everything the gateway sent while handling the update `act` pushes.
+
+        The gateway handles one chat's updates strictly in order (bot/ordering.py), so once it has answered a
+        press of a button it never issued, pushed right after, it has finished the shopper's update: all its
+        replies are sent, however long Rasa took and however far apart they went out (a pause between two
+        replies, or the "answer is coming" note before a slow answer, no longer ends the turn early)."""
         before = len(self.delivered())
         act()
-        self.fake.wait_for(lambda: len(self.delivered()) > before, timeout, "a reply")
-        count, quiet_since = len(self.delivered()), time.monotonic()
-        while time.monotonic() - quiet_since < SETTLE_SECONDS:
-            time.sleep(0.05)
-            if len(self.delivered()) != count:
-                count, quiet_since = len(self.delivered()), time.monotonic()
+        marker = self.fake.push(self.callback_update(TURN_END))["callback_query"]["id"]
+        self.fake.wait_for(
+            lambda: any(c.params.get("callback_query_id") == marker for c in self.fake.calls_to("answerCallbackQuery")),
+            timeout,
+            "the gateway to finish the turn",
+        )
         self.last = self.delivered()[before:]
         return self.text
 

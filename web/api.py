@@ -6,13 +6,14 @@ the total is in `X-Total-Count` and the next page in a `Link: <...>; rel="next"`
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from sqlalchemy import func, select
 
 from checkout.access.api_tokens import authenticate
-from checkout.customers.export import customer_stats_query, customer_to_dict
-from checkout.db.models import ORDER_STATUSES, Customer, Order
-from checkout.orders.export import count_orders, find_orders, order_to_dict, parse_utc
+from checkout.customers.export import count_customers, customer_exists, export_customers
+from checkout.db.models import ORDER_STATUSES
+from checkout.orders.export import count_orders, find_order, find_orders, order_to_dict, parse_utc
 from checkout.records.transcripts import count_customer_messages, customer_messages, message_to_dict
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -65,8 +66,9 @@ def _page(items: list, total: int, page: int, per_page: int):
     response = jsonify(items)
     response.headers["X-Total-Count"] = str(total)
     if page * per_page < total:
-        args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
-        response.headers["Link"] = f'<{url_for(request.endpoint, **request.view_args, **args)}>; rel="next"'
+        args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": page + 1}
+        args["per_page"] = per_page
+        response.headers["Link"] = f'<{url_for(str(request.endpoint), **args)}>; rel="next"'
     return response
 
 
@@ -100,7 +102,7 @@ def orders():
 @bp.get("/orders/<number>")
 def order(number: str):
     with current_app.extensions["database"].reading() as session:
-        found = session.scalar(select(Order).where(Order.number == number.upper()[:12]))
+        found = find_order(session, number)
         return jsonify(order_to_dict(found)) if found else _error(404, "no order with that number")
 
 
@@ -109,24 +111,24 @@ def customers():
     page, per_page = _paging()
     currency = current_app.config["SETTINGS"].shop_currency
     with current_app.extensions["database"].reading() as session:
-        total = session.scalar(select(func.count(Customer.id)))
-        rows = session.execute(customer_stats_query(currency).limit(per_page).offset((page - 1) * per_page))
-        return _page([customer_to_dict(*row, currency=currency) for row in rows], total, page, per_page)
+        total = count_customers(session)
+        found = export_customers(session, currency, limit=per_page, offset=(page - 1) * per_page)
+    return _page(found, total, page, per_page)
 
 
 @bp.get("/customers/<int:customer_id>")
 def customer(customer_id: int):
     currency = current_app.config["SETTINGS"].shop_currency
     with current_app.extensions["database"].reading() as session:
-        row = session.execute(customer_stats_query(currency).where(Customer.id == customer_id)).first()
-        return jsonify(customer_to_dict(*row, currency=currency)) if row else _error(404, "no customer with that id")
+        found = export_customers(session, currency, customer_id=customer_id)
+    return jsonify(found[0]) if found else _error(404, "no customer with that id")
 
 
 @bp.get("/customers/<int:customer_id>/messages")
 def messages(customer_id: int):
     page, per_page = _paging()
     with current_app.extensions["database"].reading() as session:
-        if session.get(Customer, customer_id) is None:
+        if not customer_exists(session, customer_id):
             return _error(404, "no customer with that id")
         total = count_customer_messages(session, customer_id)
         found = customer_messages(session, customer_id, limit=per_page, offset=(page - 1) * per_page)

@@ -59,8 +59,8 @@ def updates():
     """Messages queued for this browser's chat outside a turn (order updates, seller replies).
     `after` acknowledges what the page already shows; see checkout.chat_delivery."""
     sender = session.get(SENDER_KEY)
-    after = request.args.get("after", "0")
-    after = int(after) if after.isdigit() else 0
+    raw_after = request.args.get("after", "0")
+    after = int(raw_after) if raw_after.isdigit() else 0
     db = current_app.extensions["database"]
     if not sender:
         return {"messages": []}

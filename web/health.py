@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
-    with current_app.extensions["database"].transaction() as session:
-        session.execute(text("SELECT 1"))
+    current_app.extensions["database"].ping()
     return {"status": "ok"}

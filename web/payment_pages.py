@@ -6,10 +6,9 @@ the order number and whether the payment is confirmed yet; the webhook, not this
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
-from sqlalchemy import select
 
-from checkout.db.models import Order, Payment
 from checkout.orders.numbers import normalize_order_number
+from checkout.payments.attempts import order_of_attempt
 from checkout.statuses import SPENDING_STATUSES
 
 bp = Blueprint("payment_pages", __name__)
@@ -21,13 +20,9 @@ def stripe_success():
     number = status = None
     if session_id:
         with current_app.extensions["database"].reading() as session:
-            row = session.execute(
-                select(Order.number, Order.status)
-                .join(Payment, Payment.order_id == Order.id)
-                .where(Payment.method == "stripe", Payment.reference == session_id)
-            ).first()
-        if row:
-            number, status = row
+            found = order_of_attempt(session, "stripe", session_id)
+        if found:
+            number, status = found
     return render_template(
         "payment_result.html",
         outcome="paid" if status in SPENDING_STATUSES else "confirming",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from checkout.access.sellers import hash_password, verify_password
@@ -22,7 +22,7 @@ MAX_FAILURES_PER_EMAIL = 5
 # Higher: several sellers may share an office address; this stops one address guessing many emails.
 MAX_FAILURES_PER_ADDRESS = 20
 # Verified when the email is unknown, so an unknown email takes as long to refuse as a wrong password.
-_DUMMY_HASH = None
+_DUMMY_HASH: str | None = None
 
 
 class LoginThrottled(Exception):
@@ -61,7 +61,7 @@ def log_in(db: Database, email: str, password: str, remote_addr: str) -> SellerS
         session.add(LoginAttempt(email=email, remote_addr=remote_addr, succeeded=ok, attempted_at=now))
         # Attempts older than the window count for nothing; dropping them keeps the table small.
         session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - 4 * WINDOW))
-        if not ok:
+        if not ok or seller is None:  # ok means a seller was found; the check says so to the type checker
             return None
         record_audit(session, f"seller:{email}", "seller.login", "seller_user", seller.id, {"remote_addr": remote_addr})
     return SellerSession(seller.id, seller.email, password_fingerprint(seller))
@@ -75,7 +75,7 @@ def current_seller(session: Session, seller_id: int, fingerprint: str) -> Seller
     return seller
 
 
-def _check_throttle(session: Session, who, limit: int, since) -> None:
+def _check_throttle(session: Session, who: ColumnElement[bool], limit: int, since: datetime) -> None:
     failures = session.execute(
         select(func.count(), func.min(LoginAttempt.attempted_at)).where(
             who, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
@@ -87,7 +87,7 @@ def _check_throttle(session: Session, who, limit: int, since) -> None:
         raise LoginThrottled(max(oldest + WINDOW - utcnow(), timedelta(seconds=1)))
 
 
-def _aware(moment):
+def _aware(moment: datetime | str) -> datetime:
     """SQLite's min() hands back text without the column type; put the UTC datetime back."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)

@@ -69,7 +69,13 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
         missing = [c for c in COLUMNS if c not in header]
         extra = [h for h in header if h not in COLUMNS]
         detail = "; ".join(
-            filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(extra)}"])
+            filter(
+                None,
+                [
+                    f"missing {', '.join(missing)}" if missing else None,
+                    f"unknown {', '.join(extra)}" if extra else None,
+                ],
+            )
         )
         return [], [RowError(1, f"header must be exactly {','.join(COLUMNS)} ({detail or 'columns out of order'})")]
 
@@ -88,7 +94,7 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
                 )
             )
             continue
-        row, row_errors = _parse_row(line, dict(zip(COLUMNS, fields)), default_currency)
+        row, row_errors = _parse_row(line, dict(zip(COLUMNS, fields, strict=True)), default_currency)
         errors.extend(row_errors)
         if row:
             rows.append(row)
@@ -119,7 +125,8 @@ def _parse_row(line: int, raw: dict[str, str], default_currency: str) -> tuple[C
     errors: list[str] = []
     values = {k: _blank_to_none(v) for k, v in raw.items()}
     for column, limit in MAX_FIELD.items():
-        if values[column] and len(values[column]) > limit:
+        value = values[column]
+        if value and len(value) > limit:
             errors.append(f"{column} is longer than {limit} characters")
     if not values["sku"]:
         errors.append("sku is required")
@@ -148,10 +155,13 @@ def _parse_row(line: int, raw: dict[str, str], default_currency: str) -> tuple[C
             errors.append(f"image_url {values['image_url']!r} is not an http(s) URL")
     if errors:
         return None, [RowError(line, e) for e in errors]
+    sku, name = values["sku"], values["name"]
+    # Without errors, the checks above found all three.
+    assert sku is not None and name is not None and price is not None
     return CatalogRow(
         line=line,
-        sku=values["sku"],
-        name=" ".join(values["name"].split()),
+        sku=sku,
+        name=" ".join(name.split()),
         price=price,
         stock=stock,
         category=values["category"].lower() if values["category"] else None,

@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from checkout.audit import record_audit
 from checkout.catalog.csv_format import MAX_INTEGER
+from checkout.db.database import Database, rowcount
 from checkout.db.models import Product, Variant, utcnow
 from checkout.errors import CheckoutError
+from checkout.learning import catalog_changed
 from checkout.money import Money, MoneyError
+from checkout.settings import Settings
 
 
 class CatalogEditError(CheckoutError):
@@ -45,12 +48,14 @@ def update_variant(
     before = {"price_minor": variant.price_minor, "stock": variant.stock, "active": variant.active}
     if new_stock != before["stock"]:
         still = Variant.stock.is_(None) if seen is None else Variant.stock == seen
-        changed = session.execute(
-            update(Variant)
-            .where(Variant.id == variant.id, still)
-            .values(stock=new_stock, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        changed = rowcount(
+            session.execute(
+                update(Variant)
+                .where(Variant.id == variant.id, still)
+                .values(stock=new_stock, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )
         session.refresh(variant)
         if changed != 1:
             raise CatalogEditError(
@@ -74,4 +79,23 @@ def _sync_product_active(session: Session, product_id: int) -> None:
         session.scalar(select(Variant.id).where(Variant.product_id == product_id, Variant.active.is_(True)).limit(1))
         is not None
     )
-    session.get(Product, product_id).active = any_active
+    session.get_one(Product, product_id).active = any_active
+
+
+def edit_variant(
+    db: Database,
+    settings: Settings,
+    variant_id: int,
+    price: str,
+    stock: str,
+    stock_seen: str,
+    active: bool,
+    actor: str,
+) -> str:
+    """The seller's edit of one SKU, then the assistant told the catalog changed. Returns the SKU;
+    raises CatalogEditError and changes nothing when the edit cannot be made."""
+    with db.transaction() as session:
+        sku = update_variant(session, variant_id, price, stock, stock_seen, active, actor).sku
+    with db.reading() as session:
+        catalog_changed(session, settings)
+    return sku

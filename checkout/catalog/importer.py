@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from checkout.audit import record_audit
 from checkout.catalog.csv_format import CatalogRow, RowError, parse_catalog, write_catalog
+from checkout.db.database import Database
 from checkout.db.models import Product, Variant
+from checkout.learning import catalog_changed
 from checkout.money import Money
+from checkout.settings import Settings
 
 
 @dataclass
@@ -23,6 +27,21 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def import_catalog_file(db: Database, settings: Settings, data: bytes, source: str, actor: str) -> ImportResult:
+    """A seller's catalog file (the dashboard's upload, `shop catalog import`): applied whole or not at all,
+    audit-logged, and the assistant told the catalog changed. `source` names the file in the audit log."""
+    with db.transaction() as session:
+        result = import_catalog(session, data, settings.shop_currency)
+        if not result.ok:
+            session.rollback()
+            return result
+        counts = {"created": result.created, "updated": result.updated, "deactivated": result.deactivated}
+        record_audit(session, actor, "catalog.imported", "catalog", source[:64], counts)
+    with db.reading() as session:
+        catalog_changed(session, settings)
+    return result
 
 
 def import_catalog(session: Session, data: bytes, default_currency: str) -> ImportResult:

@@ -23,7 +23,8 @@ def list_categories(session: Session) -> list[CategorySummary]:
         .group_by(Product.category)
         .order_by(Product.category)
     ).all()
-    return [CategorySummary(name, count) for name, count in rows]
+    # The query leaves out products without a category; the check tells the type checker so.
+    return [CategorySummary(name, count) for name, count in rows if name is not None]
 
 
 def list_products(session: Session, category: str | None = None) -> list[Product]:
@@ -39,6 +40,12 @@ def list_products(session: Session, category: str | None = None) -> list[Product
     return list(session.scalars(query))
 
 
+def all_products(session: Session) -> list[Product]:
+    """Every product, deactivated ones last, with all its variants: the seller's catalog page."""
+    query = select(Product).options(selectinload(Product.variants)).order_by(Product.active.desc(), Product.name)
+    return list(session.scalars(query))
+
+
 def find_product(session: Session, name: str) -> Product | None:
     """The active product with exactly this name (as the actions keep it in slots)."""
     return session.scalar(
@@ -48,3 +55,11 @@ def find_product(session: Session, name: str) -> Product | None:
 
 def active_variants(product: Product) -> list[Variant]:
     return [v for v in product.variants if v.active]
+
+
+def find_variant(product: Product, color: str | None, size: str | None) -> Variant | None:
+    """The active variant in this colour and size; None (or "") for a choice the product does not offer."""
+    for v in active_variants(product):
+        if (v.color or None) == (color or None) and (v.size or None) == (size or None):
+            return v
+    return None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import overload
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from checkout.customers.segments import Purchases, best_spend_threshold, segment
@@ -18,6 +19,7 @@ from checkout.orders.export import parse_utc
 from checkout.orders.search import Page
 from checkout.statuses import SPENDING_STATUSES
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SORTS = {
     "name": lambda r: (r.customer.name or "").casefold(),
     "orders": lambda r: r.order_count,
@@ -25,7 +27,6 @@ SORTS = {
     "last_order": lambda r: r.last_order_at or _EPOCH,
     "last_seen": lambda r: r.customer.last_seen,
 }
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class CustomerRow:
     segment: str | None
 
 
-def _paid(currency: str):
+def _paid(currency: str) -> ColumnElement[bool]:
     return Order.status.in_(SPENDING_STATUSES) & (Order.currency == currency)
 
 
@@ -111,7 +112,11 @@ def list_customers(
     return Page(rows[(page - 1) * page_size : page * page_size], page, pages, len(rows))
 
 
-def as_datetime(value) -> datetime | None:
+@overload
+def as_datetime(value: datetime | str) -> datetime: ...
+@overload
+def as_datetime(value: datetime | str | None) -> datetime | None: ...
+def as_datetime(value: datetime | str | None) -> datetime | None:
     """Aggregates lose the column type on SQLite (text comes back); make it an aware UTC datetime."""
     if value is None:
         return None

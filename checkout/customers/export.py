@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from checkout.db.models import Customer, Order
@@ -35,7 +35,7 @@ CSV_COLUMNS = (
 )
 
 
-def customer_stats_query(currency: str):
+def customer_stats_query(currency: str) -> Select[Customer, int, int, datetime]:
     """Customers with order count, total spent (paid and fulfilled, in `currency`) and last order: one query."""
     spent = func.coalesce(
         func.sum(Order.total_minor).filter(Order.status.in_(SPENDING_STATUSES), Order.currency == currency), 0
@@ -54,7 +54,7 @@ def customer_stats_query(currency: str):
 
 
 def customer_to_dict(
-    customer: Customer, order_count: int, total_spent_minor: int, last_order_at, currency: str
+    customer: Customer, order_count: int, total_spent_minor: int, last_order_at: datetime | str | None, currency: str
 ) -> dict:
     return {
         "id": customer.id,
@@ -77,7 +77,7 @@ def customer_to_dict(
     }
 
 
-def _iso(value) -> str | None:
+def _iso(value: datetime | str | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -86,8 +86,24 @@ def _iso(value) -> str | None:
     return isoformat_utc(value)
 
 
-def export_customers(session: Session, currency: str) -> list[dict]:
-    return [customer_to_dict(*row, currency=currency) for row in session.execute(customer_stats_query(currency))]
+def export_customers(
+    session: Session, currency: str, limit: int | None = None, offset: int = 0, customer_id: int | None = None
+) -> list[dict]:
+    """Customers in id order as the CLI and the JSON API give them; a page of them; or one."""
+    query = customer_stats_query(currency).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    if customer_id is not None:
+        query = query.where(Customer.id == customer_id)
+    return [customer_to_dict(*row, currency=currency) for row in session.execute(query)]
+
+
+def count_customers(session: Session) -> int:
+    return session.scalar(select(func.count(Customer.id))) or 0
+
+
+def customer_exists(session: Session, customer_id: int) -> bool:
+    return session.get(Customer, customer_id) is not None
 
 
 def customers_to_csv(customers: list[dict]) -> str:

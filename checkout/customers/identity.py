@@ -60,6 +60,8 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
                 session.add(customer)
         except IntegrityError:  # another process created it between our read and our insert
             customer = _find(session, identity)
+            if customer is None:  # then the insert failed for another reason: that is the error to see
+                raise
     if customer.forgotten_at is None:
         for key in PROFILE_FIELDS:
             # The channel's display name fills an empty name only: a name given at checkout wins.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkout.audit import record_audit
 from checkout.customers.export import customer_stats_query, customer_to_dict
+from checkout.db.database import rowcount
 from checkout.db.models import (
     Cart,
     CartItem,
@@ -77,18 +78,20 @@ def chat_ids_of(session: Session, customer: Customer) -> list[str]:
     return sorted(i for i in ids if not i.startswith("forgotten:"))
 
 
-def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetResult:
+def erase_customer_records(session: Session, customer: Customer, actor: str) -> ForgetResult:
     """Erases the customer's personal data in our tables (Rasa's stores: checkout.records.rasa_stores)."""
     sender_ids = chat_ids_of(session, customer)
     now = utcnow()
     placeholder = f"forgotten:{customer.id}"
     conversation_ids = select(Conversation.id).where(Conversation.customer_id == customer.id).scalar_subquery()
-    messages = session.execute(
-        update(Message)
-        .where(Message.conversation_id.in_(conversation_ids))
-        .values(text=None, entities=None, channel_message_id=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    messages = rowcount(
+        session.execute(
+            update(Message)
+            .where(Message.conversation_id.in_(conversation_ids))
+            .values(text=None, entities=None, channel_message_id=None)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.execute(
         update(Conversation)
         .where(Conversation.customer_id == customer.id)
@@ -96,19 +99,21 @@ def forget_customer(session: Session, customer: Customer, actor: str) -> ForgetR
         .execution_options(synchronize_session=False)
     )
     order_ids = select(Order.id).where(Order.customer_id == customer.id).scalar_subquery()
-    orders = session.execute(
-        update(Order)
-        .where(Order.customer_id == customer.id)
-        .values(
-            customer_name=None,
-            customer_phone=None,
-            customer_email=None,
-            customer_address=None,
-            fulfilment_note=None,
-            sender_id=placeholder,
+    orders = rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.customer_id == customer.id)
+            .values(
+                customer_name=None,
+                customer_phone=None,
+                customer_email=None,
+                customer_address=None,
+                fulfilment_note=None,
+                sender_id=placeholder,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     # Provider data can carry a payer's email or name; amounts and references stay for accounting.
     session.execute(
         update(Payment)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -35,7 +38,7 @@ def make_engine(url: str, begin: str = "BEGIN IMMEDIATE") -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     dbapi_connection.isolation_level = None  # let the "begin" listener issue BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -47,6 +50,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE without RETURNING matched. `Session.execute()` is typed to return a plain
+    Result (SQLAlchemy cannot promise a cursor for every statement); for these it is a CursorResult."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 class Database:
     """One engine and its session factory; `transaction()` is the unit of work services take,
     `reading()` the same for work that only reads (on SQLite it then takes no write lock)."""
@@ -55,6 +64,7 @@ class Database:
         self.url = sqlalchemy_url(url)
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine: Engine | None
         if make_url(self.url).get_backend_name() == "sqlite":
             self._read_engine = make_engine(url, begin="BEGIN")
             self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
@@ -66,6 +76,12 @@ class Database:
         with self._unit(self._sessions) as session:
             yield session
 
+    def ping(self) -> None:
+        """Raises when the database does not answer. Through the reading engine: on SQLite a health check
+        must not queue behind (or block) writers."""
+        with (self._read_engine or self.engine).connect() as connection:
+            connection.execute(text("SELECT 1"))
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         with self._unit(self._read_sessions) as session:
@@ -73,7 +89,7 @@ class Database:
 
     @staticmethod
     @contextmanager
-    def _unit(factory) -> Iterator[Session]:
+    def _unit(factory: sessionmaker[Session]) -> Iterator[Session]:
         session = factory()
         try:
             yield session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -39,10 +40,10 @@ class Understanding:
 
     @property
     def shares(self) -> list[float | None]:
-        return [n / m if m else None for n, m in zip(self.not_understood, self.messages)]
+        return [n / m if m else None for n, m in zip(self.not_understood, self.messages, strict=True)]
 
 
-def funnel(session: Session, since) -> Funnel:
+def funnel(session: Session, since: datetime) -> Funnel:
     counts = session.execute(
         select(
             func.count(Conversation.id),

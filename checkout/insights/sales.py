@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ def sales_series(session: Session, buckets: list[Bucket], currency: str) -> Seri
     return Series(buckets, orders, revenue)
 
 
-def top_products(session: Session, since, currency: str, limit: int = 8) -> list[ProductSales]:
+def top_products(session: Session, since: datetime, currency: str, limit: int = 8) -> list[ProductSales]:
     revenue = func.sum(OrderItem.unit_price_minor * OrderItem.quantity)
     rows = session.execute(
         select(OrderItem.name, func.sum(OrderItem.quantity), revenue)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
 from checkout.orders.lifecycle import change_status, customer_order
 from checkout.orders.seller_actions import OrderNotFound, order_by_number
@@ -52,3 +53,19 @@ def cancel_order(
         log.warning("could not close the payment links of cancelled order %s", number, exc_info=True)
         return Cancellation(number, links_closed=False)
     return Cancellation(number, links_closed=True)
+
+
+def cancel_own_order(db: Database, settings: Settings, identity: ShopperIdentity, number: str) -> Cancellation:
+    """The shopper cancels their own unpaid order `number` in the chat (which tells them; no notice is queued).
+    Raises OrderNotFound (also for someone else's order), or InvalidTransition when it no longer awaits payment."""
+    with db.transaction() as session:
+        customer_id = identify(session, identity).id
+    return cancel_order(
+        db,
+        settings,
+        number,
+        actor=f"shopper:{customer_id}",
+        customer_id=customer_id,
+        details={"via": "chat"},
+        notify_shopper=False,
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Order
 from checkout.money import Money
 
+_Columns = TypeVarTuple("_Columns")
 CSV_COLUMNS = (
     "number",
     "status",
@@ -85,7 +87,9 @@ def order_to_dict(order: Order) -> dict:
     }
 
 
-def _filtered(query, status: str | None, since: datetime | None, until: datetime | None):
+def _filtered(
+    query: Select[*_Columns], status: str | None, since: datetime | None, until: datetime | None
+) -> Select[*_Columns]:
     if status:
         query = query.where(Order.status == status)
     if since:
@@ -98,7 +102,7 @@ def _filtered(query, status: str | None, since: datetime | None, until: datetime
 def count_orders(
     session: Session, status: str | None = None, since: datetime | None = None, until: datetime | None = None
 ) -> int:
-    return session.scalar(_filtered(select(func.count(Order.id)), status, since, until))
+    return session.execute(_filtered(select(func.count(Order.id)), status, since, until)).scalar_one()
 
 
 def find_orders(
@@ -119,7 +123,7 @@ def find_orders(
     return list(session.scalars(query))
 
 
-def spreadsheet_safe(value):
+def spreadsheet_safe(value: object) -> object:
     """Shopper-typed text starting with = + - @ would run as a formula in Excel; quote it."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -163,3 +167,18 @@ def orders_to_csv(orders: list[Order]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def find_order(session: Session, number: str) -> Order | None:
+    """One order by its number as a shopper or seller types it (any case)."""
+    return session.scalar(
+        select(Order)
+        .where(Order.number == (number or "").strip().upper()[:12])
+        .options(selectinload(Order.items), selectinload(Order.payments))
+    )
+
+
+def orders_of_sender(session: Session, sender_id: str) -> list[Order]:
+    """The orders placed from one chat, oldest first, with their lines."""
+    query = select(Order).where(Order.sender_id == sender_id).options(selectinload(Order.items)).order_by(Order.id)
+    return list(session.scalars(query))

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.audit import record_audit
+from checkout.db.database import rowcount
 from checkout.db.models import Conversation, Order, OrderItem, Variant, utcnow
 from checkout.errors import InvalidTransition
 from checkout.notifications import queue_order_update
@@ -40,12 +41,14 @@ def change_status(
     values = {"status": new_status, "updated_at": utcnow()}
     if new_status == OrderStatus.PAID:
         values["paid_at"] = utcnow()
-    changed = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status.in_(allowed))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.status.in_(allowed))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    )
     session.refresh(order)
     if changed != 1:
         raise InvalidTransition(order.number, order.status, new_status)
@@ -66,12 +69,14 @@ def change_status(
 
 def release_stock(session: Session, order: Order) -> bool:
     """Puts reserved units back, once: the first caller to stamp stock_released_at does it."""
-    stamped = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.stock_released_at.is_(None))
-        .values(stock_released_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    stamped = rowcount(
+        session.execute(
+            update(Order)
+            .where(Order.id == order.id, Order.stock_released_at.is_(None))
+            .values(stock_released_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
     if stamped != 1:
         return False
     items = session.scalars(select(OrderItem).where(OrderItem.order_id == order.id, OrderItem.stock_reserved.is_(True)))

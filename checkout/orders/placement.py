@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from checkout.carts import clear_cart, view_cart
+from checkout.carts import CartView, cart_fingerprint, clear_cart, view_cart
+from checkout.customers.identity import ShopperIdentity, current_conversation, identify
+from checkout.db.database import Database, rowcount
 from checkout.db.models import Conversation, Customer, Order, OrderItem, Variant
-from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
 from checkout.money import Money
 from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
+from checkout.payments.starting import PaymentOffer, offer_payment
+from checkout.settings import Settings
 from checkout.statuses import OrderStatus
 
 
@@ -30,12 +34,14 @@ def reserve_stock(session: Session, variant: Variant, quantity: int) -> bool:
     safe when buyers race for the last unit). Returns False when stock is not tracked."""
     if variant.stock is None:
         return False
-    taken = session.execute(
-        update(Variant)
-        .where(Variant.id == variant.id, Variant.stock >= quantity)
-        .values(stock=Variant.stock - quantity)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = rowcount(
+        session.execute(
+            update(Variant)
+            .where(Variant.id == variant.id, Variant.stock >= quantity)
+            .values(stock=Variant.stock - quantity)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if taken != 1:
         session.refresh(variant, ["stock"])
         raise NotEnoughStock(variant.sku, quantity, variant.stock or 0, variant.product.name)
@@ -102,6 +108,47 @@ def place_order(
         order=order,
     )
     return order
+
+
+class CartChangedSinceSummary(CheckoutError):
+    """The cart is no longer the one the shopper confirmed: `cart` is what it holds now, to summarise again."""
+
+    def __init__(self, cart: CartView):
+        super().__init__("the cart changed since its summary was shown")
+        self.cart = cart
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    number: str
+    total: Money
+    payment: PaymentOffer | None  # None: the order was cancelled in the instant after it was placed
+
+
+def place_order_from_cart(
+    db: Database, settings: Settings, identity: ShopperIdentity, details: DeliveryDetails, expected_cart: str
+) -> PlacedOrder:
+    """The shopper's "yes" to the summary of the cart with fingerprint `expected_cart`: places the order, then
+    starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock or CheckoutError (nothing
+    ordered then)."""
+    with db.transaction() as session:
+        customer = identify(session, identity)
+        cart = view_cart(session, customer, settings.shop_currency)
+        changed = cart_fingerprint(cart) != expected_cart and not cart.is_empty
+        if not changed:
+            order = place_order(
+                session, customer, current_conversation(session, customer, identity), details, settings.shop_currency
+            )
+            number, total = order.number, cart.total
+    if changed:  # raised after the commit, as the summary shown again is of the cart as it now is
+        raise CartChangedSinceSummary(cart)
+    # The order stands whatever happens next: starting a payment opens its own transactions (a provider that
+    # calls out, like Stripe, must not hold the order's), and a failed start leaves the order to pay later.
+    try:
+        payment: PaymentOffer | None = offer_payment(db, settings, identity.channel, number)
+    except InvalidTransition:  # cancelled in the instant since it was placed
+        payment = None
+    return PlacedOrder(number, total, payment)
 
 
 def new_order_alert(order: Order) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVarTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Order
 
 PAGE_SIZE = 25
+_Columns = TypeVarTuple("_Columns")
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
-def filtered(query, filters: OrderFilters):
+def filtered(query: Select[*_Columns], filters: OrderFilters) -> Select[*_Columns]:
     if filters.status:
         query = query.where(Order.status == filters.status)
     if filters.channel:
@@ -64,7 +66,7 @@ def filtered(query, filters: OrderFilters):
 
 
 def search_orders(session: Session, filters: OrderFilters, page: int = 1, page_size: int = PAGE_SIZE) -> Page:
-    total = session.scalar(filtered(select(func.count(Order.id)), filters))
+    total = session.execute(filtered(select(func.count(Order.id)), filters)).scalar_one()
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
     orders = session.scalars(

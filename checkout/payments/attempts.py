@@ -36,3 +36,14 @@ def other_open_attempt(session: Session, order: Order, but: Payment) -> Payment 
         if payment.status == PaymentStatus.PROCESSING or payment.expires_at is None or payment.expires_at > now:
             return payment
     return None
+
+
+def order_of_attempt(session: Session, method: str, reference: str) -> tuple[str, str] | None:
+    """(number, status) of the order a provider's attempt is for, e.g. the Stripe Checkout session a
+    shopper comes back from; None when no attempt has that reference."""
+    row = session.execute(
+        select(Order.number, Order.status)
+        .join(Payment, Payment.order_id == Order.id)
+        .where(Payment.method == method, Payment.reference == reference)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -23,9 +23,11 @@ def flag_order(session: Session, order: Order, reason: str, cause: str) -> None:
     )
 
 
-def display_amount(minor, currency: str) -> str:
+def display_amount(minor: object, currency: str) -> str:
     """An amount a provider reported, shown even when it is not valid money (that may be why it is flagged)."""
-    try:
-        return Money(int(minor), currency).display()
-    except (MoneyError, TypeError, ValueError):
-        return f"{minor} {currency or '?'}"
+    if isinstance(minor, (int, float, str)):  # what int() takes of the values a provider's JSON can hold
+        try:
+            return Money(int(minor), currency).display()
+        except (MoneyError, TypeError, ValueError):
+            pass
+    return f"{minor} {currency or '?'}"

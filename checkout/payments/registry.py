@@ -7,11 +7,15 @@ can only be sent to, and paid in, a Telegram chat)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+from checkout.db.database import Database
 from checkout.payments.base import PaymentProvider
 from checkout.payments.manual import ManualProvider
 from checkout.settings import Settings
+
+if TYPE_CHECKING:  # imported when used: it imports the stripe library
+    from checkout.payments.stripe.provider import StripeProvider
 
 
 class ProviderEntry(NamedTuple):
@@ -19,7 +23,7 @@ class ProviderEntry(NamedTuple):
     build: Callable[[Settings], PaymentProvider]
 
 
-def _stripe(settings: Settings) -> PaymentProvider:
+def _stripe(settings: Settings) -> StripeProvider:
     from checkout.payments.stripe.provider import StripeProvider  # imports the stripe library only when used
 
     return StripeProvider(settings)
@@ -61,7 +65,7 @@ def offered_provider(settings: Settings, channel: str, method: str) -> PaymentPr
     return PROVIDERS[method].build(settings) if method in offered_methods(settings, channel) else None
 
 
-def withdraw_payment_links(settings: Settings, db, order_number: str) -> None:
+def withdraw_payment_links(settings: Settings, db: Database, order_number: str) -> None:
     """After an order is cancelled: links that could still take money for it are closed (Stripe's sessions;
     a Telegram invoice is refused at its pre-checkout query instead). Calls out: run it after the commit."""
     if settings.stripe_secret_key:

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from checkout.customers.identity import ShopperIdentity
 from checkout.records.redaction import redact_card_numbers, redact_mapping
@@ -49,7 +50,8 @@ def parse_event(body: dict) -> ChatEvent | None:
     at = _timestamp(body.get("timestamp"))
     text = body.get("text") if isinstance(body.get("text"), str) else None
     text = redact_card_numbers(text[:MAX_TEXT]) if text is not None else None
-    metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    raw_metadata = body.get("metadata")
+    metadata: dict[str, Any] = raw_metadata if isinstance(raw_metadata, dict) else {}  # JSON: values of any type
     if body["event"] == "bot":
         response = metadata.get("utter_action")
         return ChatEvent(
@@ -67,8 +69,10 @@ def parse_event(body: dict) -> ChatEvent | None:
         if metadata.get("message_id") is not None
         else "ev:" + _digest(_canonical(body))
     )
-    parse_data = body.get("parse_data") if isinstance(body.get("parse_data"), dict) else {}
-    intent = parse_data.get("intent") if isinstance(parse_data.get("intent"), dict) else {}
+    raw_parse_data = body.get("parse_data")
+    parse_data: dict[str, Any] = raw_parse_data if isinstance(raw_parse_data, dict) else {}
+    raw_intent = parse_data.get("intent")
+    intent: dict[str, Any] = raw_intent if isinstance(raw_intent, dict) else {}
     return ChatEvent(
         key=key,
         sender_id=identity.sender_id,
@@ -83,7 +87,7 @@ def parse_event(body: dict) -> ChatEvent | None:
     )
 
 
-def _entities(raw) -> list | None:
+def _entities(raw: object) -> list | None:
     if not isinstance(raw, list):
         return None
     entities = [
@@ -94,7 +98,7 @@ def _entities(raw) -> list | None:
     return entities or None
 
 
-def _timestamp(raw) -> datetime:
+def _timestamp(raw: object) -> datetime:
     if isinstance(raw, (int, float)) and raw > 0:
         return datetime.fromtimestamp(raw, tz=UTC)
     return datetime.now(UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, delete, inspect, update
+from sqlalchemy import Column, Delete, Integer, MetaData, String, Table, Update, create_engine, delete, inspect, update
 
 from checkout.db.database import sqlalchemy_url
 from checkout.records.sql_source import BROKER_EVENTS
@@ -34,7 +34,7 @@ def forget_in_sql_broker(url: str, sender_ids: list[str]) -> int:
     )
 
 
-def _execute(url: str, statement) -> int:
+def _execute(url: str, statement: Delete | Update) -> int:
     engine = create_engine(sqlalchemy_url(url))
     try:
         if not inspect(engine).has_table("events"):

@@ -94,6 +94,6 @@ def _conversation(session: Session, event: ChatEvent) -> Conversation:
     if latest is None:
         identity = ShopperIdentity.from_rasa(event.sender_id, None, None)
         return current_conversation(session, identify(session, identity, at=event.at), identity, at=event.at)
-    customer = session.get(Customer, latest.customer_id)
+    customer = session.get_one(Customer, latest.customer_id)
     identity = ShopperIdentity(latest.channel, customer.channel_user_id, event.sender_id)
     return current_conversation(session, customer, identity, at=event.at)

@@ -42,7 +42,7 @@ def _redact_groups(candidate: str) -> str:
     return candidate
 
 
-def redact_mapping(value):
+def redact_mapping(value: object) -> object:
     """The same for every string inside entities or metadata."""
     if isinstance(value, str):
         return redact_card_numbers(value)

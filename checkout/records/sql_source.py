@@ -57,7 +57,8 @@ class SqlBrokerSource:
         if not self._ready():
             return 0
         with self.engine.connect() as connection:
-            return connection.scalar(select(func.coalesce(func.max(BROKER_EVENTS.c.id), 0)))
+            # An aggregate without GROUP BY returns exactly one row.
+            return connection.execute(select(func.coalesce(func.max(BROKER_EVENTS.c.id), 0))).scalar_one()
 
     def readable(self, position: int, rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
         """The rows up to the first gap that may still fill (see GAP_WAIT_SECONDS)."""

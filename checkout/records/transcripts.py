@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Conversation, Message, Order
@@ -45,7 +45,7 @@ def conversation_to_dict(conversation: Conversation) -> dict:
     }
 
 
-def customer_messages_query(customer_id: int):
+def customer_messages_query(customer_id: int) -> Select[Message]:
     """A customer's messages in the order they were said (conversation by conversation)."""
     return (
         select(Message)
@@ -60,7 +60,9 @@ def customer_messages(session: Session, customer_id: int, limit: int | None = No
 
 
 def count_customer_messages(session: Session, customer_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(customer_messages_query(customer_id).subquery()))
+    return session.execute(
+        select(func.count()).select_from(customer_messages_query(customer_id).subquery())
+    ).scalar_one()
 
 
 def customer_conversations(session: Session, customer_id: int) -> list[Conversation]:

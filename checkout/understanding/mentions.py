@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from checkout.understanding.terms import COLOR_SYNONYMS, SIZE_SYNONYMS, CatalogTerms
@@ -126,7 +127,7 @@ def _entries(terms: CatalogTerms) -> tuple[_Entry, ...]:
     return tuple(entries)
 
 
-def _runs(entry: _Entry, tokens: list[Token]):
+def _runs(entry: _Entry, tokens: list[Token]) -> Iterator[tuple[int, int, dict[int, float]]]:
     """Stretches of the message whose words are words of `entry`, each name word used once."""
     i = 0
     while i < len(tokens):
@@ -275,7 +276,7 @@ def _variant_before_product(mentions: list[Mention], found: list[Mention], terms
     """ "the black canvas book tote": a word that begins another name ("The Black Orchard") but is a colour or
     size of the product named right after it is that colour or size."""
     result = list(mentions)
-    for i, (mention, following) in enumerate(zip(mentions, mentions[1:])):
+    for i, (mention, following) in enumerate(zip(mentions, mentions[1:], strict=False)):  # each with the next
         if mention.kind != "product" or mention.full or following.kind != "product":
             continue
         for variant in (

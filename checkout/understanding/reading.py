@@ -192,7 +192,7 @@ def split_requests(terms: CatalogTerms, text: str) -> list[str]:
     if len(products) < 2:
         return [text]
     pieces, start = [], 0
-    for before, after in zip(products, products[1:]):
+    for before, after in zip(products, products[1:], strict=False):  # each with the next
         gap = text[before.end : after.start]
         separators = list(_SEPARATOR.finditer(gap))
         cut = before.end + (separators[-1].start() if separators else len(gap))

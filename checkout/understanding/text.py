@@ -233,7 +233,7 @@ def _swapped_neighbours(typed: str, word: str) -> bool:
     """The same letters with one pair of neighbours swapped (a ratio counts it as two edits)."""
     if len(typed) != len(word):
         return False
-    differ = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+    differ = [i for i, (a, b) in enumerate(zip(typed, word, strict=True)) if a != b]
     return (
         len(differ) == 2
         and differ[1] == differ[0] + 1

@@ -1,5 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's chromium (never a downloaded browser) against the
-e2e stack (Rasa, action server, records consumer, web app on free loopback ports)."""
+e2e stack (Rasa, action server, records consumer, web app on reserved loopback ports): the session's `stack`
+fixture, from tests/conftest.py, which the e2e tests share."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, model, stack  # noqa: F401  (the same session-scoped stack)
+from tests.e2e.conftest import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -20,6 +21,11 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+# Playwright waits 30 s for an action and 5 s for an expect() by default: on two cores shared with a Rasa
+# training, a page that posts a form and renders the next one can take longer. Every wait here is for a
+# condition, so a generous limit costs nothing when things work.
+ACTION_TIMEOUT_MS = 60_000
+EXPECT_TIMEOUT_MS = 30_000
 
 
 # Per module, not per session: Playwright's sync API keeps its own asyncio loop in this thread while it
@@ -31,10 +37,13 @@ def browser():
             "Debian's chromium is not installed (/usr/bin/chromium): `make chromium` installs it with "
             "apt-get; browser tests never download a browser."
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=ACTION_TIMEOUT_MS
+        )
         yield chromium
         chromium.close()
 
@@ -43,6 +52,8 @@ class Watched:
     """A page whose console errors, page errors and dialogs (an alert() would be one) are collected."""
 
     def __init__(self, context):
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(ACTION_TIMEOUT_MS)
         self.context = context
         self.page = context.new_page()
         self.problems: list[str] = []

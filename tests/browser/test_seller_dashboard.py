@@ -70,6 +70,9 @@ def test_seller_finds_the_order_reads_the_transcript_marks_it_paid_and_fulfils_i
     page.wait_for_url(f"{base}/seller/orders")
     page.fill("input[name=q]", number)
     page.click("button:has-text('Show')")
+    # The unfiltered list may show the order too: click its link on the search's page, not on the page the
+    # search is navigating away from.
+    page.wait_for_url(lambda url: f"q={number}" in url)
     page.click(f"a:has-text('{number}')")
     page.wait_for_url(f"{base}/seller/orders/{number}")
     expect(page.locator("h1 .badge.status-awaiting_payment")).to_be_visible()

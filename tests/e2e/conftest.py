@@ -1,11 +1,14 @@
-"""The real stack on free loopback ports: Rasa server, action server and web app, with a fresh database."""
+"""The real stack on reserved loopback ports: Rasa server, action server and web app, with a fresh database.
+
+The session's `model` and `stack` fixtures are in tests/conftest.py, shared with tests/browser/: one session,
+one stack. Modules that need a stack of their own (other settings, another catalog) use `running_stack`."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import signal
-import socket
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -13,25 +16,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
+from sqlalchemy import func, select
 
 from checkout.catalog.importer import import_catalog
 from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.db.database import Database
 from checkout.db.migrate import upgrade
+from checkout.db.models import ConsumerPosition
 from checkout.settings import PROJECT_ROOT, Settings, load_settings
 from cli.processes import Supervisor
 from cli.rasa_engine import write_endpoints
 from cli.run_command import DEMO_CATALOG, process_specs
-from cli.training import ensure_model
+from tests.ports import reserve_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# A generous bound for what takes well under a second on an idle machine: a deadline only costs time when
+# something is wrong, and two cores shared with a Rasa training can be slow by a factor of ten.
+WAIT_SECONDS = 60
+# The Telegram gateway's "the answer is coming" note after 6 s of Rasa (tested with a fake Rasa in
+# tests/integration/test_telegram_gateway.py) would come before the answer whenever a busy machine makes the
+# real Rasa that slow; the e2e gateways wait longer before sending it.
+GATEWAY_ENV = {"TELEGRAM_RASA_TIMEOUT_SECONDS": "50"}
 
 
 class ConsumerProcess:
@@ -54,7 +59,7 @@ class ConsumerProcess:
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(15)
+            self.process.wait(WAIT_SECONDS)
         assert self.process is None or self.process.returncode == 0, "the consumer must stop cleanly on SIGTERM"
 
 
@@ -65,7 +70,7 @@ class Stack:
     log_path: Path
     consumer: ConsumerProcess | None = field(default=None, repr=False)
 
-    def wait_until(self, condition, timeout: float = 20, what: str = "the records"):
+    def wait_until(self, condition, timeout: float = WAIT_SECONDS, what: str = "the records"):
         """Polls `condition(session)` until it is truthy (the consumer records shortly after each turn)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -78,7 +83,7 @@ class Stack:
             time.sleep(0.2)
 
     def say(
-        self, message: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 30
+        self, message: str, sender: str | None = None, metadata: dict | None = None, timeout: float = 120
     ) -> list[dict]:
         """One shopper turn through Rasa's REST channel; returns the bot messages."""
         body = {"sender": sender or "e2e-" + uuid.uuid4().hex[:8], "message": message}
@@ -94,19 +99,39 @@ class Stack:
             f"{self.settings.web_url}/healthz",
             f"http://{self.settings.action_server_host}:{self.settings.action_server_port}/health",
         ]
-        return all(httpx.get(u, timeout=5).status_code == 200 for u in urls)
+        return all(httpx.get(u, timeout=WAIT_SECONDS).status_code == 200 for u in urls)
+
+    def caught_up(self, timeout: float = WAIT_SECONDS) -> None:
+        """Waits until the records consumer has recorded every event Rasa published so far (SQL broker)."""
+        path = self.settings.rasa_events_url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as c:
+            end = c.execute("SELECT max(id) FROM events").fetchone()[0] or 0
+        self.wait_until(
+            lambda s: (s.scalar(select(func.max(ConsumerPosition.position))) or 0) >= end,
+            timeout,
+            what=f"the records consumer at event {end}",
+        )
 
 
-@pytest.fixture(scope="session")
-def model() -> Path:
-    """The trained model for the current data (trained once, then taken from the cache)."""
-    return ensure_model(load_settings(environ={}).model_cache_path)
+def warm_up(settings: Settings, supervisor: Supervisor) -> None:
+    """Ready means a conversation turn is answered, not only that each server's port answers: Rasa with its
+    model, the action server, the tracker store and the event broker all take part in it. Whatever they load
+    on first use is then loaded before any test's own time limits count (the web chat gives Rasa 10 s)."""
+    started = time.monotonic()
+    response = httpx.post(
+        f"{settings.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "e2e-warm-up", "message": "hi"},
+        timeout=300,
+    )
+    response.raise_for_status()
+    assert response.json(), "Rasa answered the warm-up turn with nothing"
+    supervisor.log("e2e", f"warm-up turn answered in {time.monotonic() - started:.1f} s")
 
 
 @contextlib.contextmanager
 def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CATALOG, **overrides):
-    """Rasa, the action server, the web app, the trainer and the records consumer on free ports, with fresh
-    databases and `catalog` imported (its words published for the NLU component, as after an import)."""
+    """Rasa, the action server, the web app, the trainer and the records consumer on reserved ports, with
+    fresh databases and `catalog` imported (its words published for the NLU component, as after an import)."""
     base = load_settings(environ={}, env_file=tmp / "no.env")
     settings = base.replace(
         **{
@@ -114,9 +139,9 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
             "rasa_tracker_url": f"sqlite:///{tmp / 'rasa.db'}",
             "rasa_events_url": f"sqlite:///{tmp / 'rasa_events.db'}",
             "shop_catalog_terms_file": str(tmp / "catalog_terms.json"),
-            "rasa_port": free_port(),
-            "action_server_port": free_port(),
-            "web_port": free_port(),
+            "rasa_port": reserve_port(),
+            "action_server_port": reserve_port(),
+            "web_port": reserve_port(),
             "shop_secret_key": "e2e-secret",
             "shop_name": "E2E Shop",
             "rasa_api_token": "e2e-rasa-token",
@@ -140,15 +165,10 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
     consumer.start()
     try:
         supervisor.wait_ready(timeout=300)
+        warm_up(settings, supervisor)
         yield Stack(settings, db, log_path, consumer)
     finally:
         consumer.stop()
         supervisor.stop()
         log.close()
         db.dispose()
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory, model) -> Stack:
-    with running_stack(tmp_path_factory.mktemp("stack"), model, "e2e-stack.log") as running:
-        yield running

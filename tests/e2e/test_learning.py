@@ -26,7 +26,9 @@ def test_the_learned_model_is_loaded_without_a_restart_and_a_pending_line_surviv
     assert result.exit_code == 0, result.output
     status = learning_status(stack.settings)
     assert status.state == "learned", status
-    rasa_status = httpx.get(f"{stack.settings.rasa_url}/status", params={"token": stack.settings.rasa_api_token}).json()
+    rasa_status = httpx.get(
+        f"{stack.settings.rasa_url}/status", params={"token": stack.settings.rasa_api_token}, timeout=60
+    ).json()
     assert rasa_status["model_file"].endswith(status.detail)
 
     shopper.say("2")

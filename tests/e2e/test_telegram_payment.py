@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from checkout.db.models import Order, Payment
-from tests.e2e.conftest import running_stack
+from tests.e2e.conftest import GATEWAY_ENV, WAIT_SECONDS, running_stack
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_chat import TelegramChat, start_gateway, stop_gateway, text_of
 
@@ -29,7 +29,7 @@ def telegram(tmp_path_factory, model):
         fake = FakeTelegram()
         log_path = stack.log_path.parent / "e2e-telegram-payment-gateway.log"
         log_path.write_text("")
-        gateway = start_gateway(stack.settings, fake, log_path)
+        gateway = start_gateway(stack.settings, fake, log_path, **GATEWAY_ENV)
         yield type("Telegram", (), dict(fake=fake, stack=stack, log_path=log_path))
         stop_gateway(gateway)
         fake.close()
@@ -52,7 +52,9 @@ def test_a_purchase_paid_by_telegram_invoice(telegram):
 
     reply = chat.press("Pay in Telegram")
     assert f"invoice for order {order.number} (€22.00)" in reply, reply
-    [invoice] = telegram.fake.wait_for(lambda: telegram.fake.calls_to("sendInvoice", chat.chat_id), 15, "the invoice")
+    [invoice] = telegram.fake.wait_for(
+        lambda: telegram.fake.calls_to("sendInvoice", chat.chat_id), WAIT_SECONDS, "the invoice"
+    )
     assert invoice.params["prices"] == [{"label": "1 × Dad Cap (black)", "amount": 2200}]
     assert (invoice.params["currency"], invoice.params["provider_token"]) == ("EUR", PROVIDER_TOKEN)
     chat.last = choice
@@ -64,7 +66,7 @@ def test_a_purchase_paid_by_telegram_invoice(telegram):
     telegram.fake.push(chat.successful_payment_update(invoice.params, charge_id="tg-charge-e2e"))
     telegram.fake.wait_for(
         lambda: any(f"Payment received for order {order.number}" in text_of(c) for c in chat.delivered()),
-        15,
+        WAIT_SECONDS,
         "the paid notice",
     )
     with telegram.stack.db.reading() as session:

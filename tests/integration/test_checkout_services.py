@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, select, update
 
 from checkout.assistant_client import AssistantUnavailable
@@ -32,6 +31,7 @@ from checkout.orders.seller_actions import OrderNotFound
 from checkout.payments.manual import ManualProvider
 from checkout.payments.registry import available_providers
 from checkout.settings import Settings
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 
 DETAILS = DeliveryDetails(
     name="Zoë Müller-Lefèvre", phone="+33612345678", address="12 rue de la Paix, 75002 Paris", email="zoe@example.com"

@@ -7,7 +7,6 @@ import json
 import click
 import pytest
 from click.testing import CliRunner
-from orm_builders import DEMO_CSV, add_customer, add_order, at
 from sqlalchemy import func, select
 
 from checkout.access.sellers import verify_password
@@ -15,6 +14,7 @@ from checkout.db.models import AuditLog, Product, SellerUser, Variant
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
+from tests.integration.orm_builders import DEMO_CSV, add_customer, add_order, at
 
 
 def app_context(settings: Settings):

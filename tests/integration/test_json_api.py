@@ -7,13 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 
 from checkout.access.api_tokens import create_token, revoke_token
 from checkout.records.recorder import apply_event
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 from tests.records_events import bot_event, user_event
 from web import create_app
 

@@ -6,13 +6,13 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import select
 
 from checkout.customers.export import CSV_COLUMNS as CUSTOMER_COLUMNS
 from checkout.customers.export import customers_to_csv, export_customers
 from checkout.db.models import Order
 from checkout.orders.export import CSV_COLUMNS, find_orders, order_to_dict, orders_to_csv
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 
 ORDER_KEYS = [
     "number",
@@ -215,7 +215,7 @@ def test_orders_csv_has_one_row_per_item(shop):
         text = orders_to_csv(find_orders(session))
     rows = list(csv.reader(io.StringIO(text)))
     assert tuple(rows[0]) == CSV_COLUMNS
-    records = [dict(zip(CSV_COLUMNS, r)) for r in rows[1:]]
+    records = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
     assert [r["number"] for r in records] == ["D2P5T6", "A7K2Q9", "C9N4S5", "B8M3R4", "B8M3R4", "B8M3R4"]
     assert [r["sku"] for r in records if r["number"] == "B8M3R4"] == ["HOOD-HVY-BLK-L", "CAP-DAD-BEI", "KEY-LTH-BRN"]
     key_chain = records[-1]
@@ -253,7 +253,7 @@ def test_orders_csv_defuses_formulas(clean_db):
         orders = find_orders(session)
         text = orders_to_csv(orders)
         assert order_to_dict(orders[0])["customer"]["name"] == formula  # JSON keeps what was typed
-    record = dict(zip(CSV_COLUMNS, list(csv.reader(io.StringIO(text)))[1]))
+    record = dict(zip(CSV_COLUMNS, list(csv.reader(io.StringIO(text)))[1], strict=True))
     assert record["customer_name"] == "'" + formula
     assert record["customer_address"] == "'@SUM(1+1)"
     assert record["item_name"] == "'+cmd|' /C calc'!A0"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, select
 
 from checkout.db.models import Order, OutboxMessage
@@ -16,6 +15,7 @@ from checkout.notifications import (
     queue_order_update,
 )
 from checkout.orders.lifecycle import change_status
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 
 
 def make_order(db, number="A7K2Q9", channel="telegram"):

@@ -8,7 +8,6 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import func, inspect, select, text
 
 from checkout.db.models import (
@@ -28,6 +27,7 @@ from checkout.records.recorder import FORGOTTEN, RECORDED, apply_event
 from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 from tests.records_events import bot_event, user_event
 
 MARKERS = {

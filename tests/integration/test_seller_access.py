@@ -12,17 +12,7 @@ from sqlalchemy import func, select, update
 from checkout.access.login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_EMAIL
 from checkout.access.sellers import add_seller
 from checkout.db.models import AuditLog, LoginAttempt, utcnow
-from tests.integration.dashboard_fixtures import (  # noqa: F401
-    EMAIL,
-    PASSWORD,
-    XSS,
-    app,
-    csrf_token,
-    log_in,
-    rasa,
-    seller,
-    shop,
-)
+from tests.integration.dashboard import EMAIL, PASSWORD, csrf_token, log_in
 
 PAGES = [
     "/seller/orders",

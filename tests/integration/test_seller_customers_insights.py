@@ -11,7 +11,7 @@ import yaml
 
 from checkout.db.models import Message, utcnow
 from checkout.insights.conversations import LOW_CONFIDENCE
-from tests.integration.dashboard_fixtures import add_conversation, app, rasa, seller, shop  # noqa: F401
+from tests.integration.dashboard import add_conversation
 from tests.integration.orm_builders import add_customer, add_order
 
 CONFIG = Path(__file__).resolve().parents[2] / "config.yml"

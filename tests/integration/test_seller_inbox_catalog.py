@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from checkout.db.models import AuditLog, Conversation, Message, OutboxMessage, Product, Variant
 from checkout.learning import record_status
-from tests.integration.dashboard_fixtures import EMAIL, XSS, app, csrf_token, post_form, rasa, seller, shop  # noqa: F401
+from tests.integration.dashboard import EMAIL, XSS, csrf_token, post_form
 from tests.integration.orm_builders import DEMO_CSV
 
 

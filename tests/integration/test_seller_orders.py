@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from checkout.db.models import AuditLog, Order, OrderItem, OutboxMessage, Payment, PaymentProof, Variant
-from tests.integration.dashboard_fixtures import EMAIL, app, post_form, rasa, seller, shop  # noqa: F401
+from tests.integration.dashboard import EMAIL, post_form
 from tests.integration.orm_builders import add_customer, add_order, at
 
 

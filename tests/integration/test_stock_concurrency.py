@@ -5,22 +5,21 @@ transaction, as each request of the action server or the web app does."""
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from orm_builders import load_demo_catalog
 from sqlalchemy import func, select
 
 from checkout.carts import add_to_cart, view_cart
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
 from checkout.db.models import AuditLog, Customer, Order, Variant
-from checkout.errors import InvalidTransition, NotEnoughStock
+from checkout.errors import InvalidTransition
 from checkout.orders.lifecycle import change_status
-from checkout.orders.placement import DeliveryDetails, place_order
+from checkout.orders.placement import place_order
+from tests.integration.orm_builders import load_demo_catalog
+from tests.integration.races import DETAILS, assert_only_sold_out, buyer, race, shoppers_with_carts
 
 BUYERS = 20
-DETAILS = DeliveryDetails(name="Race Buyer", phone="+33612345678", address="1 rue du Test, 75001 Paris")
 
 
 @pytest.fixture
@@ -37,17 +36,6 @@ def stock(db, sku: str) -> int | None:
 def count(db, model, *where) -> int:
     with db.transaction() as session:
         return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def shoppers_with_carts(db, sku: str, how_many: int) -> list[int]:
-    """`how_many` separate customers, each with one unit of `sku` in their cart; their ids."""
-    ids = []
-    for i in range(how_many):
-        with db.transaction() as session:
-            shopper = identify(session, ShopperIdentity("rest", f"buyer-{i}", f"buyer-{i}"))
-            add_to_cart(session, shopper, session.scalar(select(Variant).where(Variant.sku == sku)), 1)
-            ids.append(shopper.id)
-    return ids
 
 
 class StockWatcher:
@@ -70,36 +58,6 @@ class StockWatcher:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join(timeout=30)
-
-
-def race(jobs: list) -> tuple[list, list[BaseException]]:
-    """Runs every job at the same moment in its own thread; returns (results, exceptions)."""
-    barrier = threading.Barrier(len(jobs))
-
-    def start(job):
-        barrier.wait(timeout=30)
-        return job()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = [pool.submit(start, job) for job in jobs]
-        outcomes = [
-            (f.result(timeout=120), None) if f.exception(timeout=120) is None else (None, f.exception())
-            for f in futures
-        ]
-    return [r for r, e in outcomes if e is None], [e for _, e in outcomes if e is not None]
-
-
-def buyer(db: Database, customer_id: int):
-    def buy() -> str:
-        with db.transaction() as session:
-            return place_order(session, session.get(Customer, customer_id), None, DETAILS, "EUR").number
-
-    return buy
-
-
-def assert_only_sold_out(errors: list[BaseException]) -> None:
-    unexpected = [e for e in errors if not isinstance(e, NotEnoughStock)]
-    assert not unexpected, unexpected  # no lock timeout, deadlock or constraint error reaches a buyer
 
 
 def test_twenty_buyers_of_the_last_unit_make_exactly_one_order(shop):

@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from orm_builders import load_demo_catalog
-from payment_builders import completed, count, open_session, order, outbox, payments, place
 from sqlalchemy import select, update
-from test_stock_concurrency import assert_only_sold_out, buyer, race, shoppers_with_carts
 
 from checkout.db.models import AuditLog, Order, ProcessedEvent, Variant
 from checkout.payments.stripe.events import apply_stripe_event
 from tests.fake_stripe import stripe_event
+from tests.integration.orm_builders import load_demo_catalog
+from tests.integration.payment_builders import completed, count, open_session, order, outbox, payments, place
+from tests.integration.races import assert_only_sold_out, buyer, race, shoppers_with_carts
 
 SKU = "TEE-LOGO-BLK-S"
 PAST, FUTURE = timedelta(minutes=-1), timedelta(hours=1)
@@ -94,7 +94,9 @@ def test_events_in_any_order_and_number_end_in_the_same_state(shop, data):
     links = [open_session(shop, number, expires_in=e) for e in expiries]
     events = [stripe_event(kind, checkout) for kind, checkout in make_events(links)]
     copies = data.draw(st.lists(st.integers(1, 3), min_size=len(events), max_size=len(events)), label="copies")
-    deliveries = data.draw(st.permutations([e for e, n in zip(events, copies) for _ in range(n)]), label="order")
+    deliveries = data.draw(
+        st.permutations([e for e, n in zip(events, copies, strict=True) for _ in range(n)]), label="order"
+    )
     before = stock(shop)
 
     outcomes = [apply_stripe_event(shop, event) for event in deliveries]

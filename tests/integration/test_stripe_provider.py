@@ -8,10 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from orm_builders import load_demo_catalog
-from payment_builders import payments, place
 from sqlalchemy import select, update
-from test_stock_concurrency import race
 
 from checkout.db.models import Order, Payment, Variant, utcnow
 from checkout.errors import InvalidTransition, PaymentUnavailable
@@ -20,6 +17,9 @@ from checkout.payments.manual import ManualProvider
 from checkout.payments.stripe.provider import StripeProvider
 from checkout.settings import Settings
 from tests.fake_stripe import API_KEY, FakeStripe
+from tests.integration.orm_builders import load_demo_catalog
+from tests.integration.payment_builders import payments, place
+from tests.integration.races import race
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from orm_builders import load_demo_catalog
-from payment_builders import count, order, payments, place
 from sqlalchemy import select
 
 from checkout.db.models import AuditLog, Variant
@@ -16,6 +14,8 @@ from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop as shop_command
 from tests.fake_stripe import API_KEY, FakeStripe
+from tests.integration.orm_builders import load_demo_catalog
+from tests.integration.payment_builders import count, order, payments, place
 
 
 @pytest.fixture

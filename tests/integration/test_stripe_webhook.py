@@ -8,14 +8,14 @@ import time
 from datetime import timedelta
 
 import pytest
-from orm_builders import load_demo_catalog
-from payment_builders import completed, count, open_session, order, outbox, payments, place
 from sqlalchemy import select
 
 from checkout.db.models import AuditLog, Order, OutboxMessage, ProcessedEvent, Variant
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
 from tests.fake_stripe import WEBHOOK_SECRET, sign, stripe_event
+from tests.integration.orm_builders import load_demo_catalog
+from tests.integration.payment_builders import completed, count, open_session, order, outbox, payments, place
 from web import create_app
 
 SKU = "HOOD-HVY-BLK-M"  # 10 in stock

@@ -6,12 +6,12 @@ real Rasa server and action server.
 
 from __future__ import annotations
 
-import socket
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import select
 
 from bot import texts
@@ -21,8 +21,11 @@ from checkout.db.models import Conversation, Message, OutboxMessage, PaymentProo
 from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
+from cli.processes import Supervisor
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
+from tests.ports import reserve_port
 from tests.telegram_chat import TelegramChat, buttons_of, start_gateway, stop_gateway, text_of
 
 SELLER_CHAT = -100500
@@ -44,6 +47,18 @@ class Script:
         return self.answers.get(body["message"], [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}])
 
 
+@dataclass
+class GatewayEnv:
+    db: Database
+    rasa: FakeRasa
+    fake: FakeTelegram
+    script: Script
+    settings: Settings
+    log_path: Path
+    gateway: Supervisor
+    tmp: Path
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("telegram")
@@ -62,14 +77,9 @@ def env(tmp_path_factory):
         TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT),
         TELEGRAM_RASA_TIMEOUT_SECONDS=str(RASA_TIMEOUT),
     )
-    yield type(
-        "Env",
-        (),
-        dict(
-            db=db, rasa=rasa, fake=fake, script=script, settings=settings, log_path=log_path, gateway=gateway, tmp=tmp
-        ),
-    )
-    stop_gateway(gateway)
+    gateway_env = GatewayEnv(db, rasa, fake, script, settings, log_path, gateway, tmp)
+    yield gateway_env
+    stop_gateway(gateway_env.gateway)  # a test may have restarted it
     rasa.close()
     fake.close()
     db.dispose()
@@ -195,7 +205,7 @@ def test_the_same_update_is_handled_once_even_after_a_restart(env, chat):
 
 
 def test_flood_limit_is_waited_out_and_the_message_sent_once(env, chat):
-    env.fake.fail_next("sendMessage", 429, retry_after=1)
+    env.fake.fail_next("sendMessage", 429, retry_after=1, chat_id=chat.chat_id)
     started = time.monotonic()
     assert chat.say("hurry") == "echo: hurry"
     attempts = [c for c in env.fake.calls_to("sendMessage", chat.chat_id)]
@@ -361,14 +371,8 @@ def test_the_bot_token_never_appears_in_the_log(env):
     assert env.fake.token not in log and env.fake.token.split(":")[1] not in log
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_webhook_mode_processes_only_updates_with_the_right_secret(env, tmp_path):
-    port, secret = free_port(), "s3cret_webhook-token"
+    port, secret = reserve_port(), "s3cret_webhook-token"
     url = f"http://127.0.0.1:{port}/telegram/webhook"
     fake = FakeTelegram()
     gateway = start_gateway(

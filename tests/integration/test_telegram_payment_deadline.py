@@ -8,9 +8,9 @@ import asyncio
 import itertools
 import threading
 import time
+from dataclasses import dataclass
 
 import pytest
-from orm_builders import load_demo_catalog
 from sqlalchemy import select
 from telegram import Update
 
@@ -28,10 +28,20 @@ from checkout.payments.telegram.provider import TelegramInvoiceProvider
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram
+from tests.integration.orm_builders import load_demo_catalog
 from tests.telegram_chat import TelegramChat
 
 PROVIDER_TOKEN = "284685063:TEST:fake-provider-token-deadline"
 _users = itertools.count(72_000)
+
+
+@dataclass
+class Env:
+    """The shop's database and the fake Bot API the in-process gateway polls."""
+
+    db: Database
+    fake: FakeTelegram
+    settings: Settings
 
 
 class InProcessGateway:
@@ -80,7 +90,7 @@ def env(tmp_path_factory):
         shop_payment_methods="telegram,manual",
     )
     gateway = InProcessGateway(settings)
-    yield type("Env", (), dict(db=db, fake=fake, settings=settings))
+    yield Env(db=db, fake=fake, settings=settings)
     gateway.stop()
     rasa.close()
     fake.close()

@@ -7,12 +7,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from orm_builders import load_demo_catalog
 from sqlalchemy import func, select
 
 from checkout.carts import add_to_cart
 from checkout.customers.identity import ShopperIdentity, identify
-from checkout.customers.privacy import forget_customer
+from checkout.customers.privacy import erase_customer_records
 from checkout.db.models import AuditLog, Customer, Order, OutboxMessage, Payment, Variant
 from checkout.errors import InvalidTransition, PaymentUnavailable
 from checkout.orders.lifecycle import change_status
@@ -21,6 +20,7 @@ from checkout.payments.telegram.delivery import invoice_refused, invoice_to_send
 from checkout.payments.telegram.events import TelegramCharge, apply_successful_payment
 from checkout.payments.telegram.provider import INVOICE_KIND, TelegramInvoiceProvider
 from checkout.settings import Settings
+from tests.integration.orm_builders import load_demo_catalog
 
 SETTINGS = Settings(telegram_payment_provider_token="284685063:TEST:x", shop_payment_methods="telegram,manual")
 DETAILS = DeliveryDetails("Marie Dupont", "+33612345678", "12 rue de la République, Lyon", None)
@@ -171,6 +171,8 @@ def test_forgetting_the_shopper_erases_the_queued_invoice_text(shop):
     number = place(shop)
     TelegramInvoiceProvider(SETTINGS).start_payment(shop, number)
     with shop.transaction() as session:
-        forget_customer(session, session.scalar(select(Customer).where(Customer.channel_user_id == "4242")), "test")
+        erase_customer_records(
+            session, session.scalar(select(Customer).where(Customer.channel_user_id == "4242")), "test"
+        )
     [row] = invoice_rows(shop)
     assert number not in (row.text or "")  # the gateway sends nothing whose text was erased

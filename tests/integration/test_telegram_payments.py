@@ -5,9 +5,10 @@ applied exactly once. Updates arrive through getUpdates, as from Telegram."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from orm_builders import load_demo_catalog
 from sqlalchemy import select
 
 from checkout.carts import add_to_cart
@@ -20,13 +21,26 @@ from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.payments.telegram import checks as refusals
 from checkout.payments.telegram.provider import INVOICE_KIND, TelegramInvoiceProvider
 from checkout.settings import Settings
+from cli.processes import Supervisor
 from tests.fake_rasa import FakeRasa
 from tests.fake_telegram import FakeTelegram
+from tests.integration.orm_builders import load_demo_catalog
 from tests.telegram_chat import TelegramChat, buttons_of, start_gateway, stop_gateway, text_of
 
 PROVIDER_TOKEN = "284685063:TEST:fake-provider-token-Zm9v"
 SELLER_CHAT = -100600
 _users = itertools.count(71_000)
+
+
+@dataclass
+class Env:
+    """The shop's database, the fake Bot API and the gateway process (`python -m bot`) polling it."""
+
+    db: Database
+    fake: FakeTelegram
+    settings: Settings
+    log_path: Path
+    gateway: Supervisor
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +63,7 @@ def env(tmp_path_factory):
     )
     log_path = tmp / "gateway.log"
     gateway = start_gateway(settings, fake, log_path, TELEGRAM_SELLER_CHAT_ID=str(SELLER_CHAT))
-    yield type("Env", (), dict(db=db, fake=fake, settings=settings, log_path=log_path, gateway=gateway))
+    yield Env(db=db, fake=fake, settings=settings, log_path=log_path, gateway=gateway)
     stop_gateway(gateway)
     rasa.close()
     fake.close()

@@ -6,19 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from orm_builders import add_customer, add_order, at, load_demo_catalog
 from sqlalchemy import select
 
 from checkout.button_payloads import payload_for, payload_key, store_payloads
 from checkout.carts import add_to_cart
 from checkout.customers.identity import ShopperIdentity, current_conversation, identify
-from checkout.customers.privacy import forget_customer
+from checkout.customers.privacy import erase_customer_records
 from checkout.db.models import OutboxMessage, PaymentProof, Variant, utcnow
 from checkout.handoff import release_handoff, request_handoff
 from checkout.notifications import SELLER_CHANNEL, expire_pending, queue_for_seller
 from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.orders.proofs import ProofFile, attach_payment_proof, order_awaiting_payment
 from checkout.processed_events import claim_event, forget_events_before
+from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 
 
 def seller_rows(session) -> list[OutboxMessage]:
@@ -63,7 +63,7 @@ def test_forgetting_a_customer_deletes_their_proofs(clean_db):
         order = add_order(session, customer, "FGT777", [("CAP-DAD-BLK", 1)], at("2026-11-22 10:00"))
         attach_payment_proof(session, order, proof("u1"))
     with clean_db.transaction() as session:
-        forget_customer(session, session.merge(customer), "seller:test")
+        erase_customer_records(session, session.merge(customer), "seller:test")
     with clean_db.reading() as session:
         assert session.scalars(select(PaymentProof)).all() == []
         # the seller's alert about the proof named the customer: its text goes too

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from checkout.db.models import OutboxMessage
 from checkout.notifications import queue_for_customer
-from tests.integration.dashboard_fixtures import app, rasa  # noqa: F401
 from tests.integration.orm_builders import add_customer
 
 

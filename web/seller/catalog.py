@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from checkout.audit import record_audit
 from checkout.catalog.csv_format import COLUMNS
-from checkout.catalog.editing import CatalogEditError, update_variant
-from checkout.catalog.importer import export_catalog, import_catalog
-from checkout.db.models import Product
-from checkout.learning import catalog_changed, learning_status
+from checkout.catalog.editing import CatalogEditError, edit_variant
+from checkout.catalog.importer import export_catalog, import_catalog_file
+from checkout.catalog.queries import all_products
+from checkout.learning import learning_status
 from web.seller import actor, bp, database, settings
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -20,11 +17,7 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @bp.get("/catalog")
 def catalog():
     with database().reading() as session:
-        products = list(
-            session.scalars(
-                select(Product).options(selectinload(Product.variants)).order_by(Product.active.desc(), Product.name)
-            )
-        )
+        products = all_products(session)
     return render_template(
         "seller/catalog.html", products=products, columns=",".join(COLUMNS), learning=learning_status(settings())
     )
@@ -34,22 +27,19 @@ def catalog():
 def variant_update(variant_id: int):
     form = request.form
     try:
-        with database().transaction() as session:
-            variant = update_variant(
-                session,
-                variant_id,
-                form.get("price", ""),
-                form.get("stock", ""),
-                form.get("stock_seen", ""),
-                form.get("active") == "on",
-                actor(),
-            )
-            sku = variant.sku
+        sku = edit_variant(
+            database(),
+            settings(),
+            variant_id,
+            form.get("price", ""),
+            form.get("stock", ""),
+            form.get("stock_seen", ""),
+            form.get("active") == "on",
+            actor(),
+        )
     except CatalogEditError as exc:
         flash(f"Nothing changed: {exc}.", "error")
     else:
-        with database().reading() as session:
-            catalog_changed(session, settings())
         flash(f"{sku} saved.")
     return redirect(url_for("seller.catalog") + f"#variant-{variant_id}")
 
@@ -64,23 +54,9 @@ def catalog_import():
     if len(data) > MAX_UPLOAD:
         flash("That file is larger than 5 MB; nothing was imported.", "error")
         return redirect(url_for("seller.catalog"))
-    with database().transaction() as session:
-        result = import_catalog(session, data, settings().shop_currency)
-        if not result.ok:
-            session.rollback()
-        else:
-            record_audit(
-                session,
-                actor(),
-                "catalog.imported",
-                "catalog",
-                upload.filename[:64],
-                {"created": result.created, "updated": result.updated, "deactivated": result.deactivated},
-            )
+    result = import_catalog_file(database(), settings(), data, upload.filename, actor())
     if not result.ok:
         return render_template("seller/catalog_errors.html", filename=upload.filename, errors=result.errors), 422
-    with database().reading() as session:
-        catalog_changed(session, settings())
     flash(
         f"Imported {upload.filename}: {result.created} new, {result.updated} updated, {result.unchanged} unchanged, "
         f"{result.deactivated} deactivated. The assistant reads the new names now and learns them in the background."

@@ -5,6 +5,7 @@ Only numbers are computed here; labels reach the SVG through Jinja, which escape
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 480, 220
@@ -52,13 +53,15 @@ def nice_max(value: float) -> float:
     return 10 * magnitude
 
 
-def bar_chart(title: str, labels: list[str], values: list[float], fmt, line: bool = False) -> Chart:
+def bar_chart(
+    title: str, labels: list[str], values: Sequence[float | None], fmt: Callable[[float], str], line: bool = False
+) -> Chart:
     """Bars (or a line when `line`) of `values`; `fmt` turns a value into the text a seller reads."""
     top = nice_max(max([v for v in values if v is not None] or [0]))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(values))
     bars, points = [], []
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         height = 0 if value is None else plot_h * value / top
         x = LEFT + i * slot
         bars.append(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from sqlalchemy import select
 
-from checkout.customers.directory import SORTS, customer_rows, list_customers
+from checkout.customers import detail
+from checkout.customers.directory import SORTS, list_customers
 from checkout.customers.segments import SEGMENTS
-from checkout.db.models import Order
-from checkout.records.transcripts import customer_conversations
+from checkout.errors import CustomerNotFound
 from web.seller import bp, database, settings
 from web.seller.filters import parse_page
 
@@ -23,7 +22,8 @@ SORT_LABELS = {
 
 @bp.get("/customers")
 def customers():
-    sort = request.args.get("sort") if request.args.get("sort") in SORTS else "last_seen"
+    sort = request.args.get("sort", "")
+    sort = sort if sort in SORTS else "last_seen"
     descending = request.args.get("dir", "desc") != "asc"
     segment = request.args.get("segment") if request.args.get("segment") in SEGMENTS else None
     query = (request.args.get("q") or "").strip()[:100]
@@ -46,21 +46,15 @@ def customers():
 @bp.get("/customers/<int:customer_id>")
 def customer_detail(customer_id: int):
     currency = settings().shop_currency
-    with database().reading() as session:
-        rows = customer_rows(session, currency, customer_id)
-        if not rows:
-            abort(404)
-        orders = list(
-            session.scalars(
-                select(Order).where(Order.customer_id == customer_id).order_by(Order.created_at.desc(), Order.id.desc())
-            )
-        )
-        conversations = list(reversed(customer_conversations(session, customer_id)))  # newest first
+    try:
+        found = detail.customer_detail(database(), currency, customer_id)
+    except CustomerNotFound:
+        abort(404)
     return render_template(
         "seller/customer.html",
-        row=rows[0],
-        orders=orders,
-        conversations=conversations,
+        row=found.row,
+        orders=found.orders,
+        conversations=found.conversations,
         segments=SEGMENTS,
         currency=currency,
     )

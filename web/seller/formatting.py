@@ -1,10 +1,11 @@
-"""Template filters for the dashboard: money and moments as sellers read them."""
+"""Template filters and names for the dashboard: money and moments as sellers read them, the statuses."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from checkout.money import Money
+from checkout.statuses import OrderStatus
 from web.seller import bp
 
 
@@ -34,3 +35,9 @@ def percent(value: float | None) -> str:
 @bp.app_template_filter("unix_moment")
 def unix_moment(seconds: float) -> str:
     return moment(datetime.fromtimestamp(seconds, UTC)) + " UTC"
+
+
+@bp.app_context_processor
+def statuses() -> dict:
+    """Templates name the statuses as the code does (`OrderStatus.PAID`), never spell them."""
+    return {"OrderStatus": OrderStatus}

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
 from checkout.handoff import hand_back_to_assistant, open_handoffs
 from checkout.records.transcripts import is_handed_over, transcript
-from checkout.seller_replies import ReplyRefused, reply_to_conversation
+from checkout.seller_replies import ConversationNotFound, ReplyRefused, reply_to_shopper
 from web.seller import actor, bp, database, settings
 
 
@@ -37,13 +37,11 @@ def conversation(conversation_id: int):
 @bp.post("/conversations/<int:conversation_id>/reply")
 def reply(conversation_id: int):
     try:
-        with database().transaction() as session:
-            found = transcript(session, conversation_id)
-            if found is None:
-                abort(404)
-            sent = reply_to_conversation(
-                session, found.conversation, request.form.get("text", ""), actor(), request.form.get("form_token", "")
-            )
+        sent = reply_to_shopper(
+            database(), conversation_id, request.form.get("text", ""), actor(), request.form.get("form_token", "")
+        )
+    except ConversationNotFound:
+        abort(404)
     except ReplyRefused as exc:
         flash(f"Not sent: {exc}.", "error")
     else:

@@ -68,6 +68,7 @@ def insights():
                         for r in best
                     ]
                 ),
+                strict=True,
             )
             if r.spent_minor > 0
         ],

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from typing import Any
 
-from checkout.db.models import ORDER_STATUSES, AuditLog, Order
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from checkout.db.models import ORDER_STATUSES
 from checkout.errors import CheckoutError
+from checkout.orders import detail as orders_detail
 from checkout.orders import seller_actions
 from checkout.orders.cancellation import cancel_order
 from checkout.orders.export import orders_to_csv
-from checkout.orders.proofs import VIEWABLE_TYPES, order_proof, proofs_for_order
+from checkout.orders.proofs import VIEWABLE_TYPES, order_proof
 from checkout.orders.search import all_matching, known_channels, search_orders
-from checkout.records.transcripts import order_transcripts
+from checkout.orders.seller_actions import OrderNotFound
 from web.seller import actor, bp, database, settings
 from web.seller.filters import filter_args, order_filters, parse_page
 
+# The seller's status changes besides cancelling: the service, the form field it takes, the flash message.
 ACTIONS = {
-    "paid": (lambda s, n, a, f: seller_actions.mark_paid(s, n, a, f.get("reference")), "Order {} is marked paid."),
-    "fulfilled": (
-        lambda s, n, a, f: seller_actions.mark_fulfilled(s, n, a, f.get("note")),
-        "Order {} is marked fulfilled.",
-    ),
+    "paid": (seller_actions.mark_paid, "reference", "Order {} is marked paid."),
+    "fulfilled": (seller_actions.mark_fulfilled, "note", "Order {} is marked fulfilled."),
 }
 
 
@@ -49,7 +48,8 @@ def orders_export():
     filters, problems = order_filters(request.args)
     if problems:
         flash(" ".join(problems), "error")
-        return redirect(url_for("seller.orders", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("seller.orders", **args))
     with database().reading() as session:
         body = orders_to_csv(all_matching(session, filters))
     name = "orders" + "".join(f"-{v}" for v in (filters.since, filters.until, filters.status) if v)
@@ -58,29 +58,16 @@ def orders_export():
 
 @bp.get("/orders/<number>")
 def order_detail(number: str):
-    with database().reading() as session:
-        order = session.scalar(
-            select(Order)
-            .where(Order.number == number.upper())
-            .options(selectinload(Order.items), selectinload(Order.payments), selectinload(Order.customer))
-        )
-        if order is None:
-            abort(404)
-        transcripts = order_transcripts(session, order)
-        proofs = proofs_for_order(session, order.id)
-        history = list(
-            session.scalars(
-                select(AuditLog)
-                .where(AuditLog.entity_type == "order", AuditLog.entity_id == order.number)
-                .order_by(AuditLog.created_at, AuditLog.id)
-            )
-        )
+    try:
+        detail = orders_detail.order_detail(database(), number)
+    except OrderNotFound:
+        abort(404)
     return render_template(
         "seller/order.html",
-        order=order,
-        transcripts=transcripts,
-        proofs=proofs,
-        history=history,
+        order=detail.order,
+        transcripts=detail.transcripts,
+        proofs=detail.proofs,
+        history=detail.history,
         viewable_types=VIEWABLE_TYPES,
     )
 
@@ -123,10 +110,9 @@ def order_action(number: str, action: str):
                     "error",
                 )
         else:
-            apply, done = ACTIONS[action]
-            with database().transaction() as session:
-                number = apply(session, number, actor(), request.form).number
-    except seller_actions.OrderNotFound:
+            mark, field, done = ACTIONS[action]
+            number = mark(database(), number, actor(), request.form.get(field))
+    except OrderNotFound:
         abort(404)
     except CheckoutError as exc:  # e.g. someone else changed it a moment ago
         flash(f"Nothing changed: {exc}.", "error")

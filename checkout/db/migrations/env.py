@@ -10,6 +10,8 @@ config = context.config
 
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # alembic_config() sets it; a bare `alembic` command line does not
+        raise RuntimeError("no sqlalchemy.url: run migrations through checkout.db.migrate (shop db upgrade)")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=Base.metadata, render_as_batch=True, literal_binds=True)
         with context.begin_transaction():

@@ -11,9 +11,11 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from checkout.statuses import OutboxStatus
+
 from .base import Base, UTCDateTime, utcnow
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUSES = tuple(status.value for status in OutboxStatus)
 
 
 class OutboxMessage(Base):
@@ -31,7 +33,7 @@ class OutboxMessage(Base):
     buttons: Mapped[list | None] = mapped_column(JSON)
     # The same announcement is queued once, however often the change is reported (e.g. "order:12:paid").
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     channel_message_id: Mapped[str | None] = mapped_column(String(100))

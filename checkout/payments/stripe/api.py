@@ -20,10 +20,9 @@ MINIMUM_CUSHION = timedelta(minutes=1)
 def stripe_client(settings: Settings) -> stripe.StripeClient:
     """Each request gives up after STRIPE_TIMEOUT_SECONDS and is retried at most STRIPE_MAX_RETRIES times
     (stripe-python retries connection errors, 409 and 5xx, with the same idempotency key)."""
-    base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
     return stripe.StripeClient(
         settings.stripe_secret_key,
-        base_addresses=base,
+        base_addresses={"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None,
         max_network_retries=settings.stripe_max_retries,
         http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
     )

@@ -112,7 +112,7 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
             .limit(1)
         )
     if payment is None:
-        order = session.get(Order, order_id)
+        order = session.get_one(Order, order_id)
         payment = Payment(
             order_id=order_id,
             method=PROVIDER,

@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import stripe
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from stripe.params.checkout import SessionCreateParams
 
 from checkout.db.database import Database
 from checkout.db.models import Order, Payment, utcnow
@@ -57,7 +60,9 @@ class StripeProvider:
             return reserved
         try:
             checkout = self.client.v1.checkout.sessions.create(
-                params=reserved.request, options={"idempotency_key": reserved.key}
+                # The request checkout_session_params() built, kept as JSON so a retry sends it unchanged.
+                params=cast(SessionCreateParams, reserved.request),
+                options={"idempotency_key": reserved.key},
             )
         except stripe.APIConnectionError as exc:
             # Stripe may or may not have made the session: the attempt keeps its key and request, so the next
@@ -89,6 +94,8 @@ class StripeProvider:
             )
         expired = 0
         for session_id in links:
+            if session_id is None:  # never: the query asks for references; this tells the type checker
+                continue
             try:
                 self.client.v1.checkout.sessions.expire(session_id)
                 expired += 1
@@ -103,7 +110,7 @@ class StripeProvider:
             order = order_awaiting_payment(session, order_number, lock=True)
             return self._reserve_for(session, order)
 
-    def _reserve_for(self, session, order: Order) -> PaymentStep | Attempt:
+    def _reserve_for(self, session: Session, order: Order) -> PaymentStep | Attempt:
         now = utcnow()
         attempts = list(
             session.scalars(
@@ -120,9 +127,16 @@ class StripeProvider:
             if payment.status != PaymentStatus.CREATING:
                 continue
             if payment.expires_at and payment.expires_at > now + timedelta(minutes=MIN_LIFETIME_MINUTES):
+                if payment.idempotency_key is None or payment.provider_data is None:
+                    # Forgetting the customer erased the request: it cannot be sent again as it was, and a new
+                    # request could open a second session beside one Stripe may have made; wait until too late.
+                    raise PaymentUnavailable(METHOD, "an earlier attempt's request was erased with the customer")
                 return Attempt(payment.id, payment.idempotency_key, payment.provider_data["request"])
             payment.status = PaymentStatus.FAILED  # too late for Stripe to accept the same request again
-            payment.provider_data = {**payment.provider_data, "error": "abandoned: no answer from Stripe in time"}
+            payment.provider_data = {
+                **(payment.provider_data or {}),
+                "error": "abandoned: no answer from Stripe in time",
+            }
         expires_at = checkout_expiry(now, self.settings.stripe_checkout_expires_minutes)
         request = checkout_session_params(order, self.settings, expires_at)
         number = (
@@ -131,28 +145,29 @@ class StripeProvider:
             )
             or 0
         ) + 1
+        key = f"checkout-{order.number}-stripe-{number}"
         payment = Payment(
             order_id=order.id,
             method=METHOD,
             status=PaymentStatus.CREATING,
             amount_minor=order.total_minor,
             currency=order.currency,
-            idempotency_key=f"checkout-{order.number}-stripe-{number}",
+            idempotency_key=key,
             provider_data={"request": request},
             expires_at=expires_at,
         )
         session.add(payment)
         session.flush()
-        return Attempt(payment.id, payment.idempotency_key, request)
+        return Attempt(payment.id, key, request)
 
     def _fail(self, db: Database, payment_id: int, error: str) -> None:
         with db.transaction() as session:
-            payment = session.get(Payment, payment_id)
+            payment = session.get_one(Payment, payment_id)
             if payment.status == PaymentStatus.CREATING:
                 payment.status = PaymentStatus.FAILED
-                payment.provider_data = {**payment.provider_data, "error": error[:500]}
+                payment.provider_data = {**(payment.provider_data or {}), "error": error[:500]}
 
-    def _store(self, db: Database, payment_id: int, checkout) -> PaymentStep:
+    def _store(self, db: Database, payment_id: int, checkout: stripe.checkout.Session) -> PaymentStep:
         expires_at = datetime.fromtimestamp(checkout["expires_at"], UTC)
         with db.transaction() as session:
             # Only a reserved attempt becomes pending: a webhook may already have settled it.
@@ -168,7 +183,7 @@ class StripeProvider:
                 .values(reference=checkout["id"], url=checkout["url"], expires_at=expires_at, updated_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
-            order = session.get(Payment, payment_id).order
+            order = session.get_one(Payment, payment_id).order
         if (
             order.status != OrderStatus.AWAITING_PAYMENT
         ):  # cancelled while Stripe was answering: the link is kept, not sent

@@ -16,6 +16,9 @@ from checkout.payments.stripe.events import COMPLETED, EXPIRED, PROVIDER, apply_
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
 
+# A Checkout Session's status (Stripe: "open", "complete", "expired", or null) -> the state to apply.
+SESSION_KINDS: dict[str | None, str] = {"complete": COMPLETED, "expired": EXPIRED}
+
 
 @dataclass(frozen=True)
 class Reconciled:
@@ -40,12 +43,14 @@ def reconcile_stripe(db: Database, settings: Settings, client: stripe.StripeClie
         ).all()
     results = []
     for number, session_id in rows:
+        if session_id is None:  # never: the query asks for references; this tells the type checker
+            continue
         try:
             checkout = client.v1.checkout.sessions.retrieve(session_id).to_dict()
         except stripe.StripeError as exc:
             results.append(Reconciled(number, session_id, f"error: {exc.user_message or exc}"))
             continue
-        kind = {"complete": COMPLETED, "expired": EXPIRED}.get(checkout.get("status"))
+        kind = SESSION_KINDS.get(checkout.get("status"))
         if kind is None:
             results.append(Reconciled(number, session_id, "open"))
             continue

@@ -85,12 +85,13 @@ def _apply(session: Session, charge: TelegramCharge, cause: str) -> str:
         return "unmatched"
     # Under the order's row lock, so two charges of one order apply one after the other.
     session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
-    order = session.get(Order, order_id, populate_existing=True)
-    payment = session.scalar(
+    order = session.get_one(Order, order_id, populate_existing=True)
+    # The attempt whose order was found by the same (unique) key just above.
+    payment = session.scalars(
         select(Payment)
         .where(Payment.method == METHOD, Payment.idempotency_key == charge.payload)
         .execution_options(populate_existing=True)
-    )
+    ).one()
     total = display_amount(order.total_minor, order.currency)
     if payment.reference is not None:  # the invoice took a charge before: this one is kept on a row of its own
         payment = Payment(

@@ -8,6 +8,7 @@ gateway which payment attempt a pre-checkout query or a payment is about, and te
 from __future__ import annotations
 
 import secrets
+from typing import TypedDict
 
 from checkout.db.models import Order
 from checkout.orders.labels import item_label
@@ -17,6 +18,13 @@ MAX_TITLE, MAX_DESCRIPTION, MAX_PAYLOAD_BYTES = 32, 255, 128
 # Telegram sets no documented limit on a price's label; a long product name is cut here so a label stays readable.
 MAX_PRICE_LABEL = 100
 KEY_PREFIX = "tgi1-"  # marks our attempt keys (a payment for another bot's invoice is told apart at once)
+
+
+class LabeledPrice(TypedDict):
+    """The Bot API's LabeledPrice: one line of the invoice."""
+
+    label: str
+    amount: int
 
 
 def new_attempt_key() -> str:
@@ -31,7 +39,7 @@ def invoice_request(order: Order, attempt_key: str) -> dict:
     it is never stored in the database)."""
     if len(attempt_key.encode()) > MAX_PAYLOAD_BYTES:
         raise ValueError("an invoice payload is at most 128 bytes")
-    prices = [
+    prices: list[LabeledPrice] = [
         {"label": _cut(f"{item.quantity} × {item_label(item)}", MAX_PRICE_LABEL), "amount": item.line_total_minor}
         for item in order.items
     ]

@@ -19,7 +19,7 @@ from checkout.payments.attempts import order_awaiting_payment
 from checkout.payments.base import PaymentStep
 from checkout.payments.telegram.invoice import invoice_request, new_attempt_key
 from checkout.settings import Settings
-from checkout.statuses import PaymentStatus
+from checkout.statuses import OutboxStatus, PaymentStatus
 
 METHOD = "telegram"
 CHANNEL = "telegram"  # the only channel an invoice can be sent to
@@ -63,7 +63,7 @@ def open_attempt(session: Session, order: Order) -> Payment | None:
         and session.scalar(
             select(OutboxMessage.status).where(OutboxMessage.dedupe_key == invoice_outbox_key(payment.id))
         )
-        == "failed"
+        == OutboxStatus.FAILED
     ):
         payment.status = PaymentStatus.FAILED
         return None

@@ -1,13 +1,13 @@
 """Harness for the action tests, in the style of Rasa's financial-demo: each test calls an action's `run()` with a
 real CollectingDispatcher, a Tracker built from a JSON-like dict and the domain read from domain.yml, against a
-migrated SQLite file holding the demo catalog. `actions.runtime` (and every module that imported its functions by
-name) is pointed at that database and at test settings. The fixtures are re-exported by conftest.py."""
+migrated SQLite file holding the demo catalog. The actions reach their settings and database through
+`actions.runtime` only, so the `shop` fixture (in conftest.py) points that one module at the test database and
+settings. Here are the helpers the tests import; the fixtures are in conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import closing
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,37 +18,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select, update
 
-import actions.add_to_cart_form
-import actions.cart_actions
-import actions.catalog_actions
-import actions.checkout_actions
-import actions.checkout_start
-import actions.order_actions
-import actions.payment_actions
 import actions.runtime
-import actions.support_actions
+from actions.checkout_actions import ActionOrderSummary
+from actions.order_actions import ActionResolveConfirmation
+from actions.payment_actions import ActionStartPayment
 from checkout.carts import add_to_cart, view_cart
-from checkout.catalog.importer import import_catalog
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
-from checkout.db.migrate import upgrade
 from checkout.db.models import Order, Variant
 from checkout.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[3]
 DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 SLOT_NAMES = list(DOMAIN["slots"]) + ["requested_slot"]
-PATCHED_MODULES = (
-    actions.runtime,
-    actions.catalog_actions,
-    actions.add_to_cart_form,
-    actions.cart_actions,
-    actions.checkout_actions,
-    actions.checkout_start,
-    actions.order_actions,
-    actions.payment_actions,
-    actions.support_actions,
-)
 
 PAYMENT_INSTRUCTIONS = "Pay by transfer to IBAN TEST 0000 1111 2222, reference: your order number."
 SHIPPING_INFO = "Test shipping: 3 days, 5.00 EUR."
@@ -91,50 +73,6 @@ class Shop:
         with self.db.transaction() as session:
             customer = identify(session, ShopperIdentity("rest", sender, sender))
             return [(line.variant.sku, line.quantity) for line in view_cart(session, customer, "EUR").lines]
-
-
-@pytest.fixture(scope="session")
-def catalog_template(tmp_path_factory) -> Path:
-    """A migrated SQLite file with the demo catalog, made once and copied for each test."""
-    path = tmp_path_factory.mktemp("actions-template") / "shop.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    db = Database(url)
-    with db.transaction() as session:
-        result = import_catalog(session, (ROOT / "data" / "catalog" / "demo.csv").read_bytes(), "EUR")
-    assert result.ok, result.errors
-    db.dispose()
-    return path
-
-
-@pytest.fixture
-def shop(tmp_path, catalog_template, monkeypatch) -> Shop:
-    path = tmp_path / "shop.db"
-    with closing(sqlite3.connect(catalog_template)) as source, closing(sqlite3.connect(path)) as copy:
-        source.backup(copy)  # a consistent copy, whatever is still in the template's write-ahead log
-    settings = Settings(
-        database_url=f"sqlite:///{path}",
-        rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}",
-        shop_name="Test Shop",
-        shop_currency="EUR",
-        shop_payment_instructions=PAYMENT_INSTRUCTIONS,
-        shop_shipping_info=SHIPPING_INFO,
-        shop_returns_info=RETURNS_INFO,
-        shop_payment_methods="manual",
-    )
-    db = Database(settings.database_url)
-    for module in PATCHED_MODULES:
-        if hasattr(module, "settings"):
-            monkeypatch.setattr(module, "settings", lambda: settings)
-        if hasattr(module, "database"):
-            monkeypatch.setattr(module, "database", lambda: db)
-    yield Shop(db, settings)
-    db.dispose()
-
-
-@pytest.fixture
-def domain() -> dict[str, Any]:
-    return DOMAIN
 
 
 # --- trackers, running actions, reading what they did ------------------------------------------------------------
@@ -260,3 +198,50 @@ def render(message: dict, domain_: dict | None = None) -> str:
     """The text Rasa would send for a `response=` message: its template filled with the values passed."""
     template = (domain_ or DOMAIN)["responses"][message["response"]][0]["text"]
     return template.format(**{k: v for k, v in message.items() if k not in ("text", "template", "response")})
+
+
+# --- checkout and payment steps, shared by the checkout and payment tests -----------------------------------------
+
+DETAILS = {
+    "customer_name": "Zoë Müller-Lefèvre",
+    "customer_phone": "+33612345678",
+    "customer_address": "12 rue de la Paix, 75002 Paris",
+    "customer_email": "zoe@example.com",
+}
+
+
+def use_settings(shop: Shop, monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
+    """The test shop with some settings changed, as the actions read them (through actions.runtime)."""
+    shop.settings = shop.settings.replace(**changes)
+    monkeypatch.setattr(actions.runtime, "settings", lambda: shop.settings)
+
+
+def summary(sender="web-ana", slots=None) -> tuple[list, str]:
+    messages, events = run(
+        ActionOrderSummary(), tracker(sender, "no thanks", "deny", slots={**DETAILS, **(slots or {})})
+    )
+    return messages, slot_sets(events).get("pending_confirmation")
+
+
+def confirm(
+    pending: str, intent: str = "affirm", text: str = "yes", sender: str = "web-ana", slots=None, metadata=None
+):
+    return run(
+        ActionResolveConfirmation(),
+        tracker(
+            sender, text, intent, metadata=metadata, slots={**DETAILS, "pending_confirmation": pending, **(slots or {})}
+        ),
+    )
+
+
+def press(button: dict, sender="web-ana", channel="rest"):
+    """What Rasa hands the action when a payment button's payload comes back: its intent and entities."""
+    intent, entities = button["payload"][1:].split("{", 1)
+    return run(
+        ActionStartPayment(),
+        tracker(sender, button["payload"], intent, json.loads("{" + entities), confidence=1.0, channel=channel),
+    )
+
+
+def choose(method: str, number: str) -> str:
+    return f'/choose_payment_method{{"payment_method": "{method}", "order_number": "{number}"}}'

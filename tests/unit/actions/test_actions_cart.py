@@ -5,12 +5,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from action_harness import action_event, form_turn_tracker, render, responses, run, slot_sets, tracker
 from sqlalchemy import select, update
 
 from actions.add_to_cart_form import ActionAskCartSize, ValidateAddToCartForm
 from actions.cart_actions import ActionAddToCart, ActionRemoveFromCart, ActionStartCartLine, ActionViewCart
 from checkout.db.models import Conversation, Variant
+from tests.unit.actions.action_harness import (
+    action_event,
+    form_turn_tracker,
+    render,
+    responses,
+    run,
+    slot_sets,
+    tracker,
+)
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
 CART_RESET = {slot: None for slot in CART_SLOTS}

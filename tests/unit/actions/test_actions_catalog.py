@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from action_harness import ROOT, render, responses, run, slot_sets, tracker
 from sqlalchemy import update
 
 from actions.catalog_actions import ActionBrowseCatalog, ActionProductInfo
 from checkout.catalog.importer import import_catalog
 from checkout.db.models import Product
+from tests.unit.actions.action_harness import ROOT, render, responses, run, slot_sets, tracker
 
 DEMO_CATEGORIES = "accessories, bags, beanies, caps, hoodies, mugs, socks, stickers, t-shirts"
 

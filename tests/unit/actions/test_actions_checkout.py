@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from action_harness import PAYMENT_INSTRUCTIONS, form_turn_tracker, render, responses, run, slot_sets, tracker
 from sqlalchemy import select
 
 from actions.cart_actions import ActionRemoveFromCart
 from actions.checkout_actions import (
     ActionAskUseSavedDetails,
-    ActionOrderSummary,
     ActionStartCheckout,
     ValidateCheckoutForm,
 )
@@ -18,14 +16,20 @@ from actions.support_actions import ActionStopForm
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.models import Customer, Order, Payment
 from checkout.orders.numbers import PATTERN
+from tests.unit.actions.action_harness import (
+    DETAILS,
+    PAYMENT_INSTRUCTIONS,
+    confirm,
+    form_turn_tracker,
+    render,
+    responses,
+    run,
+    slot_sets,
+    summary,
+    tracker,
+)
 
 DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
-DETAILS = {
-    "customer_name": "Zoë Müller-Lefèvre",
-    "customer_phone": "+33612345678",
-    "customer_address": "12 rue de la Paix, 75002 Paris",
-    "customer_email": "zoe@example.com",
-}
 
 
 def save_customer(shop, sender="web-ana", **fields) -> None:
@@ -192,24 +196,6 @@ def test_a_question_in_the_middle_of_the_form_fills_nothing(shop):
 
 
 # --- summary and confirmation --------------------------------------------------------------------------------------
-
-
-def summary(sender="web-ana", slots=None) -> tuple[list, str]:
-    messages, events = run(
-        ActionOrderSummary(), tracker(sender, "no thanks", "deny", slots={**DETAILS, **(slots or {})})
-    )
-    return messages, slot_sets(events).get("pending_confirmation")
-
-
-def confirm(
-    pending: str, intent: str = "affirm", text: str = "yes", sender: str = "web-ana", slots=None, metadata=None
-):
-    return run(
-        ActionResolveConfirmation(),
-        tracker(
-            sender, text, intent, metadata=metadata, slots={**DETAILS, "pending_confirmation": pending, **(slots or {})}
-        ),
-    )
 
 
 def test_the_summary_shows_items_catalog_prices_and_details(shop):

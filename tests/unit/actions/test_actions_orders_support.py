@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from action_harness import PAYMENT_INSTRUCTIONS, RETURNS_INFO, SHIPPING_INFO, render, responses, run, slot_sets, tracker
 from sqlalchemy import select, update
 
 from actions.checkout_actions import ActionAskUseSavedDetails
@@ -14,6 +13,16 @@ from checkout.db.models import AuditLog, Conversation, Order
 from checkout.handoff import open_handoffs
 from checkout.orders.lifecycle import change_status
 from checkout.orders.placement import DeliveryDetails, place_order
+from tests.unit.actions.action_harness import (
+    PAYMENT_INSTRUCTIONS,
+    RETURNS_INFO,
+    SHIPPING_INFO,
+    render,
+    responses,
+    run,
+    slot_sets,
+    tracker,
+)
 
 
 def placed(shop, sender: str, lines: list[tuple[str, int]], channel: str = "rest") -> str:

@@ -3,25 +3,26 @@ on loopback, or the manual instructions), and every way a payment button can be 
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from action_harness import (
-    PATCHED_MODULES,
-    PAYMENT_INSTRUCTIONS,
-    render,
-    responses,
-    run,
-    tracker,
-)
 from sqlalchemy import select
-from test_actions_checkout import confirm, summary
 
 from actions.order_actions import ActionOrderStatus
 from actions.payment_actions import ActionStartPayment
 from checkout.db.models import Order, Payment
 from checkout.orders.lifecycle import change_status
 from tests.fake_stripe import API_KEY, FakeStripe
+from tests.unit.actions.action_harness import (
+    PAYMENT_INSTRUCTIONS,
+    choose,
+    confirm,
+    press,
+    render,
+    responses,
+    run,
+    summary,
+    tracker,
+    use_settings,
+)
 
 
 @pytest.fixture
@@ -29,13 +30,6 @@ def fake():
     server = FakeStripe().start()
     yield server
     server.stop()
-
-
-def use_settings(shop, monkeypatch, **changes):
-    shop.settings = shop.settings.replace(**changes)
-    for module in PATCHED_MODULES:
-        if hasattr(module, "settings"):
-            monkeypatch.setattr(module, "settings", lambda: shop.settings)
 
 
 @pytest.fixture
@@ -59,19 +53,6 @@ def place(shop, sender="web-ana") -> dict:
     messages, _ = confirm(pending, sender=sender)
     assert responses(messages) == ["utter_order_placed"], messages
     return messages[0]
-
-
-def press(button: dict, sender="web-ana", channel="rest"):
-    """What Rasa hands the action when a payment button's payload comes back: its intent and entities."""
-    intent, entities = button["payload"][1:].split("{", 1)
-    return run(
-        ActionStartPayment(),
-        tracker(sender, button["payload"], intent, json.loads("{" + entities), confidence=1.0, channel=channel),
-    )
-
-
-def choose(method: str, number: str) -> str:
-    return f'/choose_payment_method{{"payment_method": "{method}", "order_number": "{number}"}}'
 
 
 def test_with_several_methods_yes_asks_how_to_pay(card_shop, fake):

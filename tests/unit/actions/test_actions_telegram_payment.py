@@ -3,15 +3,14 @@ button opens one attempt and queues its invoice for the gateway (the action serv
 
 from __future__ import annotations
 
-from action_harness import render, responses, run, tracker
 from sqlalchemy import select
-from test_actions_payment import choose, press, use_settings
 
 from actions.order_actions import ActionOrderStatus
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.models import OutboxMessage, Payment
 from checkout.orders.placement import DeliveryDetails, place_order
 from checkout.payments.telegram.provider import INVOICE_KIND
+from tests.unit.actions.action_harness import choose, press, render, responses, run, tracker, use_settings
 
 TOKEN = "284685063:TEST:abc"
 SENDER = "555001"  # a Telegram chat id, as the gateway sends it

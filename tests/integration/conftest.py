@@ -1,23 +1,20 @@
-"""The seller dashboard under the Flask test client: an app on a real database, a seller, a logged-in client,
-and a small shop of orders, customers and conversations built with the ORM."""
+"""Fixtures of the seller dashboard tests, under the Flask test client: an app on a real database (`app`), a
+logged-in seller's client (`seller`), and a small shop of orders, customers and conversations built with the ORM
+(`shop`). A test module that defines its own `app` or `shop` fixture uses that one instead."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 
 from checkout.access.sellers import add_seller
-from checkout.db.models import Conversation, Message, utcnow
+from checkout.db.models import utcnow
 from checkout.settings import Settings
 from tests.fake_rasa import FakeRasa
+from tests.integration.dashboard import EMAIL, PASSWORD, RASA_TOKEN, XSS, add_conversation, log_in
 from tests.integration.orm_builders import add_customer, add_order, load_demo_catalog
 from web import create_app
-
-EMAIL, PASSWORD = "owner@example.com", "correct horse battery"
-XSS = "<script>alert(1)</script>"
-RASA_TOKEN = "test-rasa-token"
 
 
 @pytest.fixture
@@ -43,57 +40,12 @@ def app(clean_db, rasa, tmp_path):
     return flask_app
 
 
-def csrf_token(client, path: str = "/seller/login") -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def log_in(client, email: str = EMAIL, password: str = PASSWORD):
-    return client.post("/seller/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)})
-
-
 @pytest.fixture
 def seller(app):
     """A client with a logged-in seller."""
     client = app.test_client()
     assert log_in(client).status_code == 302
     return client
-
-
-def post_form(client, path: str, data: dict | None = None, page: str | None = None):
-    """A form post with the CSRF token of a dashboard page."""
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, page or "/seller/orders")})
-
-
-def add_conversation(
-    session, customer, texts: list[tuple[str, str]], handed_over: bool = False, **fields
-) -> Conversation:
-    """A conversation of ("in"|"out", text) messages, a minute apart, ending now."""
-    now = utcnow()
-    conversation = Conversation(
-        customer_id=customer.id,
-        sender_id=customer.channel_user_id,
-        channel=customer.channel,
-        started_at=now - timedelta(minutes=len(texts)),
-        last_message_at=now,
-        handoff_requested_at=now if handed_over else None,
-        **fields,
-    )
-    session.add(conversation)
-    session.flush()
-    for i, (direction, text) in enumerate(texts):
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                direction=direction,
-                text=text,
-                intent="greet" if direction == "in" else None,
-                confidence=0.9 if direction == "in" else None,
-                created_at=now - timedelta(minutes=len(texts) - i),
-            )
-        )
-    session.flush()
-    return conversation
 
 
 @pytest.fixture

@@ -1,0 +1,36 @@
+"""One customer as the seller's customer page shows them: figures and segment, orders, conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from checkout.customers.directory import CustomerRow, customer_rows
+from checkout.db.database import Database
+from checkout.db.models import Conversation, Order
+from checkout.errors import CustomerNotFound
+from checkout.records.transcripts import customer_conversations
+
+
+@dataclass(frozen=True)
+class CustomerDetail:
+    row: CustomerRow
+    orders: list[Order]  # newest first
+    conversations: list[Conversation]  # newest first
+
+
+def customer_detail(db: Database, currency: str, customer_id: int) -> CustomerDetail:
+    """Raises CustomerNotFound."""
+    with db.reading() as session:
+        rows = customer_rows(session, currency, customer_id)
+        if not rows:
+            raise CustomerNotFound(customer_id)
+        orders = session.scalars(
+            select(Order).where(Order.customer_id == customer_id).order_by(Order.created_at.desc(), Order.id.desc())
+        )
+        return CustomerDetail(
+            row=rows[0],
+            orders=list(orders),
+            conversations=list(reversed(customer_conversations(session, customer_id))),
+        )

@@ -1,0 +1,42 @@
+"""One order as the seller's order page shows it: lines, payments, customer, conversation, proofs, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from checkout.audit import audit_history
+from checkout.db.database import Database
+from checkout.db.models import AuditLog, Order, PaymentProof
+from checkout.orders.proofs import proofs_for_order
+from checkout.orders.seller_actions import OrderNotFound
+from checkout.records.transcripts import Transcript, order_transcripts
+
+
+@dataclass(frozen=True)
+class OrderDetail:
+    order: Order  # with its items, payments and customer loaded
+    transcripts: list[Transcript]
+    proofs: list[PaymentProof]
+    history: list[AuditLog]
+
+
+def order_detail(db: Database, number: str) -> OrderDetail:
+    """Everything the order page shows, read in one go so the page renders after the session closes.
+    Raises OrderNotFound."""
+    with db.reading() as session:
+        order = session.scalar(
+            select(Order)
+            .where(Order.number == (number or "").strip().upper())
+            .options(selectinload(Order.items), selectinload(Order.payments), selectinload(Order.customer))
+        )
+        if order is None:
+            raise OrderNotFound(f"there is no order {number!r}")
+        return OrderDetail(
+            order=order,
+            transcripts=order_transcripts(session, order),
+            proofs=proofs_for_order(session, order.id),
+            history=audit_history(session, "order", order.number),
+        )
