@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -12,7 +13,7 @@ from checkout.catalog.matching import resolve_product
 from checkout.catalog.queries import find_product, find_variant
 from checkout.customers.identity import ShopperIdentity, current_conversation, identify
 from checkout.db.database import Database
-from checkout.db.models import Cart, CartItem, Customer, Variant
+from checkout.db.models import Cart, CartItem, Customer, Variant, utcnow
 from checkout.errors import (
     CartEmpty,
     CartLineAboveStock,
@@ -23,6 +24,9 @@ from checkout.errors import (
     ProductUnavailable,
 )
 from checkout.money import Money, zero
+from checkout.promotions.pricing import NO_FEES, DeliveryFees, Pricing, price
+from checkout.promotions.redemption import check_code, find_code, terms_of
+from checkout.promotions.rules import Refused
 
 MAX_LINE_QUANTITY = 50  # more than a chat order plausibly wants; larger orders go through the seller
 
@@ -42,16 +46,37 @@ class CartLine:
 
 
 @dataclass(frozen=True)
+class CartDiscount:
+    """The code the cart holds: what it takes off now, or why it does not apply (`refused`)."""
+
+    code: str
+    amount: Money
+    refused: Refused | None = None
+
+
+@dataclass(frozen=True)
 class CartView:
     lines: list[CartLine]
     currency: str
+    discount: CartDiscount | None = None
+    # Delivery and the code's effect; None: priced with neither (a cart viewed without the shop's fees).
+    pricing: Pricing | None = None
 
     @property
-    def total(self) -> Money:
+    def subtotal(self) -> Money:
         total = zero(self.currency)
         for line in self.lines:
             total = total + line.line_total
         return total
+
+    @property
+    def delivery(self) -> Money:
+        return Money(self.pricing.delivery_minor if self.pricing else 0, self.currency)
+
+    @property
+    def total(self) -> Money:
+        """What the order would charge: items - discount + delivery."""
+        return Money(self.pricing.total_minor, self.currency) if self.pricing else self.subtotal
 
     @property
     def is_empty(self) -> bool:
@@ -71,8 +96,11 @@ def get_cart(session: Session, customer: Customer) -> Cart:
     return cart
 
 
-def view_cart(session: Session, customer: Customer, currency: str) -> CartView:
-    """Lines with live catalog prices; a line whose SKU was deactivated is dropped, not sold."""
+def view_cart(
+    session: Session, customer: Customer, currency: str, fees: DeliveryFees = NO_FEES, now: datetime | None = None
+) -> CartView:
+    """Lines with live catalog prices, the code's discount and delivery; a line whose SKU was deactivated is
+    dropped, not sold."""
     cart = get_cart(session, customer)
     lines = []
     for item in list(cart.items):
@@ -80,7 +108,18 @@ def view_cart(session: Session, customer: Customer, currency: str) -> CartView:
             cart.items.remove(item)
             continue
         lines.append(CartLine(item.variant, item.quantity))
-    return CartView(lines, lines[0].variant.currency if lines else currency)
+    view = CartView(lines, lines[0].variant.currency if lines else currency)
+    if len({line.variant.currency for line in lines}) > 1:
+        return view  # not priceable as one order: placing it is refused
+    subtotal = view.subtotal.amount_minor
+    if cart.discount_code is None:
+        return replace(view, pricing=price(subtotal, view.currency, fees))
+    code = find_code(session, cart.discount_code)
+    refused = check_code(session, code, customer.id, view.currency, subtotal, now or utcnow())
+    terms = terms_of(code) if code is not None and refused is None else None
+    pricing = price(subtotal, view.currency, fees, terms)
+    discount = CartDiscount(cart.discount_code, Money(pricing.discount_minor, view.currency), refused)
+    return replace(view, discount=discount, pricing=pricing)
 
 
 def available_to_add(variant: Variant, already_in_cart: int) -> int | None:
@@ -124,15 +163,19 @@ def remove_from_cart(session: Session, customer: Customer, variant: Variant, qua
     return item.quantity
 
 
-def clear_cart(session: Session, customer: Customer) -> None:
+def clear_cart(session: Session, customer: Customer, *, drop_code: bool = False) -> None:
     cart = get_cart(session, customer)
     cart.items.clear()
+    if drop_code:
+        cart.discount_code = None
     session.flush()
 
 
 def cart_fingerprint(cart: CartView) -> str:
     """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
-    lines = sorted((line.variant.sku, line.quantity, line.variant.price_minor) for line in cart.lines)
+    lines: list[tuple] = sorted((line.variant.sku, line.quantity, line.variant.price_minor) for line in cart.lines)
+    if cart.discount:  # a code given or removed since the summary changes what "yes" would charge
+        lines.append(("code", cart.discount.code))
     return hashlib.sha256(repr(lines).encode()).hexdigest()[:16]
 
 

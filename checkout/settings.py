@@ -13,6 +13,9 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from checkout.money import Money, MoneyError
+from checkout.promotions.pricing import DeliveryFees
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_PAYMENT_INSTRUCTIONS = (
@@ -36,6 +39,10 @@ class Settings:
         "write to us here with your order number and we send a return label."
     )
     shop_payment_methods: str = "manual"
+    # Delivery fee per order in the shop currency ("4.90"); 0: no fee. Free when the items subtotal after a
+    # discount reaches SHOP_FREE_DELIVERY_FROM (unset: never).
+    shop_delivery_fee: str = "0"
+    shop_free_delivery_from: str = ""
     shop_secret_key: str = ""
     # Rasa engine files: conversations (tracker store) live beside our tables by default.
     rasa_tracker_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa.db'}"
@@ -105,6 +112,13 @@ class Settings:
     def var_dir(self) -> Path:
         return PROJECT_ROOT / "var"
 
+    @property
+    def delivery_fees(self) -> DeliveryFees:
+        """The delivery settings in minor units of the shop currency (checked by load_settings)."""
+        fee = Money.parse(self.shop_delivery_fee, self.shop_currency).amount_minor
+        free_from = self.shop_free_delivery_from.strip()
+        return DeliveryFees(fee, Money.parse(free_from, self.shop_currency).amount_minor if free_from else None)
+
     def as_environment(self) -> dict[str, str]:
         """The same settings as environment variables, for the processes `shop run` starts."""
         return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
@@ -148,4 +162,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     if "database_url" in values and "rasa_tracker_url" not in values:
         # One database for everything when the operator points us at a server (PostgreSQL).
         values["rasa_tracker_url"] = values["database_url"]
-    return Settings(**values)
+    settings = Settings(**values)
+    # A bad amount fails here, at start-up, not at the first checkout.
+    for name in ("shop_delivery_fee", "shop_free_delivery_from"):
+        raw = getattr(settings, name).strip()
+        try:
+            if raw:
+                Money.parse(raw, settings.shop_currency)
+        except MoneyError as exc:
+            raise ValueError(f"{name.upper()}={raw!r}: {exc}") from None
+    return settings

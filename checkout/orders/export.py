@@ -35,6 +35,11 @@ CSV_COLUMNS = (
     "currency",
     "payment_method",
     "payment_status",
+    # Added with promo codes and delivery fees; at the end so existing spreadsheets keep their columns.
+    "subtotal",
+    "discount_code",
+    "discount",
+    "delivery",
 )
 
 
@@ -76,7 +81,12 @@ def order_to_dict(order: Order) -> dict:
             }
             for i in order.items
         ],
-        "total": money(order.total_minor),
+        "subtotal": money(order.subtotal_minor),
+        "discount": (
+            {"code": order.discount_code, "amount": money(order.discount_minor)} if order.discount_code else None
+        ),
+        "delivery": money(order.delivery_minor),
+        "total": money(order.total_minor),  # what is charged: subtotal - discount + delivery
         "currency": order.currency,
         "payment": {
             "method": payment.method if payment else None,
@@ -137,7 +147,7 @@ def orders_to_csv(orders: list[Order]) -> str:
     writer.writerow(CSV_COLUMNS)
     for order in orders:
         data = order_to_dict(order)
-        c, p = data["customer"], data["payment"]
+        c, p, d = data["customer"], data["payment"], data["discount"] or {}
         for item in data["items"]:
             writer.writerow(
                 [
@@ -163,6 +173,10 @@ def orders_to_csv(orders: list[Order]) -> str:
                         data["currency"],
                         p["method"],
                         p["status"],
+                        data["subtotal"],
+                        d.get("code"),
+                        d.get("amount"),
+                        data["delivery"],
                     )
                 ]
             )

@@ -10,6 +10,7 @@ from checkout.db.database import rowcount
 from checkout.db.models import Conversation, Order, OrderItem, Variant, utcnow
 from checkout.errors import InvalidTransition
 from checkout.notifications import queue_order_update
+from checkout.promotions.redemption import release_use
 from checkout.statuses import OrderStatus
 
 # status -> the statuses it may come from
@@ -22,6 +23,8 @@ ALLOWED_FROM = {
 }
 # Stock goes back to the shelf when an order will never ship.
 RELEASES_STOCK = (OrderStatus.CANCELLED, OrderStatus.EXPIRED)
+# A promo code's use comes back when the order will never be paid for, or its money went back.
+RELEASES_PROMO_USE = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED)
 
 
 def change_status(
@@ -54,6 +57,8 @@ def change_status(
         raise InvalidTransition(order.number, order.status, new_status)
     if new_status in RELEASES_STOCK:
         release_stock(session, order)
+    if new_status in RELEASES_PROMO_USE:
+        release_use(session, order)
     if new_status == OrderStatus.PAID and order.conversation_id is not None:
         session.execute(
             update(Conversation)

@@ -17,6 +17,9 @@ from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
 from checkout.payments.starting import PaymentOffer, offer_payment
+from checkout.promotions.kinds import KEPT_ON_CART
+from checkout.promotions.pricing import NO_FEES, DeliveryFees, price
+from checkout.promotions.redemption import PromoCodeRefused, find_code, take_use
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
 
@@ -55,14 +58,22 @@ def place_order(
     conversation: Conversation | None,
     details: DeliveryDetails,
     default_currency: str,
+    fees: DeliveryFees = NO_FEES,
 ) -> Order:
-    """Creates the order from the cart. Raises CartEmpty or NotEnoughStock; the caller's transaction then
-    rolls back, so a failed order leaves no trace and no reserved stock."""
-    cart = view_cart(session, customer, default_currency)
+    """Creates the order from the cart, priced with its code and the delivery fee, and takes the code's use.
+    Raises CartEmpty, NotEnoughStock or PromoCodeRefused; the caller's transaction then rolls back, so a failed
+    order leaves no trace, no reserved stock and no use taken, and the cart is as it was."""
+    cart = view_cart(session, customer, default_currency, fees)
     if cart.is_empty:
         raise CartEmpty()
     if len({line.variant.currency for line in cart.lines}) > 1:
         raise CheckoutError("the cart mixes currencies; the seller must price these items in one currency")
+    discount, pricing = cart.discount, cart.pricing or price(cart.subtotal.amount_minor, cart.currency, fees)
+    # A code kept for later (below its minimum, before its start) leaves the order at full price, as the summary
+    # said; any other refusal (used up, expired since) is the shopper's to hear before anything is ordered.
+    if discount and discount.refused and discount.refused.reason not in KEPT_ON_CART:
+        raise PromoCodeRefused(discount.code, discount.refused)
+    code_used = discount.code if discount and not discount.refused else None
     order = Order(
         number=_unused_number(session),
         status=OrderStatus.AWAITING_PAYMENT,
@@ -75,7 +86,11 @@ def place_order(
         customer_email=details.email,
         customer_address=details.address,
         currency=cart.currency,
-        total_minor=cart.total.amount_minor,
+        total_minor=pricing.total_minor,
+        subtotal_minor=pricing.subtotal_minor,
+        discount_minor=pricing.discount_minor,
+        discount_code=code_used,
+        delivery_minor=pricing.delivery_minor,
     )
     for line in cart.lines:
         variant = line.variant
@@ -97,7 +112,12 @@ def place_order(
         customer.email = details.email
     if conversation:
         conversation.had_order = True
-    clear_cart(session, customer)
+    if code_used:
+        session.flush()
+        code = find_code(session, code_used)
+        assert code is not None  # the cart's view just found it
+        take_use(session, code, order, pricing)
+    clear_cart(session, customer, drop_code=bool(code_used))
     session.flush()
     queue_for_seller(
         session,
@@ -129,16 +149,16 @@ def place_order_from_cart(
     db: Database, settings: Settings, identity: ShopperIdentity, details: DeliveryDetails, expected_cart: str
 ) -> PlacedOrder:
     """The shopper's "yes" to the summary of the cart with fingerprint `expected_cart`: places the order, then
-    starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock or CheckoutError (nothing
-    ordered then)."""
+    starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock, PromoCodeRefused or
+    CheckoutError (nothing ordered then)."""
+    fees = settings.delivery_fees
     with db.transaction() as session:
         customer = identify(session, identity)
-        cart = view_cart(session, customer, settings.shop_currency)
+        cart = view_cart(session, customer, settings.shop_currency, fees)
         changed = cart_fingerprint(cart) != expected_cart and not cart.is_empty
         if not changed:
-            order = place_order(
-                session, customer, current_conversation(session, customer, identity), details, settings.shop_currency
-            )
+            conversation = current_conversation(session, customer, identity)
+            order = place_order(session, customer, conversation, details, settings.shop_currency, fees)
             number, total = order.number, cart.total
     if changed:  # raised after the commit, as the summary shown again is of the cart as it now is
         raise CartChangedSinceSummary(cart)

@@ -9,6 +9,7 @@ from .customers import Conversation, Customer, ForgottenSender, Message
 from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem
 from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import Payment, PaymentProof, ProcessedEvent
+from .promotions import PromoCode, PromoRedemption, Promotion
 from .records import ConsumerPosition
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "PaymentProof",
     "ProcessedEvent",
     "Product",
+    "PromoCode",
+    "PromoRedemption",
+    "Promotion",
     "SellerUser",
     "Variant",
     "utcnow",

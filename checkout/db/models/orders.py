@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from checkout.statuses import OrderStatus
@@ -20,6 +21,11 @@ if TYPE_CHECKING:  # relationships to models filed in other modules
 ORDER_STATUSES = tuple(status.value for status in OrderStatus)  # plain strings, for CLI choices and messages
 
 
+def _items_subtotal(context: DefaultExecutionContext) -> int:
+    """An order inserted without a subtotal has neither discount nor delivery: its subtotal is its total."""
+    return int(context.get_current_parameters()["total_minor"])
+
+
 class Cart(Base):
     """A customer's open cart; one per customer so it survives across sessions."""
 
@@ -27,6 +33,8 @@ class Cart(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), unique=True)
+    # The promo code the shopper gave, kept even while it cannot apply yet (below its minimum, before its start).
+    discount_code: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[CartItem]] = relationship(
@@ -72,7 +80,12 @@ class Order(Base):
     customer_email: Mapped[str | None] = mapped_column(String(254))
     customer_address: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str] = mapped_column(String(3))
+    # What is charged: subtotal (items) - discount + delivery.
     total_minor: Mapped[int] = mapped_column(Integer)
+    subtotal_minor: Mapped[int] = mapped_column(Integer, default=_items_subtotal)
+    discount_minor: Mapped[int] = mapped_column(Integer, default=0)
+    discount_code: Mapped[str | None] = mapped_column(String(32))
+    delivery_minor: Mapped[int] = mapped_column(Integer, default=0)
     # Set once when reserved stock goes back to the shelf (cancel, expiry), so it happens once.
     stock_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why the seller must look at this order (e.g. a payment amount that did not match).

@@ -37,18 +37,8 @@ def checkout_expiry(now: datetime, minutes: int) -> datetime:
 def checkout_session_params(order: Order, settings: Settings, expires_at: datetime) -> dict:
     """Line items at the order's snapshot prices; the order number is the only reference Stripe gets (no
     name, phone or address); the email is only prefilled on the payment page."""
-    line_items = [
-        {
-            "quantity": item.quantity,
-            "price_data": {
-                "currency": order.currency.lower(),
-                "unit_amount": item.unit_price_minor,
-                "product_data": {"name": item_label(item)},
-            },
-        }
-        for item in order.items
-    ]
-    if sum(item.line_total_minor for item in order.items) != order.total_minor:
+    line_items = stripe_line_items(order)
+    if sum(i["quantity"] * i["price_data"]["unit_amount"] for i in line_items) != order.total_minor:
         raise ValueError(f"order {order.number}: its lines do not add up to its total")
     public = settings.public_url
     params = {
@@ -65,3 +55,24 @@ def checkout_session_params(order: Order, settings: Settings, expires_at: dateti
     if order.customer_email:
         params["customer_email"] = order.customer_email
     return params
+
+
+def _line(order: Order, name: str, unit_amount: int, quantity: int = 1) -> dict:
+    return {
+        "quantity": quantity,
+        "price_data": {"currency": order.currency.lower(), "unit_amount": unit_amount, "product_data": {"name": name}},
+    }
+
+
+def stripe_line_items(order: Order) -> list[dict]:
+    """The order's lines at their snapshot prices, and delivery as a line. Stripe's line items cannot be negative
+    and its own discounts need a coupon made in advance, so an order with a discount is one line for its total
+    (naming the items and the code): Stripe then charges exactly the order total, which the webhook checks."""
+    if not order.discount_minor:
+        items = [_line(order, item_label(item), item.unit_price_minor, item.quantity) for item in order.items]
+        if order.delivery_minor:
+            items.append(_line(order, "Delivery", order.delivery_minor))
+        return items
+    summary = ", ".join(f"{item.quantity} × {item_label(item)}" for item in order.items)
+    extras = f"discount {order.discount_code}" + (", delivery" if order.delivery_minor else "")
+    return [_line(order, f"Order {order.number}: {summary} ({extras})"[:250], order.total_minor)]

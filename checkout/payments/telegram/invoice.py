@@ -43,11 +43,18 @@ def invoice_request(order: Order, attempt_key: str) -> dict:
         {"label": _cut(f"{item.quantity} × {item_label(item)}", MAX_PRICE_LABEL), "amount": item.line_total_minor}
         for item in order.items
     ]
+    # Telegram's LabeledPrice may be negative: the discount is a line of its own, so the prices add up to the total.
+    if order.discount_minor:
+        prices.append(
+            {"label": _cut(f"Discount {order.discount_code}", MAX_PRICE_LABEL), "amount": -order.discount_minor}
+        )
+    if order.delivery_minor:
+        prices.append({"label": "Delivery", "amount": order.delivery_minor})
     if not prices or sum(p["amount"] for p in prices) != order.total_minor:
         raise ValueError(f"order {order.number}: its lines do not add up to its total")
     return {
         "title": _cut(f"Order {order.number}", MAX_TITLE),
-        "description": _cut(", ".join(p["label"] for p in prices), MAX_DESCRIPTION),
+        "description": _cut(", ".join(p["label"] for p in prices if p["amount"] > 0), MAX_DESCRIPTION),
         "payload": attempt_key,
         "currency": order.currency,
         "prices": prices,
