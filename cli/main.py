@@ -12,6 +12,7 @@ from cli.data_commands import catalog, db, orders, seller
 from cli.learning_commands import learn, train
 from cli.nlu_commands import nlu
 from cli.payment_commands import payments
+from cli.promo_commands import promo
 from cli.records_commands import api_token, records
 from cli.run_command import run
 from cli.telegram_commands import telegram
@@ -38,6 +39,7 @@ for command in (
     api_token,
     telegram,
     payments,
+    promo,
     train,
     learn,
 ):
