@@ -6,7 +6,7 @@ tested on its own. Each check answers with the one reason a shopper is told (`Re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from checkout.promotions.kinds import PromoKind, Refusal
@@ -51,7 +51,6 @@ class Shopper:
 class Refused:
     reason: Refusal
     missing_minor: int | None = None  # below_minimum: how much more the items must come to
-    detail: dict = field(default_factory=dict)
 
 
 def check_window(terms: PromoTerms, now: datetime) -> Refusal | None:

@@ -139,3 +139,19 @@ def test_env_example_documents_every_setting():
     documented = {line.lstrip("# ").split("=", 1)[0] for line in lines if "=" in line}
     missing = set(Settings().as_environment()) - documented
     assert not missing, f".env.example does not document {sorted(missing)}"
+
+
+def test_delivery_fee_settings(tmp_path):
+    from checkout.promotions.pricing import DeliveryFees
+
+    missing = tmp_path / "missing.env"
+    assert load_settings(environ={}, env_file=missing).delivery_fees == DeliveryFees(0, None)
+    settings = load_settings(environ={"SHOP_DELIVERY_FEE": "4.90", "SHOP_FREE_DELIVERY_FROM": "80"}, env_file=missing)
+    assert settings.delivery_fees == DeliveryFees(490, 8000)
+
+
+@pytest.mark.parametrize("name", ["SHOP_DELIVERY_FEE", "SHOP_FREE_DELIVERY_FROM"])
+@pytest.mark.parametrize("value", ["4,90", "-1", "4.901", "free"])
+def test_a_bad_delivery_amount_is_refused_at_load(tmp_path, name, value):
+    with pytest.raises(ValueError, match=name):
+        load_settings(environ={name: value}, env_file=tmp_path / "missing.env")
