@@ -309,3 +309,23 @@ def test_cli_batch_prints_the_codes(invoke):
     codes = result.output.split()
     assert result.exit_code == 0 and len(set(codes)) == 5 and all(c.startswith("BACK-") for c in codes)
     assert len(json.loads(invoke("promo", "list").output)) == 5
+
+
+def test_the_database_refuses_a_second_held_use_by_one_customer(shop):
+    """Behind the rule's check: even an order that slipped past it cannot hold a second use of a once-only code."""
+    from checkout.promotions.pricing import NO_FEES, price
+    from checkout.promotions.redemption import find_code, take_use
+
+    create_code(shop, "SOLO", spec(once_per_customer=True), actor="cli")
+    customer_id = fill_cart(shop, ANA)
+    apply_code_to_cart(shop, settings_for(shop), ANA, "solo")
+    with shop.transaction() as session:
+        first = place_order(session, session.get(Customer, customer_id), None, DETAILS, "EUR")
+    fill_cart(shop, ANA)
+    with pytest.raises(PromoCodeRefused) as refused, shop.transaction() as session:
+        second = place_order(session, session.get(Customer, customer_id), None, DETAILS, "EUR")  # no code on it
+        code = find_code(session, "SOLO")
+        assert code is not None
+        take_use(session, code, second, price(second.subtotal_minor, "EUR", NO_FEES))
+    assert refused.value.refused.reason == Refusal.ALREADY_USED
+    assert uses(shop, "SOLO") == 1 and first.number
