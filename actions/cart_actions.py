@@ -40,6 +40,7 @@ from checkout.catalog.terms_file import terms_of
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.errors import CartEmpty, CartLineAboveStock, InvalidQuantity, NoSuchVariant
 from checkout.orders.labels import variant_label
+from checkout.promotions.pricing import NO_FEES, DeliveryFees
 from checkout.understanding.reading import split_requests
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
@@ -243,17 +244,28 @@ def cart_state(domain, cart) -> str:
     )
 
 
-def cart_lines_text(cart) -> str:
-    return "\n".join(
+def cart_lines_text(cart, fees: DeliveryFees = NO_FEES) -> str:
+    """The cart's lines, then, when a code or the shop's delivery fee changes the total, the rows that make
+    the total a shopper reads add up (a shop without a fee and a cart without a code: lines only, as before)."""
+    lines = [
         f"• {line.quantity} × {line.variant.product.name}"
-        + (
-            f" ({variant_label(line.variant.color, line.variant.size)})"
-            if variant_label(line.variant.color, line.variant.size)
-            else ""
-        )
+        + (f" ({label})" if (label := variant_label(line.variant.color, line.variant.size)) else "")
         + f" — {line.line_total.display()}"
         for line in cart.lines
-    )
+    ]
+    applied = cart.discount is not None and cart.discount.refused is None
+    if applied or fees.fee_minor:
+        lines.append(f"Subtotal: {cart.subtotal.display()}")
+        if applied:
+            lines.append(f"Discount ({cart.discount.code}): -{cart.discount.amount.display()}")
+        lines.append(f"Delivery: {cart.delivery.display() if cart.delivery.amount_minor else 'free'}")
+    return "\n".join(lines)
+
+
+def priced_cart(session, tracker):
+    """The shopper's cart priced as the order would be: the code it holds, the shop's delivery fee."""
+    settings = runtime.settings()
+    return view_cart(session, identify(session, shopper(tracker)), settings.shop_currency, settings.delivery_fees)
 
 
 class ActionViewCart(ShopAction):
@@ -261,12 +273,14 @@ class ActionViewCart(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         with runtime.database().transaction() as session:
-            cart = view_cart(session, identify(session, shopper(tracker)), runtime.settings().shop_currency)
+            cart = priced_cart(session, tracker)
             if cart.is_empty:
                 dispatcher.utter_message(response="utter_cart_empty")
             else:
                 dispatcher.utter_message(
-                    response="utter_cart_contents", lines=cart_lines_text(cart), total=cart.total.display()
+                    response="utter_cart_contents",
+                    lines=cart_lines_text(cart, runtime.settings().delivery_fees),
+                    total=cart.total.display(),
                 )
         return []
 

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
-from actions.cart_actions import CART_SLOTS, cart_lines_text
+from actions.cart_actions import CART_SLOTS, cart_lines_text, priced_cart
 from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, start_checkout
 from actions.common import (
     CONFIDENT,
@@ -24,7 +24,7 @@ from actions.common import (
     sounds_like_yes_or_no,
 )
 from actions.payment_actions import how_to_pay
-from checkout.carts import cart_fingerprint, view_cart
+from checkout.carts import cart_fingerprint
 from checkout.customers.identity import identify
 from checkout.customers.validation import (
     clean_address,
@@ -159,8 +159,7 @@ class ActionOrderSummary(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         with runtime.database().transaction() as session:
-            cart = view_cart(session, identify(session, shopper(tracker)), runtime.settings().shop_currency)
-            return show_summary(dispatcher, tracker, cart)
+            return show_summary(dispatcher, tracker, priced_cart(session, tracker))
 
 
 def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> list:
@@ -169,7 +168,7 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> li
         return [SlotSet("pending_confirmation", None)]
     dispatcher.utter_message(
         response="utter_order_summary",
-        lines=cart_lines_text(cart),
+        lines=cart_lines_text(cart, runtime.settings().delivery_fees),
         total=cart.total.display(),
         name=tracker.get_slot("customer_name"),
         phone=tracker.get_slot("customer_phone"),

@@ -213,3 +213,16 @@ def test_proofs_of_payment_are_shown_and_served_safely(app, seller, shop):
     assert seller.get("/seller/orders/B8M3R4/proofs/1").status_code == 404  # only through its own order
     logged_out = app.test_client().get("/seller/orders/A7K2Q9/proofs/1")
     assert logged_out.status_code == 302 and "/seller/login" in logged_out.headers["Location"]
+
+
+def test_an_order_with_a_code_and_delivery_shows_how_its_total_adds_up(app, seller, shop):
+    with app.extensions["database"].transaction() as session:
+        ada = add_customer(session, "web-ada", "Ada")
+        order = add_order(session, ada, "ZZ9KQ2", [("TEE-LOGO-BLK-M", 2)], at("2026-11-20 10:00"))
+        order.subtotal_minor, order.discount_code, order.discount_minor = order.total_minor, "SPRING10", 498
+        order.delivery_minor, order.total_minor = 490, order.total_minor - 498 + 490
+    html = seller.get("/seller/orders/ZZ9KQ2").get_data(as_text=True)
+    for text in ("Subtotal", "€49.80", "Discount (SPRING10)", "−€4.98", "Delivery", "€4.90", "€49.72"):
+        assert text in html
+    plain = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+    assert "Subtotal" not in plain and "Delivery" not in plain  # an order without either shows its total only

@@ -27,6 +27,7 @@ from tests.unit.actions.action_harness import (
     slot_sets,
     summary,
     tracker,
+    use_settings,
 )
 
 DETAIL_SLOTS = ("use_saved_details", "customer_name", "customer_phone", "customer_address", "customer_email")
@@ -211,6 +212,22 @@ def test_the_summary_shows_items_catalog_prices_and_details(shop):
         DETAILS["customer_address"],
     )
     assert pending.startswith("place_order:")
+
+
+def test_the_summary_adds_up_with_a_delivery_fee_and_the_order_charges_what_it_said(shop, monkeypatch):
+    use_settings(shop, monkeypatch, shop_delivery_fee="4.90", shop_free_delivery_from="100")
+    shop.fill_cart("web-ana", [("TEE-LOGO-BLK-M", 2)])
+    messages, pending = summary()
+    assert messages[0]["lines"] == "• 2 × Logo Tee (black, M) — €49.80\nSubtotal: €49.80\nDelivery: €4.90"
+    assert messages[0]["total"] == "€54.70"
+    confirm(pending)
+    [order] = shop.orders()
+    assert (order.subtotal_minor, order.delivery_minor, order.total_minor) == (4980, 490, 5470)
+
+    shop.fill_cart("web-bo", [("TEE-LOGO-BLK-M", 5)], channel="rest")  # above the free-delivery threshold
+    messages, _ = summary(sender="web-bo")
+    assert messages[0]["lines"].endswith("Subtotal: €124.50\nDelivery: free")
+    assert messages[0]["total"] == "€124.50"
 
 
 def test_the_summary_of_an_empty_cart(shop):
