@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import click
 
-from checkout.promotions.admin import PromoError, PromoSpec, create_batch, create_code, disable_code, parse_moment
+from checkout.promotions.admin import PromoSpec, create_batch, create_code, disable_code
+from checkout.promotions.entry import PromoError, read_moment
 from checkout.promotions.kinds import SEGMENT_NAMES, PromoKind
 from checkout.promotions.report import codes_to_csv, list_codes
 from cli.context import AppContext, pass_app
@@ -15,12 +16,10 @@ from cli.context import AppContext, pass_app
 
 def _moment(end: bool) -> Callable:
     def parse(_ctx, _param, value):
-        if value is None:
-            return None
         try:
-            return parse_moment(value, end=end)
-        except ValueError:
-            raise click.BadParameter("use a date like 2026-12-24 or a date-time like 2026-12-24T18:00") from None
+            return read_moment(value, "end" if end else "start", end=end)
+        except PromoError as exc:
+            raise click.BadParameter(str(exc)) from None
 
     return parse
 

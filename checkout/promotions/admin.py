@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from checkout.audit import record_audit
 from checkout.db.database import Database
 from checkout.db.models import PromoCode, Promotion
-from checkout.errors import CheckoutError
 from checkout.money import Money, MoneyError
+from checkout.promotions.entry import PromoError
 from checkout.promotions.kinds import SEGMENT_NAMES, PromoKind
 from checkout.promotions.rules import normalize_code
 
@@ -21,21 +21,6 @@ from checkout.promotions.rules import normalize_code
 SUFFIX_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SUFFIX_LENGTH = 6
 MAX_BATCH = 10_000
-
-
-class PromoError(CheckoutError):
-    """A promo code the seller asked for that cannot be made or changed (said in the seller's words)."""
-
-
-def parse_moment(text: str, *, end: bool = False) -> datetime:
-    """'2026-12-24' (UTC; as an end date, valid through that whole day) or an ISO 8601 date-time (UTC unless it
-    says otherwise). Raises ValueError."""
-    text = text.strip()
-    if len(text) == 10:
-        day = date.fromisoformat(text)
-        return datetime.combine(day + timedelta(days=1) if end else day, time(), UTC)
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -54,25 +39,28 @@ class PromoSpec:
     customer_ids: tuple[int, ...] = field(default=())
 
 
-def _promotion(spec: PromoSpec, batch_prefix: str | None = None) -> Promotion:
+def _minor(text: str | None, currency: str, what: str) -> int:
     try:
-        if spec.kind == PromoKind.PERCENT:
-            value = int(spec.value or "")
-            if not 1 <= value <= 100:
-                raise PromoError("a percent is a whole number from 1 to 100")
-        elif spec.kind == PromoKind.AMOUNT:
-            value = Money.parse(spec.value or "", spec.currency).amount_minor
-            if value <= 0:
-                raise PromoError("an amount off must be more than 0")
-        else:
-            value = 0
-        minimum = Money.parse(spec.min_order, spec.currency).amount_minor if spec.min_order else None
-    except (ValueError, MoneyError) as exc:
-        raise PromoError(
-            str(exc) if isinstance(exc, PromoError | MoneyError) else "a percent is a whole number"
-        ) from None
+        return Money.parse(text or "", currency).amount_minor
+    except MoneyError:
+        raise PromoError(f"the {what} {text or ''!r} is not an amount like 5.00") from None
+
+
+def _promotion(spec: PromoSpec, batch_prefix: str | None = None) -> Promotion:
+    if spec.kind == PromoKind.PERCENT:
+        text = (spec.value or "").strip()
+        if not text.isdigit() or not 1 <= int(text) <= 100:
+            raise PromoError("a percent off is a whole number from 1 to 100")
+        value = int(text)
+    elif spec.kind == PromoKind.AMOUNT:
+        value = _minor(spec.value, spec.currency, "amount off")
+        if value <= 0:
+            raise PromoError("an amount off must be more than 0")
+    else:
+        value = 0
+    minimum = _minor(spec.min_order, spec.currency, "minimum order") if spec.min_order else None
     if spec.max_uses is not None and spec.max_uses < 1:
-        raise PromoError("--max-uses must be at least 1")
+        raise PromoError("the use limit must be at least 1")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
         raise PromoError("the end is not after the start")
     unknown = set(spec.segments) - set(SEGMENT_NAMES)
@@ -117,7 +105,7 @@ def create_batch(db: Database, prefix: str, count: int, spec: PromoSpec, actor: 
     if stem is None:
         raise PromoError(f"{prefix!r} is not a code prefix: A-Z, 0-9 and -, at most {31 - SUFFIX_LENGTH} characters")
     if not 1 <= count <= MAX_BATCH:
-        raise PromoError(f"--count must be from 1 to {MAX_BATCH}")
+        raise PromoError(f"the count must be from 1 to {MAX_BATCH}")
     head = stem[:-SUFFIX_LENGTH]
     with db.transaction() as session:
         promotion = _promotion(spec, batch_prefix=head.rstrip("-"))
@@ -168,8 +156,10 @@ def change_code(
     db: Database, text: str, actor: str, *, ends_at: datetime | None = None, max_uses: int | None = None
 ) -> str:
     """A new end or use limit for the code's promotion (shared by every code of its batch)."""
+    if ends_at is None and max_uses is None:
+        raise PromoError("give a new end or a new use limit")
     if max_uses is not None and max_uses < 1:
-        raise PromoError("--max-uses must be at least 1")
+        raise PromoError("the use limit must be at least 1")
     with db.transaction() as session:
         code = _code(session, text)
         if ends_at is not None:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from checkout.promotions.admin import parse_moment
+from checkout.promotions.entry import parse_moment
 from checkout.promotions.kinds import PromoKind, Refusal
 from checkout.promotions.pricing import DeliveryFees, price
 from checkout.promotions.rules import PromoTerms, Shopper, normalize_code, percent_off, refusal
