@@ -1,4 +1,4 @@
-"""One customer as the seller's customer page shows them: figures and segment, orders, conversations."""
+"""One customer as the seller's customer page shows them: figures and segment, orders, codes used, conversations."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from checkout.customers.directory import CustomerRow, customer_rows
 from checkout.db.database import Database
 from checkout.db.models import Conversation, Order
 from checkout.errors import CustomerNotFound
+from checkout.promotions.history import CodeUse, codes_used
 from checkout.records.transcripts import customer_conversations
 
 
@@ -18,6 +19,7 @@ class CustomerDetail:
     row: CustomerRow
     orders: list[Order]  # newest first
     conversations: list[Conversation]  # newest first
+    codes: list[CodeUse]  # promo codes their orders used, oldest first
 
 
 def customer_detail(db: Database, currency: str, customer_id: int) -> CustomerDetail:
@@ -33,4 +35,5 @@ def customer_detail(db: Database, currency: str, customer_id: int) -> CustomerDe
             row=rows[0],
             orders=list(orders),
             conversations=list(reversed(customer_conversations(session, customer_id))),
+            codes=codes_used(session, customer_id),
         )

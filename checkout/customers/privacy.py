@@ -28,6 +28,7 @@ from checkout.db.models import (
     utcnow,
 )
 from checkout.orders.export import isoformat_utc, order_to_dict
+from checkout.promotions.history import code_use_to_dict, codes_used
 from checkout.records.recorder import sender_hash
 from checkout.records.transcripts import (
     conversation_to_dict,
@@ -56,6 +57,7 @@ def export_customer(session: Session, customer_id: int, currency: str) -> dict |
         },
         "cart": [{"sku": item.variant.sku, "quantity": item.quantity} for item in cart.items] if cart else [],
         "orders": [order_to_dict(order) for order in orders],
+        "discount_codes": [code_use_to_dict(use) for use in codes_used(session, customer_id)],
         "conversations": [conversation_to_dict(c) for c in customer_conversations(session, customer_id)],
         "messages": [message_to_dict(m) for m in customer_messages(session, customer_id)],
     }

@@ -33,7 +33,7 @@ CSV_COLUMNS = (
 )
 
 
-def _figures(session: Session) -> dict[int, tuple[int, int]]:
+def code_figures(session: Session) -> dict[int, tuple[int, int]]:
     """code id -> (discount given, revenue) over orders paid or fulfilled (refunded ones no longer count)."""
     rows = session.execute(
         select(
@@ -75,7 +75,7 @@ def code_to_dict(code: PromoCode, given_minor: int = 0, revenue_minor: int = 0) 
 
 def list_codes(session: Session) -> list[dict]:
     """One object per code, oldest first."""
-    figures = _figures(session)
+    figures = code_figures(session)
     codes = session.scalars(select(PromoCode).order_by(PromoCode.id))
     return [code_to_dict(code, *figures.get(code.id, (0, 0))) for code in codes]
 
