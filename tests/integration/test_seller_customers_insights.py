@@ -97,7 +97,7 @@ def test_insights_draws_sales_funnel_top_products_and_missed_messages(app, selle
             ]
         )
     html = seller.get("/seller/insights").get_data(as_text=True)
-    assert html.count('<svg viewBox="0 0 480 220"') == 5
+    assert html.count('<svg viewBox="0 0 480 220"') == 7  # with the two promo-code charts
     charts = html.split("<figcaption>")[1:]
     # Paid in the last 30 days / 12 weeks: Ann 177 + 118, Bob 22 (Cid's and Dee's are older).
     for chart in charts[0], charts[2]:

@@ -55,6 +55,7 @@ def customer_detail(customer_id: int):
         row=found.row,
         orders=found.orders,
         conversations=found.conversations,
+        codes=found.codes,
         segments=SEGMENTS,
         currency=currency,
     )

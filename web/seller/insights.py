@@ -1,4 +1,5 @@
-"""Insights: sales per day and per week, top products, best customers, the funnel, what the bot missed."""
+"""Insights: sales per day and per week, promo codes per week, top products, best customers, the funnel, what the
+bot missed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from checkout.customers.directory import customer_rows
 from checkout.db.models import utcnow
 from checkout.insights import periods
 from checkout.insights.conversations import LOW_CONFIDENCE, funnel, understanding
+from checkout.insights.promotions import code_series
 from checkout.insights.sales import sales_series, top_products
 from checkout.money import Money
 from web.seller import bp, database, settings
@@ -29,6 +31,7 @@ def insights():
         best = customer_rows(session, currency, top_spenders=8)
         steps = funnel(session, since).steps()
         missed = understanding(session, week_buckets)
+        with_codes = code_series(session, week_buckets, currency)
     money = lambda minor: Money(int(minor), currency).display()  # noqa: E731
     count = lambda n: f"{n:.0f}"  # noqa: E731
     labels = lambda buckets: [b.label for b in buckets]  # noqa: E731
@@ -41,6 +44,12 @@ def insights():
             f"Revenue per week, last {WEEKS} weeks", labels(week_buckets), weekly.revenue_minor, money
         ),
         "orders_weekly": bar_chart(f"Orders per week, last {WEEKS} weeks", labels(week_buckets), weekly.orders, count),
+        "code_discount_weekly": bar_chart(
+            "Discount given with promo codes per week", labels(week_buckets), with_codes.discount_minor, money
+        ),
+        "code_revenue_weekly": bar_chart(
+            "Revenue of orders with promo codes per week", labels(week_buckets), with_codes.revenue_minor, money
+        ),
         "missed_weekly": bar_chart(
             "Messages not understood, share per week",
             labels(week_buckets),
@@ -55,6 +64,7 @@ def insights():
         currency=currency,
         threshold=LOW_CONFIDENCE,
         missed=missed,
+        with_codes=with_codes,
         products=ranked_rows(
             [(p.name, p.revenue_minor, f"{money(p.revenue_minor)} · {p.quantity} sold") for p in products]
         ),
