@@ -18,7 +18,7 @@ from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
 from checkout.payments.starting import PaymentOffer, offer_payment
 from checkout.promotions.kinds import KEPT_ON_CART
-from checkout.promotions.pricing import NO_FEES, DeliveryFees, price
+from checkout.promotions.pricing import NO_FEES, DeliveryFees
 from checkout.promotions.redemption import PromoCodeRefused, find_code, take_use
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
@@ -66,9 +66,9 @@ def place_order(
     cart = view_cart(session, customer, default_currency, fees)
     if cart.is_empty:
         raise CartEmpty()
-    if len({line.variant.currency for line in cart.lines}) > 1:
+    pricing, discount = cart.pricing, cart.discount
+    if pricing is None:  # view_cart prices every cart but one whose lines mix currencies
         raise CheckoutError("the cart mixes currencies; the seller must price these items in one currency")
-    discount, pricing = cart.discount, cart.pricing or price(cart.subtotal.amount_minor, cart.currency, fees)
     # A code kept for later (below its minimum, before its start) leaves the order at full price, as the summary
     # said; any other refusal (used up, expired since) is the shopper's to hear before anything is ordered.
     if discount and discount.refused and discount.refused.reason not in KEPT_ON_CART:
