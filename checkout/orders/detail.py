@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from checkout.audit import audit_history
 from checkout.db.database import Database
 from checkout.db.models import AuditLog, Order, PaymentProof
+from checkout.orders.export import find_order
 from checkout.orders.proofs import proofs_for_order
 from checkout.orders.seller_actions import OrderNotFound
 from checkout.records.transcripts import Transcript, order_transcripts
@@ -27,11 +25,7 @@ def order_detail(db: Database, number: str) -> OrderDetail:
     """Everything the order page shows, read in one go so the page renders after the session closes.
     Raises OrderNotFound."""
     with db.reading() as session:
-        order = session.scalar(
-            select(Order)
-            .where(Order.number == (number or "").strip().upper())
-            .options(selectinload(Order.items), selectinload(Order.payments), selectinload(Order.customer))
-        )
+        order = find_order(session, number)
         if order is None:
             raise OrderNotFound(f"there is no order {number!r}")
         return OrderDetail(

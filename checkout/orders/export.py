@@ -184,11 +184,11 @@ def orders_to_csv(orders: list[Order]) -> str:
 
 
 def find_order(session: Session, number: str) -> Order | None:
-    """One order by its number as a shopper or seller types it (any case)."""
+    """One order by its number as a shopper or seller types it (any case), with its lines, payments and customer."""
     return session.scalar(
         select(Order)
         .where(Order.number == (number or "").strip().upper()[:12])
-        .options(selectinload(Order.items), selectinload(Order.payments))
+        .options(selectinload(Order.items), selectinload(Order.payments), selectinload(Order.customer))
     )
 
 

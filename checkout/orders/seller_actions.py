@@ -7,12 +7,13 @@ outbox) and returns the order's number; raises OrderNotFound, or InvalidTransiti
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from checkout.db.database import Database
 from checkout.db.models import Order, Payment, utcnow
 from checkout.errors import CheckoutError
+from checkout.orders.export import find_order
 from checkout.orders.lifecycle import change_status
 from checkout.statuses import OrderStatus, PaymentStatus
 
@@ -24,7 +25,7 @@ class OrderNotFound(CheckoutError):
 
 
 def order_by_number(session: Session, number: str) -> Order:
-    order = session.scalar(select(Order).where(Order.number == (number or "").strip().upper()))
+    order = find_order(session, number)
     if order is None:
         raise OrderNotFound(f"there is no order {number!r}")
     return order
