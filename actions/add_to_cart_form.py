@@ -42,7 +42,7 @@ from checkout.catalog.matching import resolve_product
 from checkout.catalog.queries import active_variants, list_products
 from checkout.customers.identity import identify
 from checkout.orders.labels import variant_label
-from checkout.understanding.text import tokenize
+from checkout.understanding.text import FUNCTION_WORDS, fold, tokenize
 
 
 def _new_user_turn(tracker: Tracker) -> bool:
@@ -52,6 +52,13 @@ def _new_user_turn(tracker: Tracker) -> bool:
     # is action_listen on a shopper's turn, and the start action on activation.
     actions = [e.get("name") for e in tracker.events if e.get("event") == "action"]
     return len(actions) >= 2 and actions[-2] == "action_listen"
+
+
+def names_another_product(named: str | None, pending: str | None) -> bool:
+    """A product named that shares no word (nor a word's first five letters: "hoodies", "hoodie") with the pending
+    line's."""
+    said = {w[:5] for w in fold(named or "").split() if w not in FUNCTION_WORDS}
+    return bool(said) and not said & {w[:5] for w in fold(pending or "").split()}
 
 
 class ValidateAddToCartForm(FormValidationAction):
@@ -95,6 +102,8 @@ class ValidateAddToCartForm(FormValidationAction):
         if not _new_user_turn(tracker):
             return {}
         value = entity(tracker, "quantity")
+        if names_another_product(entity(tracker, "product"), tracker.get_slot("cart_product")):
+            return {}  # "and one midnight in lisbon too": that number is the other product's, not this line's
         if value is None and tracker.get_slot("requested_slot") == "cart_quantity" and not is_interruption(tracker):
             text = latest_text(tracker)
             if parse_quantity(text) is not None or latest_intent(tracker) == "inform":

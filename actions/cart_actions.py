@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -24,6 +25,7 @@ from actions.cart_lines import (
 )
 from actions.catalog_actions import categories_text
 from actions.checkout_start import checkout_form_follows, start_checkout
+from actions.code_replies import total_with_breakdown
 from actions.common import (
     ShopAction,
     button,
@@ -33,7 +35,7 @@ from actions.common import (
     shopper,
 )
 from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
-from checkout.carts import NotInCart, WhichCartLine, add_cart_line, remove_cart_line, view_cart
+from checkout.carts import NotInCart, WhichCartLine, add_cart_line, empty_cart, remove_cart_line, view_cart
 from checkout.catalog.matching import read, resolve_product
 from checkout.catalog.queries import active_variants, list_products
 from checkout.catalog.terms_file import terms_of
@@ -44,6 +46,8 @@ from checkout.promotions.pricing import NO_FEES, DeliveryFees
 from checkout.understanding.reading import split_requests
 
 CART_SLOTS = ("cart_product", "cart_color", "cart_size", "cart_quantity")
+# The whole cart, not one line of it ("clear everything from my basket", "empty my cart", "remove all of it").
+EVERYTHING = re.compile(r"\b(?:everything|empty|whole|entire|all)\b", re.I)
 
 
 def reset_cart_slots() -> list[SlotSet]:
@@ -60,10 +64,11 @@ class ActionStartCartLine(ShopAction):
         with runtime.database().reading() as session:
             pieces = split_requests(terms_of(list_products(session)), text)
         if len(pieces) > 1:
-            return self._several_lines(dispatcher, tracker, pieces)
+            return self._several_lines(dispatcher, tracker, domain, pieces)
         return self._start_line(
             dispatcher,
             tracker,
+            domain,
             text,
             entity(tracker, "color"),
             entity(tracker, "size"),
@@ -71,11 +76,11 @@ class ActionStartCartLine(ShopAction):
             entity(tracker, "quantity"),
         )
 
-    def _several_lines(self, dispatcher, tracker, pieces: list[str]) -> list:
+    def _several_lines(self, dispatcher, tracker, domain, pieces: list[str]) -> list:
         """ "two red notebooks a5 and a brown bookmark": each line said in full is added now; the first that
         needs a question goes to the form, and the shopper is told which ones to say again after it."""
         for index, piece in enumerate(pieces):
-            events = self._start_line(dispatcher, tracker, piece, None, None, None, None)
+            events = self._start_line(dispatcher, tracker, domain, piece, None, None, None, None)
             if any(e.get("name") == "cart_form_needed" and e.get("value") for e in events):
                 later = pieces[index + 1 :]
                 if later:
@@ -87,6 +92,7 @@ class ActionStartCartLine(ShopAction):
         self,
         dispatcher,
         tracker,
+        domain,
         text: str,
         color: str | None,
         size: str | None,
@@ -127,7 +133,7 @@ class ActionStartCartLine(ShopAction):
             slots = self._known_choices(dispatcher, product, color, size, quantity)
         if product is not None and all(slots.get(s) for s in CART_SLOTS):
             # Everything said at once ("2 black hoodies in M"): added now, no question asked.
-            check = add_chosen_line(dispatcher, shopper(tracker), slots)
+            check = add_chosen_line(dispatcher, domain, shopper(tracker), slots)
             if check.ok:
                 return self._not_started() + [SlotSet("last_product", product.name)]
             say(dispatcher, check)
@@ -189,7 +195,9 @@ def said_quantity(reading) -> str | None:
     return "1" if reading.says_one else None
 
 
-def add_chosen_line(dispatcher: CollectingDispatcher, identity: ShopperIdentity, values: dict) -> LineCheck:
+def add_chosen_line(
+    dispatcher: CollectingDispatcher, domain: dict, identity: ShopperIdentity, values: dict
+) -> LineCheck:
     """Adds the line the cart slots describe, after checking it against the stock at this moment."""
     color, size = choice(values.get("cart_color")), choice(values.get("cart_size"))
     try:
@@ -201,6 +209,7 @@ def add_chosen_line(dispatcher: CollectingDispatcher, identity: ShopperIdentity,
             size,
             parse_quantity(values.get("cart_quantity") or "") or 0,
             runtime.settings().shop_currency,
+            runtime.settings().delivery_fees,
         )
     except NoSuchVariant:
         return LineCheck(False, "utter_default", {})
@@ -215,7 +224,7 @@ def add_chosen_line(dispatcher: CollectingDispatcher, identity: ShopperIdentity,
         product=added.product,
         variant=f" ({label})" if label else "",
         line_total=added.line_total.display(),
-        cart_total=added.cart_total.display(),
+        cart_total=total_with_breakdown(domain, added.cart),
     )
     return LineCheck(True)
 
@@ -226,7 +235,7 @@ class ActionAddToCart(ShopAction):
     action_name = "action_add_to_cart"
 
     def act(self, dispatcher, tracker, domain):
-        check = add_chosen_line(dispatcher, shopper(tracker), {s: tracker.get_slot(s) for s in CART_SLOTS})
+        check = add_chosen_line(dispatcher, domain, shopper(tracker), {s: tracker.get_slot(s) for s in CART_SLOTS})
         if not check.ok:
             say(dispatcher, check)
         if not tracker.get_slot("checkout_after_line"):
@@ -240,7 +249,7 @@ def cart_state(domain, cart) -> str:
     return (
         phrase(domain, "phrase_cart_now_empty")
         if cart.is_empty
-        else phrase(domain, "phrase_cart_total", total=cart.total.display())
+        else phrase(domain, "phrase_cart_total", total=total_with_breakdown(domain, cart))
     )
 
 
@@ -289,6 +298,10 @@ class ActionRemoveFromCart(ShopAction):
     action_name = "action_remove_from_cart"
 
     def act(self, dispatcher, tracker, domain):
+        if not entity(tracker, "product") and EVERYTHING.search(latest_text(tracker)):
+            empty_cart(runtime.database(), shopper(tracker))  # "clear everything", "empty my basket"
+            dispatcher.utter_message(response="utter_cart_empty")
+            return []
         quantity = parse_quantity(entity(tracker, "quantity") or "") if entity(tracker, "quantity") else None
         try:
             removed = remove_cart_line(
@@ -300,6 +313,7 @@ class ActionRemoveFromCart(ShopAction):
                 color=entity(tracker, "color"),
                 size=entity(tracker, "size"),
                 quantity=quantity,
+                fees=runtime.settings().delivery_fees,
             )
         except CartEmpty:
             dispatcher.utter_message(response="utter_cart_empty")

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import runtime
 from actions.cart_actions import CART_SLOTS, cart_lines_text, priced_cart
 from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, start_checkout
+from actions.code_replies import say_refusal
 from actions.common import (
     CONFIDENT,
     SMALL_TALK,
@@ -23,6 +24,7 @@ from actions.common import (
     sounds_like_small_talk,
     sounds_like_yes_or_no,
 )
+from actions.consent_actions import where
 from actions.payment_actions import how_to_pay
 from checkout.carts import cart_fingerprint
 from checkout.customers.identity import identify
@@ -33,7 +35,9 @@ from checkout.customers.validation import (
     clean_phone,
 )
 from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
+from checkout.marketing.consent import offer_consent_question
 from checkout.orders.placement import CartChangedSinceSummary, DeliveryDetails, place_order_from_cart
+from checkout.promotions.redemption import PromoCodeRefused
 
 SKIPPED = "-"  # slot value for "no email, thanks"
 NOT_A_NAME = {"affirm", "deny", "greet", "thank", "goodbye"}
@@ -159,13 +163,20 @@ class ActionOrderSummary(ShopAction):
 
     def act(self, dispatcher, tracker, domain):
         with runtime.database().transaction() as session:
-            return show_summary(dispatcher, tracker, priced_cart(session, tracker))
+            cart = priced_cart(session, tracker)
+        return show_summary(dispatcher, tracker, cart, domain)  # after the commit: it may record the question
 
 
-def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> list:
+def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart, domain: dict) -> list:
     if cart.is_empty:
         dispatcher.utter_message(response="utter_cart_empty")
         return [SlotSet("pending_confirmation", None)]
+    email = tracker.get_slot("customer_email")
+    asked = offer_consent_question(runtime.database(), shopper(tracker), None if email in (None, SKIPPED) else email)
+    if asked is not None:  # once per customer, before their first summary; its buttons answer it (or nothing does)
+        dispatcher.utter_message(
+            response="utter_ask_marketing_consent", where=where(domain, asked.chat_reachable, asked.email_reachable)
+        )
     dispatcher.utter_message(
         response="utter_order_summary",
         lines=cart_lines_text(cart, runtime.settings().delivery_fees),
@@ -174,7 +185,9 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart) -> li
         phone=tracker.get_slot("customer_phone"),
         address=tracker.get_slot("customer_address"),
     )
-    return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")]
+    return [SlotSet("pending_confirmation", f"place_order:{cart_fingerprint(cart)}")] + (
+        [SlotSet("consent_question", True)] if asked is not None else []
+    )
 
 
 def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict, expected_cart: str) -> list:
@@ -193,7 +206,7 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
         placed = place_order_from_cart(runtime.database(), runtime.settings(), identity, details, expected_cart)
     except CartChangedSinceSummary as changed:
         dispatcher.utter_message(response="utter_cart_changed_since_summary")
-        return show_summary(dispatcher, tracker, changed.cart)
+        return show_summary(dispatcher, tracker, changed.cart, domain)
     except CartEmpty:
         dispatcher.utter_message(response="utter_cart_empty")
         return []
@@ -202,6 +215,12 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
             response="utter_checkout_stock_changed", product=exc.name or exc.sku, available=exc.available
         )
         return []
+    except PromoCodeRefused as refused:
+        # Used up or expired since the summary: the reason, and the summary stays pending, so removing the code
+        # or giving another shows it again with the new total.
+        say_refusal(dispatcher, domain, refused.code, refused.refused)
+        dispatcher.utter_message(response="utter_order_code_refused")
+        return [SlotSet("pending_confirmation", f"place_order:{expected_cart}")]
     except CheckoutError as exc:
         dispatcher.utter_message(response="utter_checkout_problem", reason=str(exc))
         return []

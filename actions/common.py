@@ -87,6 +87,10 @@ INTERRUPTIONS = {
     "thank",
     "goodbye",
     "choose_payment_method",
+    "apply_discount",
+    "remove_discount",
+    "subscribe",
+    "unsubscribe",
 }
 CONFIDENT = 0.8
 

@@ -143,7 +143,8 @@ class ActionResolveConfirmation(ShopAction):
             dispatcher.utter_message(response="utter_default")
             return []
         yes = latest_intent(tracker) == "affirm"
-        events = [SlotSet("pending_confirmation", None)]
+        # The summary's question about offers is past too: a later "send me offers" is the chat's, not the checkout's.
+        events = [SlotSet("pending_confirmation", None), SlotSet("consent_question", None)]
         if pending.startswith("place_order:"):
             if yes:
                 return events + place_confirmed_order(dispatcher, tracker, domain, pending.split(":", 1)[1])

@@ -58,5 +58,8 @@ class ActionStartPayment(ShopAction):
             )
             return []
         text, buttons = how_to_pay(domain, started.number, started.total.display(), started.offer)
+        if method == "manual" and started.offer.step is not None:
+            # Chosen among several methods, the instructions come alone: the amount first says what to transfer.
+            text = f"{started.total.display()}: {text}"
         dispatcher.utter_message(response="utter_payment_step", payment=text, buttons=buttons)
         return []

@@ -171,6 +171,16 @@ def clear_cart(session: Session, customer: Customer, *, drop_code: bool = False)
     session.flush()
 
 
+def empty_cart(db: Database, identity: ShopperIdentity) -> int:
+    """ "Clear everything from my basket": every line out (a code given stays for the next items). Returns how many
+    lines there were."""
+    with db.transaction() as session:
+        customer = identify(session, identity)
+        count = len(get_cart(session, customer).items)
+        clear_cart(session, customer)
+        return count
+
+
 def cart_fingerprint(cart: CartView) -> str:
     """Identifies the cart shown in a summary, so "yes" never orders a cart the shopper has not seen."""
     lines: list[tuple] = sorted((line.variant.sku, line.quantity, line.variant.price_minor) for line in cart.lines)
@@ -205,7 +215,11 @@ class AddedLine:
     size: str | None
     quantity: int
     line_total: Money
-    cart_total: Money
+    cart: CartView  # priced with its code and the shop's delivery fee
+
+    @property
+    def cart_total(self) -> Money:
+        return self.cart.total
 
 
 def add_cart_line(
@@ -216,11 +230,12 @@ def add_cart_line(
     size: str | None,
     quantity: int,
     currency: str,
+    fees: DeliveryFees = NO_FEES,
 ) -> AddedLine:
     """Adds `quantity` of the product in that colour and size to the shopper's cart, checked against the stock now.
     Raises NoSuchVariant, InvalidQuantity or CartLineAboveStock."""
     with db.transaction() as session:
-        outcome = _add_line(session, identity, product_name, color, size, quantity, currency)
+        outcome = _add_line(session, identity, product_name, color, size, quantity, currency, fees)
     if isinstance(outcome, CheckoutError):
         raise outcome
     return outcome
@@ -234,6 +249,7 @@ def _add_line(
     size: str | None,
     quantity: int,
     currency: str,
+    fees: DeliveryFees,
 ) -> AddedLine | CheckoutError:
     product = find_product(session, product_name) if product_name else None
     variant = find_variant(product, color, size) if product else None
@@ -245,7 +261,7 @@ def _add_line(
     except (InvalidQuantity, CartLineAboveStock) as refused:
         return refused
     add_to_cart(session, customer, variant, quantity)
-    cart = view_cart(session, customer, currency)
+    cart = view_cart(session, customer, currency, fees)
     current_conversation(session, customer, identity).had_cart = True
     return AddedLine(
         variant.product.name,
@@ -253,7 +269,7 @@ def _add_line(
         variant.size,
         quantity,
         Money(variant.price_minor * quantity, variant.currency),
-        cart.total,
+        cart,
     )
 
 
@@ -291,11 +307,12 @@ def remove_cart_line(
     color: str | None = None,
     size: str | None = None,
     quantity: int | None = None,
+    fees: DeliveryFees = NO_FEES,
 ) -> RemovedLine:
     """Removes `quantity` (all when None) of the one cart line the words (or the `named` product) point to.
     Raises CartEmpty, NotInCart, or WhichCartLine."""
     with db.transaction() as session:
-        outcome = _remove_line(session, identity, text, currency, named, color, size, quantity)
+        outcome = _remove_line(session, identity, text, currency, named, color, size, quantity, fees)
     if isinstance(outcome, CheckoutError):
         raise outcome
     return outcome
@@ -310,6 +327,7 @@ def _remove_line(
     color: str | None,
     size: str | None,
     quantity: int | None,
+    fees: DeliveryFees,
 ) -> RemovedLine | CheckoutError:
     customer = identify(session, identity)
     cart = view_cart(session, customer, currency)
@@ -333,4 +351,4 @@ def _remove_line(
         return WhichCartLine(lines or cart.lines)
     variant = lines[0].variant
     remove_from_cart(session, customer, variant, quantity)
-    return RemovedLine(variant.product.name, variant.color, variant.size, view_cart(session, customer, currency))
+    return RemovedLine(variant.product.name, variant.color, variant.size, view_cart(session, customer, currency, fees))

@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkout.db.database import rowcount
-from checkout.db.models import Conversation, Customer, Order, OutboxMessage, utcnow
-from checkout.statuses import OrderStatus, OutboxStatus
+from checkout.db.models import CampaignRecipient, Conversation, Customer, Order, OutboxMessage, utcnow
+from checkout.statuses import OrderStatus, OutboxStatus, RecipientStatus
 
 SELLER_CHANNEL = "telegram_seller"  # the seller's own Telegram chat (TELEGRAM_SELLER_CHAT_ID)
 MAX_ATTEMPTS = 5
@@ -123,16 +123,23 @@ def _queue(session: Session, message: OutboxMessage) -> OutboxMessage | None:
     return message
 
 
-def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) -> list[OutboxMessage]:
+def claim_pending(
+    session: Session, channels: tuple[str, ...], limit: int = 20, campaigns: bool | None = None
+) -> list[OutboxMessage]:
     """Pending messages for these channels, each claimed by one conditional update so two gateways never
     both send it. A message claimed by a gateway that died before marking it stays 'sending': whether it
-    reached the chat is unknown, and sending it again could double it."""
-    candidates = session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.channel.in_(channels), OutboxMessage.status == OutboxStatus.PENDING)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+    reached the chat is unknown, and sending it again could double it.
+
+    `campaigns`: True claims only campaign messages, False none of them (a gateway paces campaigns apart, so
+    they never hold an order update back); None claims both."""
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.channel.in_(channels), OutboxMessage.status == OutboxStatus.PENDING
     )
+    if campaigns is not None:
+        query = query.where(
+            OutboxMessage.campaign_id.is_not(None) if campaigns else OutboxMessage.campaign_id.is_(None)
+        )
+    candidates = session.scalars(query.order_by(OutboxMessage.id).limit(limit))
     claimed = []
     for message_id in list(candidates):
         won = rowcount(
@@ -149,12 +156,14 @@ def claim_pending(session: Session, channels: tuple[str, ...], limit: int = 20) 
 
 
 def mark_sent(session: Session, message_id: int, channel_message_id: str | None = None) -> None:
+    now = utcnow()
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(status=OutboxStatus.SENT, sent_at=utcnow(), channel_message_id=channel_message_id, last_error=None)
+        .values(status=OutboxStatus.SENT, sent_at=now, channel_message_id=channel_message_id, last_error=None)
         .execution_options(synchronize_session=False)
     )
+    _settle_recipient(session, message_id, RecipientStatus.SENT, sent_at=now)
 
 
 def mark_failed(session: Session, message_id: int, error: str, permanent: bool = False) -> None:
@@ -163,6 +172,32 @@ def mark_failed(session: Session, message_id: int, error: str, permanent: bool =
     message = session.get_one(OutboxMessage, message_id, populate_existing=True)
     message.status = OutboxStatus.FAILED if permanent or message.attempts >= MAX_ATTEMPTS else OutboxStatus.PENDING
     message.last_error = error[:500]
+    if message.status == OutboxStatus.FAILED and message.campaign_id is not None:
+        _settle_recipient(session, message_id, RecipientStatus.FAILED, error=error[:500])
+
+
+def mark_unreachable(session: Session, message_id: int, error: str) -> None:
+    """The channel refuses to deliver to this customer for good (a Telegram 403: they blocked the bot): the message
+    fails, and no campaign picks the customer for this channel again."""
+    mark_failed(session, message_id, error, permanent=True)
+    customer_id = session.scalar(select(OutboxMessage.customer_id).where(OutboxMessage.id == message_id))
+    if customer_id is not None:
+        session.execute(
+            update(Customer)
+            .where(Customer.id == customer_id, Customer.unreachable_at.is_(None))
+            .values(unreachable_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _settle_recipient(session: Session, message_id: int, status: RecipientStatus, **values: object) -> None:
+    """A campaign's message sent or given up: its recipient row says so (the campaign report counts them)."""
+    session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.outbox_message_id == message_id, CampaignRecipient.status == RecipientStatus.QUEUED)
+        .values(status=status, **values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def expire_pending(session: Session, channel: str, queued_before: datetime, reason: str) -> int:

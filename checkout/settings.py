@@ -86,6 +86,13 @@ class Settings:
     stripe_max_retries: int = 2
     # The web app's address as shoppers' browsers reach it (Stripe's return pages); WEB_HOST:WEB_PORT when unset.
     shop_public_url: str = ""
+    # Email (`checkout/email/`): smtp://host:port, smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465.
+    # Unset: no email at all (the dashboard says so). SHOP_POSTAL_ADDRESS is printed in every marketing email.
+    smtp_url: str = ""
+    shop_email_from: str = ""
+    shop_postal_address: str = ""
+    # An order is credited to a campaign whose message the customer received within this many days.
+    shop_campaign_attribution_days: int = 7
     log_level: str = "INFO"
 
     @property

@@ -36,3 +36,29 @@ class OutboxStatus(StrEnum):
 
 # Orders whose money the shop has: spending figures, "paid" pages.
 SPENDING_STATUSES = (OrderStatus.PAID, OrderStatus.FULFILLED)
+
+
+class CampaignStatus(StrEnum):
+    DRAFT = "draft"  # being prepared: previewed, test-sent, not sent to anyone
+    SENDING = "sending"  # its recipients are queued; the gateways are working through them
+    SENT = "sent"  # every recipient's message was sent or given up
+    STOPPED = "stopped"  # the seller stopped it: what was not yet sent never will be
+
+
+class RecipientStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"  # given up (blocked the bot, a bounced address, too many attempts)
+    STOPPED = "stopped"  # the campaign was stopped before this one was sent
+
+
+class ConsentSource(StrEnum):
+    CHECKOUT = "checkout"  # the question after the delivery details
+    CHAT = "chat"  # "send me offers" / "stop sending me offers" in a chat
+    EMAIL_LINK = "email_link"  # the unsubscribe link or one-click POST of a marketing email
+    SELLER = "seller"  # changed by the seller on the shopper's request
+
+
+class ConsentChannel(StrEnum):
+    CHAT = "chat"  # the chat channel the customer writes from (their customer row's channel)
+    EMAIL = "email"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cli.campaign_commands import campaign
 from cli.chat_command import chat
 from cli.context import AppContext
 from cli.conversation_commands import handoff
@@ -40,6 +41,7 @@ for command in (
     telegram,
     payments,
     promo,
+    campaign,
     train,
     learn,
 ):

@@ -24,8 +24,8 @@ def _moment(end: bool) -> Callable:
     return parse
 
 
-def code_options(command: Callable) -> Callable:
-    """The options `create` and `batch` share: what the codes do, when, how often and for whom."""
+def discount_options(command: Callable) -> Callable:
+    """What codes do, when and how often: `promo create` and `batch`, and a campaign's batch."""
     options = [
         click.option("--percent", type=int, help="Percent off the items (1-100)."),
         click.option("--amount", help="Amount off the items in the shop currency, e.g. 5.00."),
@@ -35,15 +35,24 @@ def code_options(command: Callable) -> Callable:
         click.option("--ends", callback=_moment(end=True), help="Valid through this date (UTC) or until a date-time."),
         click.option("--max-uses", type=int, help="Total uses of each code (unlimited when not given)."),
         click.option("--once-per-customer", is_flag=True, help="Each customer may use a code once."),
-        click.option("--segment", "segments", multiple=True, type=click.Choice(SEGMENT_NAMES), help="Repeatable."),
-        click.option("--customer", "customer_ids", multiple=True, type=int, help="A customer id; repeatable."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _spec(app: AppContext, options: dict) -> PromoSpec:
+def code_options(command: Callable) -> Callable:
+    """The options `create` and `batch` share: what the codes do, when, how often and for whom."""
+    command = click.option("--customer", "customer_ids", multiple=True, type=int, help="A customer id; repeatable.")(
+        command
+    )
+    command = click.option(
+        "--segment", "segments", multiple=True, type=click.Choice(SEGMENT_NAMES), help="Repeatable."
+    )(command)
+    return discount_options(command)
+
+
+def promo_spec(app: AppContext, options: dict) -> PromoSpec:
     chosen = [k for k in ("percent", "amount", "free_delivery") if options[k] not in (None, False)]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --percent, --amount, --free-delivery")
@@ -58,8 +67,8 @@ def _spec(app: AppContext, options: dict) -> PromoSpec:
         ends_at=options["ends"],
         max_uses=options["max_uses"],
         once_per_customer=options["once_per_customer"],
-        segments=tuple(options["segments"]),
-        customer_ids=tuple(options["customer_ids"]),
+        segments=tuple(options.get("segments", ())),
+        customer_ids=tuple(options.get("customer_ids", ())),
     )
 
 
@@ -75,7 +84,7 @@ def promo():
 def promo_create(app: AppContext, code: str, **options):
     """Create the promo code CODE (3-32 characters of A-Z, 0-9 and -; any case)."""
     try:
-        created = create_code(app.db, code, _spec(app, options), actor="cli")
+        created = create_code(app.db, code, promo_spec(app, options), actor="cli")
     except PromoError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(created)
@@ -89,7 +98,7 @@ def promo_create(app: AppContext, code: str, **options):
 def promo_batch(app: AppContext, prefix: str, count: int, **options):
     """Create COUNT codes PREFIX-XXXXXX sharing one definition; prints them, one a line."""
     try:
-        codes = create_batch(app.db, prefix, count, _spec(app, options), actor="cli")
+        codes = create_batch(app.db, prefix, count, promo_spec(app, options), actor="cli")
     except PromoError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("\n".join(codes))

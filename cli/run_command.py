@@ -11,6 +11,7 @@ import click
 from checkout.catalog.importer import catalog_is_empty, import_catalog
 from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.db.migrate import upgrade
+from checkout.email import email_configuration_error, marketing_email_error
 from checkout.learning import request_training
 from checkout.settings import PROJECT_ROOT, Settings
 from cli.context import AppContext, pass_app
@@ -89,7 +90,17 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
             else None
         )
         specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env, ready_url=ready))
+    if settings.smtp_url:
+        # The outbox's email rows: order emails and campaigns, sent over SMTP (checkout/email/sender.py).
+        specs.append(ProcessSpec("email", [python, "-m", "checkout.email"], env))
     return specs
+
+
+def email_status(settings: Settings) -> str:
+    if not settings.smtp_url:
+        return "off (set SMTP_URL and SHOP_EMAIL_FROM)"
+    marketing = marketing_email_error(settings)
+    return "order emails only: " + marketing if marketing else "order and campaign emails"
 
 
 def telegram_gateway_available() -> bool:
@@ -107,7 +118,10 @@ def telegram_status(settings: Settings) -> str:
 @click.command("run")
 @pass_app
 def run(app: AppContext):
-    """Set up what is missing, then start Rasa, the action server, the web app (and Telegram when configured)."""
+    """Set up what is missing, then start Rasa, the action server, the web app (Telegram, email when configured)."""
+    problem = email_configuration_error(app.settings) if app.settings.smtp_url else None
+    if problem:  # said now, before anything starts, rather than by a sender process that exits at once
+        raise click.ClickException(f"email: {problem}")
     model = prepare(app)
     settings = with_generated_secrets(app.settings)
     endpoints = write_endpoints(settings, settings.var_dir / "endpoints.yml")
@@ -125,5 +139,6 @@ def run(app: AppContext):
     supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")
     supervisor.log("shop", f"  action server                 {s.action_server_url}")
     supervisor.log("shop", "  Telegram gateway              " + telegram_status(s))
+    supervisor.log("shop", "  email                         " + email_status(s))
     supervisor.log("shop", "Ctrl-C stops everything.")
     sys.exit(supervisor.supervise())

@@ -22,6 +22,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.training_data.message import Message
 
 from checkout.understanding.intents import repair_intent
+from checkout.understanding.promo_words import code_span
 from checkout.understanding.reading import read_message
 from checkout.understanding.terms import SIZE_SYNONYMS, TermsFile
 from checkout.understanding.text import fold
@@ -94,7 +95,6 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
             if not text or text.startswith("/"):
                 continue  # button payloads carry their intent and entities already
             reading = read_message(terms, text)
-            message.set("entities", self._entities(message.get("entities") or [], reading, text), add_to_output=True)
             intent = message.get("intent") or {}
             ranking = [(i.get("name"), i.get("confidence") or 0.0) for i in message.get("intent_ranking") or []]
             repaired = repair_intent(intent.get("name") or "nlu_fallback", ranking, text, reading)
@@ -103,6 +103,10 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
                 message.set(
                     "intent", {"name": repaired, "confidence": intent.get("confidence") or 0.0}, add_to_output=True
                 )
+            entities = self._entities(message.get("entities") or [], reading, text)
+            if repaired == "apply_discount":
+                entities = self._with_code(entities, text)
+            message.set("entities", entities, add_to_output=True)
         return messages
 
     def _entities(self, model_entities: list[dict[str, Any]], reading, text: str) -> list[dict[str, Any]]:
@@ -143,6 +147,21 @@ class CatalogGrounding(GraphComponent, EntityExtractorMixin):
                 }
             )
         return sorted(kept + found, key=lambda e: e["start"])
+
+    def _with_code(self, entities: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+        """A code to apply is a discount_code, never an order number or a product; the model's own tag stands when
+        it found one, otherwise the code-shaped word the message announces ("coupon: HOLA-MARIA")."""
+        if any(e.get("entity") == "discount_code" for e in entities):
+            return entities
+        span = code_span(text)
+        if span is None:
+            return [e for e in entities if e.get("entity") != "order_number"]
+        start, end = span
+        kept = [
+            e for e in entities if not (e["start"] < end and start < e["end"]) and e.get("entity") != "order_number"
+        ]
+        code = {"entity": "discount_code", "start": start, "end": end, "value": text[start:end]}
+        return sorted([*kept, {**code, "extractor": self.__class__.__name__}], key=lambda e: e["start"])
 
     @staticmethod
     def _plausible(entity: dict[str, Any]) -> bool:

@@ -65,6 +65,8 @@ class FakeTelegram:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._failures: dict[str, list[tuple[str | None, dict]]] = {}  # method -> (chat id or any, answer)
+        self._blocked: set[str] = set()  # chats whose user blocked the bot
+        self._held: dict[str, tuple[threading.Event, threading.Event]] = {}  # chat -> (arrived, released)
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None
@@ -109,6 +111,19 @@ class FakeTelegram:
                 )
             )
 
+    def block(self, chat_id: int | str) -> None:
+        """The chat's user blocks the bot: every message to it from now on is refused with Telegram's 403."""
+        with self._lock:
+            self._blocked.add(str(chat_id))
+
+    def hold(self, chat_id: int | str) -> tuple[threading.Event, threading.Event]:
+        """The next message to the chat is held unanswered (a request in flight) until the test sets `released`;
+        `arrived` is set when it comes in."""
+        arrived, released = threading.Event(), threading.Event()
+        with self._lock:
+            self._held[str(chat_id)] = (arrived, released)
+        return arrived, released
+
     def pre_checkout_answers(self, query_id: str) -> list[Call]:
         """answerPreCheckoutQuery calls for one query, in order."""
         return [
@@ -129,6 +144,11 @@ class FakeTelegram:
                 for c in self.calls
                 if c.method == method and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
             ]
+
+    def messages_to(self, chat_ids: set[str]) -> list[Call]:
+        """Every message sent to any of these chats, whatever the answer, in order (`at`: when it arrived)."""
+        with self._lock:
+            return [c for c in self.calls if c.method in MESSAGE_METHODS and str(c.params.get("chat_id")) in chat_ids]
 
     def delivered(self, chat_id: int | str) -> list[Call]:
         """Messages that reached the chat (answered 200), in order."""
@@ -173,7 +193,15 @@ class FakeTelegram:
             return self._record(method, {}, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         params = await _params(request)
         with self._lock:
+            held = self._held.pop(str(params.get("chat_id")), None) if method in MESSAGE_METHODS else None
+        if held:
+            held[0].set()
+            while not held[1].is_set():  # set by the test's thread
+                await asyncio.sleep(0.02)
+        with self._lock:
             failure = self._take_failure(method, params)
+            if not failure and method in MESSAGE_METHODS and str(params.get("chat_id")) in self._blocked:
+                failure = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
         if failure:
             return self._record(method, params, failure["error_code"], failure)
         if method == "getUpdates":

@@ -1,4 +1,5 @@
-"""One customer as the seller's customer page shows them: figures and segment, orders, codes used, conversations."""
+"""One customer as the seller's customer page shows them: figures and segment, orders, codes used, conversations,
+their consent to offers with its history, and the campaign messages they received."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from checkout.customers.directory import CustomerRow, customer_rows
 from checkout.db.database import Database
 from checkout.db.models import Conversation, Order
 from checkout.errors import CustomerNotFound
+from checkout.marketing.overview import (
+    CampaignReceived,
+    ConsentNow,
+    ConsentRecord,
+    campaigns_received,
+    consent_now,
+    consent_records,
+)
 from checkout.promotions.history import CodeUse, codes_used
 from checkout.records.transcripts import customer_conversations
 
@@ -20,6 +29,9 @@ class CustomerDetail:
     orders: list[Order]  # newest first
     conversations: list[Conversation]  # newest first
     codes: list[CodeUse]  # promo codes their orders used, oldest first
+    consent: ConsentNow
+    consent_history: list[ConsentRecord]  # oldest first
+    campaigns: list[CampaignReceived]  # oldest first
 
 
 def customer_detail(db: Database, currency: str, customer_id: int) -> CustomerDetail:
@@ -31,9 +43,13 @@ def customer_detail(db: Database, currency: str, customer_id: int) -> CustomerDe
         orders = session.scalars(
             select(Order).where(Order.customer_id == customer_id).order_by(Order.created_at.desc(), Order.id.desc())
         )
+        history = consent_records(session, customer_id)
         return CustomerDetail(
             row=rows[0],
             orders=list(orders),
             conversations=list(reversed(customer_conversations(session, customer_id))),
             codes=codes_used(session, customer_id),
+            consent=consent_now(rows[0].customer, history),
+            consent_history=history,
+            campaigns=campaigns_received(session, customer_id),
         )

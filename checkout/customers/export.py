@@ -26,6 +26,7 @@ CSV_COLUMNS = (
     "address",
     "language",
     "marketing_consent",
+    "email_consent",
     "first_seen",
     "last_seen",
     "order_count",
@@ -66,7 +67,8 @@ def customer_to_dict(
         "email": customer.email,
         "address": customer.address,
         "language": customer.language,
-        "marketing_consent": customer.marketing_consent,
+        "marketing_consent": customer.marketing_consent,  # to offers in the chat they write from
+        "email_consent": customer.email_consent,  # to offers by email
         "first_seen": isoformat_utc(customer.first_seen),
         "last_seen": isoformat_utc(customer.last_seen),
         "order_count": order_count,

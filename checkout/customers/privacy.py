@@ -1,7 +1,8 @@
 """A customer's right to see and to erase what we keep about them.
 
-Forgetting erases the person (name, username, phone, email, address, chat ids, message texts) and keeps
-the business facts: orders with their items and amounts, so the books still add up.
+Forgetting erases the person (name, username, phone, email, address, chat ids, message texts, consent records,
+the codes campaigns gave them) and keeps the business facts: orders with their items and amounts, so the books
+still add up, and one row per campaign message, so a campaign's report still counts it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from checkout.audit import record_audit
 from checkout.customers.export import customer_stats_query, customer_to_dict
 from checkout.db.database import rowcount
 from checkout.db.models import (
+    CampaignRecipient,
     Cart,
     CartItem,
+    ConsentChange,
     Conversation,
     Customer,
     ForgottenSender,
@@ -26,6 +29,12 @@ from checkout.db.models import (
     Payment,
     PaymentProof,
     utcnow,
+)
+from checkout.marketing.overview import (
+    campaign_received_to_dict,
+    campaigns_received,
+    consent_record_to_dict,
+    consent_records,
 )
 from checkout.orders.export import isoformat_utc, order_to_dict
 from checkout.promotions.history import code_use_to_dict, codes_used
@@ -50,16 +59,24 @@ def export_customer(session: Session, customer_id: int, currency: str) -> dict |
         .order_by(Order.created_at, Order.id)
     )
     cart = session.scalar(select(Cart).where(Cart.customer_id == customer_id).options(selectinload(Cart.items)))
+    customer = row[0]
     return {
         "customer": {
             **customer_to_dict(*row, currency=currency),
-            "forgotten_at": isoformat_utc(row[0].forgotten_at) if row[0].forgotten_at else None,
+            "forgotten_at": isoformat_utc(customer.forgotten_at) if customer.forgotten_at else None,
         },
         "cart": [{"sku": item.variant.sku, "quantity": item.quantity} for item in cart.items] if cart else [],
         "orders": [order_to_dict(order) for order in orders],
         "discount_codes": [code_use_to_dict(use) for use in codes_used(session, customer_id)],
         "conversations": [conversation_to_dict(c) for c in customer_conversations(session, customer_id)],
         "messages": [message_to_dict(m) for m in customer_messages(session, customer_id)],
+        "consent": {
+            "chat": customer.marketing_consent,
+            "email": customer.email_consent,
+            "asked_at": isoformat_utc(customer.consent_asked_at) if customer.consent_asked_at else None,
+            "history": [consent_record_to_dict(r) for r in consent_records(session, customer_id)],
+        },
+        "campaign_messages": [campaign_received_to_dict(r) for r in campaigns_received(session, customer_id)],
     }
 
 
@@ -123,10 +140,24 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
         .values(provider_data=None)
         .execution_options(synchronize_session=False)
     )
+    # Campaign messages included (they name the customer's outbox row); a delivery error can quote the address.
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.customer_id == customer.id)
-        .values(text="", recipient=placeholder, buttons=None)
+        .values(text="", recipient=placeholder, buttons=None, html=None, subject=None, image_url=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Consent records say who agreed to what, at which address: personal. A campaign keeps its count of messages
+    # (the recipient rows stay) but not the code given nor the error that names the person.
+    session.execute(
+        delete(ConsentChange)
+        .where(ConsentChange.customer_id == customer.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(CampaignRecipient)
+        .where(CampaignRecipient.customer_id == customer.id)
+        .values(promo_code=None, error=None)
         .execution_options(synchronize_session=False)
     )
     # A proof of payment is a picture of the person's bank transfer: personal through and through.
@@ -139,6 +170,8 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
     for field in ("name", "username", "phone", "email", "address", "language"):
         setattr(customer, field, None)
     customer.marketing_consent = False
+    customer.email_consent = False
+    customer.consent_asked_at = None
     # A new chat from the same person starts a new customer; the old channel id is personal data too.
     customer.channel_user_id = placeholder
     customer.forgotten_at = now

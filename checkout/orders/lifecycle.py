@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from checkout.audit import record_audit
 from checkout.db.database import rowcount
 from checkout.db.models import Conversation, Order, OrderItem, Variant, utcnow
+from checkout.email.transactional import queue_status_email
 from checkout.errors import InvalidTransition
 from checkout.notifications import queue_order_update
 from checkout.promotions.redemption import release_use
@@ -69,6 +70,9 @@ def change_status(
     record_audit(session, actor, f"order.{new_status}", "order", order.number, details)
     if notify_shopper:
         queue_order_update(session, order, new_status)
+    # Emailed even when the shopper caused the change in the chat: the email is their receipt. Only when they gave
+    # an address, and only for the statuses shoppers are emailed about (checkout.email.kinds.STATUS_EMAILS).
+    queue_status_email(session, order, new_status)
     return order
 
 

@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session
 from checkout.carts import CartView, cart_fingerprint, clear_cart, view_cart
 from checkout.customers.identity import ShopperIdentity, current_conversation, identify
 from checkout.db.database import Database, rowcount
-from checkout.db.models import Conversation, Customer, Order, OrderItem, Variant
+from checkout.db.models import Conversation, Customer, Order, OrderItem, Variant, utcnow
+from checkout.email.kinds import OrderEmail
+from checkout.email.transactional import queue_order_email
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
+from checkout.marketing.attribution import credited_campaign
 from checkout.money import Money
 from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
@@ -59,6 +62,7 @@ def place_order(
     details: DeliveryDetails,
     default_currency: str,
     fees: DeliveryFees = NO_FEES,
+    attribution_days: int = 7,
 ) -> Order:
     """Creates the order from the cart, priced with its code and the delivery fee, and takes the code's use.
     Raises CartEmpty, NotEnoughStock or PromoCodeRefused; the caller's transaction then rolls back, so a failed
@@ -91,6 +95,7 @@ def place_order(
         discount_minor=pricing.discount_minor,
         discount_code=code_used,
         delivery_minor=pricing.delivery_minor,
+        campaign_id=credited_campaign(session, customer.id, code_used, utcnow(), attribution_days),
     )
     for line in cart.lines:
         variant = line.variant
@@ -127,6 +132,7 @@ def place_order(
         customer=customer,
         order=order,
     )
+    queue_order_email(session, order, OrderEmail.CONFIRMATION)  # only when the shopper gave an email address
     return order
 
 
@@ -158,7 +164,15 @@ def place_order_from_cart(
         changed = cart_fingerprint(cart) != expected_cart and not cart.is_empty
         if not changed:
             conversation = current_conversation(session, customer, identity)
-            order = place_order(session, customer, conversation, details, settings.shop_currency, fees)
+            order = place_order(
+                session,
+                customer,
+                conversation,
+                details,
+                settings.shop_currency,
+                fees,
+                settings.shop_campaign_attribution_days,
+            )
             number, total = order.number, cart.total
     if changed:  # raised after the commit, as the summary shown again is of the cart as it now is
         raise CartChangedSinceSummary(cart)

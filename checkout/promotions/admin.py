@@ -95,33 +95,51 @@ def create_code(db: Database, text: str, spec: PromoSpec, actor: str) -> str:
         promotion = _promotion(spec)
         promotion.codes.append(PromoCode(code=code))
         session.add(promotion)
-        record_audit(session, actor, "promo.create", "promo_code", code, _details(spec))
+        record_audit(session, actor, "promo.create", "promo_code", code, promo_details(spec))
     return code
+
+
+def batch_head(prefix: str) -> str:
+    """'BACK' -> 'BACK-': the codes' common start; raises PromoError for a prefix that cannot start a code."""
+    stem = normalize_code(prefix.rstrip("-") + "-" + "X" * SUFFIX_LENGTH)
+    if stem is None:
+        raise PromoError(f"{prefix!r} is not a code prefix: A-Z, 0-9 and -, at most {31 - SUFFIX_LENGTH} characters")
+    return stem[:-SUFFIX_LENGTH]
+
+
+def new_batch_promotion(spec: PromoSpec, head: str) -> Promotion:
+    """The definition a batch's codes share, before any code is drawn (a campaign draws one per recipient)."""
+    return _promotion(spec, batch_prefix=head.rstrip("-"))
+
+
+def draw_codes(session: Session, promotion: Promotion, head: str, count: int) -> list[str]:
+    """`count` new codes HEAD + 6 characters for the promotion, unique in the batch and in the shop (the unique
+    index backs this), in sorted order."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        code = head + "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+        if code not in codes and not _taken(session, code):
+            codes.add(code)
+    ordered = sorted(codes)
+    promotion.codes.extend(PromoCode(code=code) for code in ordered)
+    return ordered
 
 
 def create_batch(db: Database, prefix: str, count: int, spec: PromoSpec, actor: str) -> list[str]:
     """`count` codes PREFIX-XXXXXX sharing one promotion (e.g. single-use codes for one campaign)."""
-    stem = normalize_code(prefix.rstrip("-") + "-" + "X" * SUFFIX_LENGTH)
-    if stem is None:
-        raise PromoError(f"{prefix!r} is not a code prefix: A-Z, 0-9 and -, at most {31 - SUFFIX_LENGTH} characters")
+    head = batch_head(prefix)
     if not 1 <= count <= MAX_BATCH:
         raise PromoError(f"the count must be from 1 to {MAX_BATCH}")
-    head = stem[:-SUFFIX_LENGTH]
     with db.transaction() as session:
-        promotion = _promotion(spec, batch_prefix=head.rstrip("-"))
-        codes: set[str] = set()
-        while len(codes) < count:  # drawn until unique, in the batch and in the shop (the unique index backs this)
-            code = head + "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
-            if code not in codes and not _taken(session, code):
-                codes.add(code)
-        ordered = sorted(codes)
-        promotion.codes.extend(PromoCode(code=code) for code in ordered)
+        promotion = new_batch_promotion(spec, head)
+        ordered = draw_codes(session, promotion, head, count)
         session.add(promotion)
-        record_audit(session, actor, "promo.batch", "promotion", head.rstrip("-"), {**_details(spec), "count": count})
+        details = {**promo_details(spec), "count": count}
+        record_audit(session, actor, "promo.batch", "promotion", head.rstrip("-"), details)
     return ordered
 
 
-def _details(spec: PromoSpec) -> dict:
+def promo_details(spec: PromoSpec) -> dict:
     return {
         "kind": str(spec.kind),
         "value": spec.value,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 
+from checkout.understanding.promo_words import gives_a_code, names_a_code, offers_intent, promo_intent
 from checkout.understanding.reading import NUMBER_WORDS, ONE_MORE, Reading
 from checkout.understanding.text import CHAT_WORDS, tokenize
 
 SMALL_TALK = {"greet", "thank", "goodbye"}
+PROMO_INTENTS = ("apply_discount", "remove_discount")
 # Intents a purchase may hide behind when the model meets names it never saw ("one smokey night pallete
 # pls" as remove_from_cart). Never yes/no answers; the others only without their own words (TOPIC_WORDS).
 MISREAD_PURCHASE = SMALL_TALK | {
@@ -191,7 +193,28 @@ def says_only_how_many(text: str) -> bool:
 def repair_intent(intent: str, ranking: list[tuple[str, float]], text: str, reading: Reading) -> str:
     """The intent this message has, given the model's `intent` and ranking and the catalog reading."""
     # "if I buy the hoodie can I return it" is about returns: a policy question that speaks of its topic stands
-    on_topic = intent in TOPIC_WORDS and bool(TOPIC_WORDS[intent].search(text))
+    # A topic word inside a product's name is the name's ("a £25 gift card please" is no question about paying by
+    # card); a category's word may be the topic's own ("what's in my bag").
+    outside_names = "".join(
+        " " if any(m.kind == "product" and m.start <= i < m.end for m in reading.mentions) else c
+        for i, c in enumerate(text)
+    )
+    on_topic = intent in TOPIC_WORDS and bool(TOPIC_WORDS[intent].search(outside_names))
+    catalog_named = bool(reading.products or reading.categories)
+    # "coupon: HOLA-MARIA", "skip the promo": a code given or dropped ("a discount on hoodies?" is not)
+    promo = promo_intent(text)
+    if promo is not None and intent not in ("subscribe", "unsubscribe") and not catalog_named:
+        return promo
+    # "i wanna get ur newsletter", "no more promos": the shop's offers, wanted or not
+    offers = offers_intent(text)
+    if offers is not None and intent not in PROMO_INTENTS and not catalog_named:
+        return offers
+    if intent in ("order_status", "inform", "nlu_fallback") and not catalog_named and gives_a_code(text):
+        return "apply_discount"  # "BLOSSOM-5 pls": alone, a code in a shape no order number has
+    if intent in PROMO_INTENTS and promo is None and not names_a_code(text):
+        # A code without a word that says so is only a code when it is all the message says: "5 Harbour View, Cobh,
+        # Co. Cork P24 X821" is an address, "adiós amigo" a goodbye. The model's next guess stands instead.
+        intent = next((name for name, _ in ranking if name not in PROMO_INTENTS), "nlu_fallback")
     if intent not in ("affirm", "deny") and (STREET_ADDRESS.search(text) or NAME_GIVEN.search(text)):
         return "inform"
     if (

@@ -12,8 +12,10 @@ from sqlalchemy import func, inspect, select, text
 
 from checkout.db.models import (
     AuditLog,
+    CampaignRecipient,
     Cart,
     CartItem,
+    ConsentChange,
     Conversation,
     Customer,
     Message,
@@ -22,11 +24,14 @@ from checkout.db.models import (
     Payment,
     Variant,
 )
-from checkout.notifications import queue_order_update
+from checkout.marketing.consent import record_consent
+from checkout.notifications import mark_failed, queue_order_update
 from checkout.records.recorder import FORGOTTEN, RECORDED, apply_event
 from checkout.settings import Settings
+from checkout.statuses import ConsentChannel, ConsentSource
 from cli.context import AppContext
 from cli.main import shop
+from tests.integration.campaign_rows import add_campaign, queue_campaign
 from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 from tests.records_events import bot_event, user_event
 
@@ -112,6 +117,20 @@ def shop_with_a_customer(clean_db, tmp_path):
         queue_order_update(session, paid, "paid")
         variant = session.scalar(select(Variant).where(Variant.sku == "TEE-LOGO-BLK-S"))
         session.add(Cart(customer_id=customer.id, items=[CartItem(variant_id=variant.id, quantity=1)]))
+        # Said yes to offers at checkout (chat and email, at their address), got a campaign, then said stop.
+        record_consent(
+            session,
+            customer,
+            [ConsentChannel.CHAT, ConsentChannel.EMAIL],
+            True,
+            ConsentSource.CHECKOUT,
+            at=at("2026-11-20 10:00"),
+        )
+        campaign = add_campaign(session, "Winter sale")
+        [message] = queue_campaign(session, campaign, [customer], text=lambda c: f"Hi {c.name}, 20% off with WINTER20")
+        mark_failed(session, message.id, f"550 <{MARKERS['email']}>: no such user", permanent=True)
+        record_consent(session, customer, [ConsentChannel.CHAT], False, ConsentSource.CHAT, campaign_id=campaign.id)
+        customer.consent_asked_at = at("2026-11-20 10:00")
         other = add_customer(session, "someone-else", "Other Person")
         add_order(session, other, "C9M4S5", [("TEE-LOGO-BLK-S", 1)], at("2026-11-21 11:00"))
         customer_id = customer.id
@@ -152,6 +171,30 @@ def test_export_holds_the_record_orders_conversations_and_messages(shop_with_a_c
     assert run(settings, "customers", "export", "999").exit_code == 1
 
 
+def test_export_holds_the_consent_history_and_the_campaign_messages(shop_with_a_customer):
+    db, settings, customer_id = shop_with_a_customer
+    data = json.loads(run(settings, "customers", "export", str(customer_id)).output)
+    assert (data["customer"]["marketing_consent"], data["customer"]["email_consent"]) == (False, True)
+    consent = data["consent"]
+    assert (consent["chat"], consent["email"], consent["asked_at"]) == (False, True, "2026-11-20T10:00:00Z")
+    assert [(h["channel"], h["granted"], h["source"], h["email"], h["campaign"]) for h in consent["history"]] == [
+        ("chat", True, "checkout", None, None),
+        ("email", True, "checkout", MARKERS["email"], None),
+        ("chat", False, "chat", None, "Winter sale"),
+    ]
+    assert consent["history"][0]["at"] == "2026-11-20T10:00:00Z" and all(
+        h["wording_version"] for h in consent["history"]
+    )
+    [received] = data["campaign_messages"]
+    assert (received["campaign"], received["channel"], received["status"], received["promo_code"]) == (
+        "Winter sale",
+        "telegram",
+        "failed",
+        "WINTER20",
+    )
+    assert received["text"] == f"Hi {MARKERS['name']}, 20% off with WINTER20"
+
+
 def test_forget_leaves_no_trace_of_the_person_and_keeps_the_books(shop_with_a_customer):
     db, settings, customer_id = shop_with_a_customer
     with db.reading() as session:
@@ -183,7 +226,16 @@ def test_forget_leaves_no_trace_of_the_person_and_keeps_the_books(shop_with_a_cu
         assert session.scalar(select(Customer.name).where(Customer.channel_user_id == "someone-else")) == "Other Person"
         audit = session.scalar(select(AuditLog).where(AuditLog.action == "customer.forgotten"))
         assert audit.entity_id == str(customer_id) and audit.actor == "cli"
-        assert session.scalar(select(OutboxMessage.text)) == ""
+        assert set(session.scalars(select(OutboxMessage.text))) == {""}  # the order update and the campaign's
+        assert session.scalar(select(func.count(ConsentChange.id))) == 0
+        recipient = session.scalar(select(CampaignRecipient))  # still counted in the campaign's report...
+        assert (recipient.promo_code, recipient.error) == (None, None)  # ...but no longer says who got which code
+        forgotten = session.get_one(Customer, customer_id)
+        assert (forgotten.marketing_consent, forgotten.email_consent, forgotten.consent_asked_at) == (
+            False,
+            False,
+            None,
+        )
     with sqlite3.connect(tracker_file) as c:
         assert c.execute("SELECT sender_id FROM events").fetchall() == [("someone-else",)]
 

@@ -21,7 +21,7 @@ from checkout.orders.placement import place_order, place_order_from_cart
 from checkout.payments.stripe.api import checkout_session_params
 from checkout.payments.telegram.invoice import invoice_request
 from checkout.promotions.admin import PromoError, PromoSpec, change_code, create_batch, create_code
-from checkout.promotions.cart_codes import apply_code_to_cart, remove_code_from_cart
+from checkout.promotions.cart_codes import NoCodeGiven, apply_code_to_cart, remove_code_from_cart
 from checkout.promotions.kinds import PromoKind, Refusal
 from checkout.promotions.redemption import PromoCodeRefused
 from checkout.promotions.report import list_codes
@@ -329,3 +329,16 @@ def test_the_database_refuses_a_second_held_use_by_one_customer(shop):
         take_use(session, code, second, price(second.subtotal_minor, "EUR", NO_FEES))
     assert refused.value.refused.reason == Refusal.ALREADY_USED
     assert uses(shop, "SOLO") == 1 and first.number
+
+
+def test_a_shop_code_anywhere_in_the_message_is_found_and_a_message_without_one_is_told_apart(shop):
+    settings = settings_for(shop)
+    create_code(shop, "BACK-7KQ2", spec(), actor="cli")
+    fill_cart(shop, ANA)
+    found = apply_code_to_cart(shop, settings, ANA, "discount", "discount: back-7kq2 pls")  # mis-tagged word
+    assert found.code == "BACK-7KQ2" and found.refused is None and found.kept
+    typo = apply_code_to_cart(shop, settings, ANA, None, "use code back-7kq3")
+    assert typo.code == "BACK-7KQ3" and typo.refused is not None and typo.refused.reason == Refusal.UNKNOWN
+    assert typo.cart.discount is not None and typo.cart.discount.code == "BACK-7KQ2"  # the good code stays
+    with pytest.raises(NoCodeGiven):
+        apply_code_to_cart(shop, settings, ANA, None, "i have a coupon code")

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from checkout.promotions.cart_codes import looks_made_up, words_that_could_be_codes
 from checkout.promotions.entry import parse_moment
 from checkout.promotions.kinds import PromoKind, Refusal
 from checkout.promotions.pricing import DeliveryFees, price
@@ -124,3 +125,15 @@ def test_free_delivery_code_waives_the_fee_and_counts_it_as_given():
 def test_amount_code_total_is_subtotal_minus_discount_plus_delivery():
     priced = price(4990, "EUR", DeliveryFees(490), terms(kind=PromoKind.AMOUNT, value=500))
     assert priced.total_minor == 4990 - 500 + 490
+
+
+def test_the_words_of_a_message_that_could_be_codes():
+    assert words_that_could_be_codes("spring10", "I have a code spring10!") == ["SPRING10", "HAVE", "CODE"]
+    assert words_that_could_be_codes(None, "discount: back-7kq2, ok?")[:2] == ["DISCOUNT", "BACK-7KQ2"]
+    assert words_that_could_be_codes(None, "x " * 10_000) == []  # nothing of a code's shape, and a bounded read
+    assert len(words_that_could_be_codes(None, "word " * 10_000)) == 1
+
+
+def test_only_a_word_with_digits_and_letters_is_taken_for_a_code_the_shop_does_not_know():
+    assert looks_made_up("SPRNG10") and looks_made_up("BACK-7KQ2")
+    assert not looks_made_up("COUPON") and not looks_made_up("2026")

@@ -293,3 +293,34 @@ def test_a_misspelt_colour_where_a_colour_goes_is_one(text):
 def test_one_after_a_colour_or_a_part_of_a_name_says_which_not_how_many():
     assert read_message(STUDIO, "swap the canvas market tote for the sand one").quantity is None
     assert read_message(STUDIO, "the canvas market tote, one please").quantity == 1
+
+
+@pytest.mark.parametrize(
+    ("intent", "ranking", "text", "expected"),
+    [
+        # a code needs a word that says so, or to be all the message says
+        (
+            "apply_discount",
+            [("apply_discount", 0.9), ("inform", 0.06)],
+            "12 Main Street, Ennis, Co. Clare V95 K2P4",
+            "inform",
+        ),
+        ("apply_discount", [("apply_discount", 0.7), ("goodbye", 0.2)], "ciao ragazzi", "goodbye"),
+        ("apply_discount", [("apply_discount", 0.9)], "LUNA-22", "apply_discount"),
+        ("inform", [("inform", 0.6)], "my coupon is LUNA-22", "apply_discount"),
+        ("remove_from_cart", [("remove_from_cart", 0.8)], "remove the promo code", "remove_discount"),
+        ("add_to_cart", [("add_to_cart", 0.6)], "sign me up for your newsletter", "subscribe"),
+        ("nlu_fallback", [("deny", 0.3)], "no more promos pls", "unsubscribe"),
+    ],
+)
+def test_promo_codes_and_offers_are_read_from_their_words(intent, ranking, text, expected):
+    assert repair_intent(intent, ranking, text, read_message(TEA_SHOP, text)) == expected
+
+
+def test_a_bare_code_in_a_shape_no_order_number_has_is_a_code_and_a_topic_word_in_a_name_is_the_names():
+    assert repair_intent(
+        "order_status", [("order_status", 0.8)], "gz-4411 pls", read_message(TEA_SHOP, "gz-4411 pls")
+    ) == ("apply_discount")
+    assert repair_intent("order_status", [("order_status", 0.8)], "K7GQLM", read_message(TEA_SHOP, "K7GQLM")) == (
+        "order_status"  # an order number's shape
+    )

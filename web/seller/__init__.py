@@ -50,4 +50,14 @@ def settings():
     return current_app.config["SETTINGS"]
 
 
-from web.seller import auth, catalog, customers, formatting, inbox, insights, orders, promotions  # noqa: E402,F401  (routes register on bp)
+from web.seller import (  # noqa: E402,F401  (routes register on bp)
+    auth,
+    campaigns,
+    catalog,
+    customers,
+    formatting,
+    inbox,
+    insights,
+    orders,
+    promotions,
+)

@@ -56,6 +56,9 @@ def customer_detail(customer_id: int):
         orders=found.orders,
         conversations=found.conversations,
         codes=found.codes,
+        consent=found.consent,
+        consent_history=found.consent_history,
+        campaigns=found.campaigns,
         segments=SEGMENTS,
         currency=currency,
     )

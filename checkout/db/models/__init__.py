@@ -6,6 +6,7 @@ from .base import Base, utcnow
 from .catalog import Product, Variant
 from .channels import ButtonPayload
 from .customers import Conversation, Customer, ForgottenSender, Message
+from .marketing import Campaign, CampaignRecipient, ConsentChange
 from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem
 from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import Payment, PaymentProof, ProcessedEvent
@@ -17,8 +18,11 @@ __all__ = [
     "AuditLog",
     "Base",
     "ButtonPayload",
+    "Campaign",
+    "CampaignRecipient",
     "Cart",
     "CartItem",
+    "ConsentChange",
     "ConsumerPosition",
     "Conversation",
     "Customer",

@@ -32,7 +32,13 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
+    # Current consent to offers, per channel: the latest of their consent_changes (marketing_consent: in the
+    # chat they write from; email_consent: at `email`). consent_asked_at: the checkout asked once already.
     marketing_consent: Mapped[bool] = mapped_column(default=False)
+    email_consent: Mapped[bool] = mapped_column(default=False)
+    consent_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The channel refused to deliver to them (a Telegram 403 "bot was blocked"): no campaign tries again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -86,6 +86,8 @@ class Order(Base):
     discount_minor: Mapped[int] = mapped_column(Integer, default=0)
     discount_code: Mapped[str | None] = mapped_column(String(32))
     delivery_minor: Mapped[int] = mapped_column(Integer, default=0)
+    # The campaign the order is credited to: its code was used, or the customer ordered soon after receiving it.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     # Set once when reserved stock goes back to the shelf (cancel, expiry), so it happens once.
     stock_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why the seller must look at this order (e.g. a payment amount that did not match).

@@ -29,8 +29,12 @@ class OutboxMessage(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))  # order_paid, order_fulfilled, seller_reply, seller_alert, ...
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # an email's plain-text part
     buttons: Mapped[list | None] = mapped_column(JSON)
+    subject: Mapped[str | None] = mapped_column(String(200))  # email only
+    html: Mapped[str | None] = mapped_column(Text)  # an email's HTML part
+    image_url: Mapped[str | None] = mapped_column(String(500))  # a picture sent with the text (campaigns)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
     # The same announcement is queued once, however often the change is reported (e.g. "order:12:paid").
     dedupe_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING, index=True)

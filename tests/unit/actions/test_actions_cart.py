@@ -332,6 +332,18 @@ def test_the_form_reads_a_quantity_in_words(shop):
     assert slot_sets(events) == {"cart_quantity": "2"}
 
 
+def test_a_number_said_with_another_products_name_is_not_this_lines_quantity(shop):
+    slots = {**HOODIE, "cart_size": "M"}
+    _, events = validate(
+        "cart_quantity", "and one enamel mug too", entities={"quantity": "one", "product": "Enamel Mug"}, slots=slots
+    )
+    assert "cart_quantity" not in slot_sets(events)
+    _, events = validate(
+        "cart_quantity", "2 of the hoodies", entities={"quantity": "2", "product": "hoodies"}, slots=slots
+    )
+    assert slot_sets(events) == {"cart_quantity": "2"}
+
+
 def test_the_form_refuses_a_quantity_above_stock(shop):
     slots = {"cart_product": "Zip Hoodie", "cart_color": "navy", "cart_size": "L"}
     messages, events = validate("cart_quantity", "3", entities={"quantity": "3"}, slots=slots)
@@ -481,6 +493,15 @@ def test_remove_the_only_line_without_naming_it(shop):
     assert responses(messages) == ["utter_removed_from_cart"]
     assert messages[0]["cart_state"] == "Your cart is now empty."
     assert shop.cart("web-ana") == []
+
+
+def test_clear_everything_empties_the_cart_and_all_of_a_named_product_is_that_line(shop):
+    shop.fill_cart("web-ana", [("TEE-LOGO-BLK-M", 2), ("STK-PACK", 1)])
+    messages, _ = remove("remove all the logo tees", {"product": "logo tee"})
+    assert responses(messages) == ["utter_removed_from_cart"] and shop.cart("web-ana") == [("STK-PACK", 1)]
+    shop.fill_cart("web-ana", [("TEE-LOGO-BLK-M", 1)])
+    messages, _ = remove("clear everything from my basket")
+    assert responses(messages) == ["utter_cart_empty"] and shop.cart("web-ana") == []
 
 
 def test_remove_asks_which_line_when_several_fit(shop):

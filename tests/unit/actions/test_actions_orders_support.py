@@ -162,7 +162,7 @@ def test_cancel_an_unpaid_order_after_confirmation_releases_its_stock(shop):
 
     messages, events = answer("web-ana", pending, "affirm")
     assert responses(messages) == ["utter_order_cancelled"]
-    assert slot_sets(events) == {"pending_confirmation": None}
+    assert slot_sets(events) == {"pending_confirmation": None, "consent_question": None}
     assert status_of(shop, number) == "cancelled"
     assert shop.stock("HOOD-HVY-BLK-M") == 10
     with shop.db.transaction() as session:

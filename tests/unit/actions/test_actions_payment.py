@@ -82,7 +82,7 @@ def test_card_gives_a_stripe_link_as_a_button_and_the_same_link_again(card_shop,
 def test_bank_transfer_gives_the_instructions(card_shop, fake):
     placed = place(card_shop)
     messages, _ = press(placed["buttons"][1])
-    assert responses(messages) == ["utter_payment_step"] and render(messages[0]) == PAYMENT_INSTRUCTIONS
+    assert responses(messages) == ["utter_payment_step"] and render(messages[0]) == f"€118.00: {PAYMENT_INSTRUCTIONS}"
     assert [p.method for p in card_shop.orders()[0].payments] == ["manual"]
     assert fake.requests == []
 
