@@ -1,5 +1,6 @@
 """Offers, the shopper's choice: "send me offers" and "stop sending me offers" / "unsubscribe" / "stop" in any chat,
-applied at once and confirmed; and the checkout's one question (asked by the checkout form, answered here)."""
+applied at once and confirmed; and the question shown once with a customer's first order summary (its buttons send
+/subscribe and /unsubscribe while the `consent_question` slot is set)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import runtime
 from actions.common import ShopAction, latest_text, phrase, shopper
-from checkout.marketing.consent import (
-    ConsentState,
-    answer_checkout_question,
-    subscribe_in_chat,
-    unsubscribe_in_chat,
-)
+from checkout.marketing.consent import answer_checkout_question, subscribe_in_chat, unsubscribe_in_chat
 from checkout.statuses import ConsentChannel
 
 EMAIL_WORDS = re.compile(r"\b(?:e-?mails?|mails?|inbox|newsletters?|correo|courriel)\b", re.I)
@@ -75,7 +71,7 @@ class ActionUnsubscribe(ShopAction):
             return [SlotSet("consent_question", None)]
         named = named_channel(latest_text(tracker))
         settings = runtime.settings()
-        state: ConsentState = unsubscribe_in_chat(
+        state = unsubscribe_in_chat(
             runtime.database(), shopper(tracker), named, settings.shop_campaign_attribution_days
         )
         chat = named != ConsentChannel.EMAIL
