@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from checkout.catalog.importer import import_catalog
@@ -27,6 +28,7 @@ from checkout.settings import PROJECT_ROOT, Settings, load_settings
 from cli.processes import Supervisor
 from cli.rasa_engine import write_endpoints
 from cli.run_command import DEMO_CATALOG, process_specs
+from tests.fake_stripe import FakeStripe
 from tests.ports import reserve_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -172,3 +174,11 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
         supervisor.stop()
         log.close()
         db.dispose()
+
+
+@pytest.fixture(scope="module")
+def fake_stripe():
+    """Stripe's API on loopback for one test module (the card payment and promo-code tests)."""
+    server = FakeStripe().start()
+    yield server
+    server.stop()

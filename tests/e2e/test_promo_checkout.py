@@ -12,19 +12,12 @@ from checkout.promotions.admin import PromoSpec, create_code
 from checkout.promotions.kinds import PromoKind
 from tests.e2e.conftest import running_stack
 from tests.e2e.conversation import Shopper
-from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.fake_stripe import API_KEY, WEBHOOK_SECRET
 
 pytestmark = pytest.mark.e2e
 
 # One hoodie is 59.00: below the free-delivery threshold even before its discount, so each order pays 4.90.
 HOODIE = "add 1 black hoodie in M"
-
-
-@pytest.fixture(scope="module")
-def fake_stripe():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

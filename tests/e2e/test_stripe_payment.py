@@ -14,16 +14,9 @@ from checkout.db.models import OutboxMessage
 from checkout.notifications import SELLER_CHANNEL
 from tests.e2e.conftest import running_stack
 from tests.e2e.conversation import Shopper
-from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe, sign, stripe_event
+from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, sign, stripe_event
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def fake_stripe():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
