@@ -19,6 +19,7 @@ from actions.common import (
     is_interruption,
     latest_intent,
     latest_text,
+    phrase,
     shopper,
     skips_empty,
     sounds_like_small_talk,
@@ -73,6 +74,19 @@ class ActionAskUseSavedDetails(ShopAction):
             c = identify(session, shopper(tracker))
             details = "\n".join(filter(None, (c.name, c.phone, c.address, c.email)))
         dispatcher.utter_message(response="utter_ask_use_saved_details", details=details)
+        return []
+
+
+class ActionAskCustomerPhone(ShopAction):
+    """The phone question; where the chat knows the shopper's number (WhatsApp), a button answers it with that."""
+
+    action_name = "action_ask_customer_phone"
+
+    def act(self, dispatcher, tracker, domain):
+        phone = shopper(tracker).profile.get("phone")
+        # The button sends the number as if typed, so it goes through the same check as a typed one.
+        buttons = [{"title": phrase(domain, "phrase_use_this_number", phone=phone), "payload": phone}] if phone else []
+        dispatcher.utter_message(response="utter_ask_customer_phone", buttons=buttons)
         return []
 
 

@@ -1,49 +1,38 @@
-"""Updates of different chats are handled at the same time; updates of one chat strictly in order.
+"""One chat's messages strictly in order, different chats at the same time.
 
-One slow Rasa turn must not hold up every other shopper (PTB's default handles one update at a time), and
-two messages of the same shopper must reach Rasa in the order they were written.
+One slow Rasa turn must not hold up every other shopper, and two messages of the same shopper must reach Rasa
+in the order they were written.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from typing import Any
-
-from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+import contextlib
+from collections.abc import AsyncIterator, Hashable
 
 
-class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
-        self._users: dict[object, int] = {}
+class ChatLocks:
+    """A lock per chat, forgotten when nobody holds or waits for it (a shop talks to thousands of chats)."""
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        # Updates start in arrival order and asyncio.Lock wakes waiters first come, first served.
-        key = _chat_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
+    def __init__(self) -> None:
+        self._locks: dict[Hashable, asyncio.Lock] = {}
+        self._users: dict[Hashable, int] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, chat: Hashable) -> AsyncIterator[None]:
+        # Callers arrive in message order and asyncio.Lock wakes waiters first come, first served.
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        self._users[chat] = self._users.get(chat, 0) + 1
         try:
             async with lock:
-                await coroutine
+                yield
         finally:
-            self._users[key] -= 1
-            if not self._users[key]:  # nobody else queued for this chat: forget its lock
-                del self._users[key], self._locks[key]
+            self._users[chat] -= 1
+            if not self._users[chat]:
+                del self._users[chat], self._locks[chat]
 
-    async def initialize(self) -> None:
-        """Nothing to set up."""
+    def busy(self, chat: Hashable) -> bool:
+        return chat in self._users
 
-    async def shutdown(self) -> None:
-        """Nothing to free."""
-
-
-def _chat_key(update: object) -> object:
-    if isinstance(update, Update):
-        if update.effective_chat is not None:
-            return update.effective_chat.id
-        if update.effective_user is not None:
-            return ("user", update.effective_user.id)
-    return ("update", id(update))
+    def __len__(self) -> int:
+        return len(self._locks)

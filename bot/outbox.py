@@ -1,11 +1,13 @@
-"""Delivers the outbox: order updates, seller replies and invoices to shoppers' chats, alerts to the seller's chat,
-and campaign messages.
+"""Delivers a chat channel's share of the outbox: order updates, seller replies, invoices, alerts, campaigns.
 
 Two loops run side by side. Everything but campaigns is claimed a batch a second and sent at once. Campaign
 messages are claimed one at a time, when bot/pacing.py lets the next one go, so a campaign to thousands never holds
 an order update back, and a gateway that dies leaves at most the one it was sending in doubt ('sending': never sent
 again, as any claimed row). A failed send goes back to pending and is tried again, up to
 checkout.notifications.MAX_ATTEMPTS; a shopper who blocked the bot is marked unreachable and not tried again.
+
+The channel (bot/telegram/delivery.py, bot/whatsapp/delivery.py) sends one row and says how it went by returning
+the message id or raising one of the errors below; this module does the bookkeeping.
 """
 
 from __future__ import annotations
@@ -13,28 +15,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import NamedTuple
-
-from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from typing import NamedTuple, Protocol
 
 from bot.dedupe import forget_old_claims
-from bot.gateway import CHANNEL, Gateway
+from bot.gateway import Gateway
 from bot.pacing import CampaignPace
-from bot.payments import InvoiceNotSent, refuse_invoice, send_invoice
-from bot.rendering import MAX_CAPTION, Outgoing, escape, split_text
-from bot.replies import send_outgoing
 from checkout.db.models import OutboxMessage, utcnow
 from checkout.marketing.delivery import campaign_stopped, drop_stopped, mark_campaign_message_sent
 from checkout.notifications import (
     SELLER_CHANNEL,
     claim_pending,
     expire_pending,
+    hold_for_window,
     mark_failed,
     mark_sent,
     mark_unreachable,
 )
-from checkout.payments.telegram.provider import INVOICE_KIND
 
 log = logging.getLogger(__name__)
 
@@ -63,26 +59,54 @@ class Claimed(NamedTuple):
         return cls(m.id, m.channel, m.recipient, m.text, m.buttons, m.kind, m.dedupe_key, m.image_url, m.campaign_id)
 
 
-def channels(gw: Gateway) -> tuple[str, ...]:
-    """Seller alerts are claimed only when TELEGRAM_SELLER_CHAT_ID is set; until then they stay pending."""
-    return (CHANNEL, SELLER_CHANNEL) if gw.settings.telegram_seller_chat_id else (CHANNEL,)
+class ChannelDown(Exception):
+    """The channel's API cannot be reached: the row goes back to pending and the loop backs off."""
 
 
-async def deliver_forever(bot: Bot, gw: Gateway, pace: CampaignPace | None = None) -> None:
+class NotDelivered(Exception):
+    """This row was not delivered. `permanent`: no later try can succeed (failed at once)."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Unreachable(Exception):
+    """The shopper refuses the channel for good (blocked the bot): failed, and no campaign picks them again."""
+
+
+class OutsideWindow(Exception):
+    """The channel allows no message to this chat now (WhatsApp's 24 hours): held until the shopper writes."""
+
+
+class ChannelSender(Protocol):
+    async def send(self, row: Claimed, chat_id: str, pace: CampaignPace | None) -> str | None:
+        """Sends the row to chat_id (pacing each message by `pace` when given); returns the last message's id."""
+        ...
+
+
+async def deliver_forever(gw: Gateway, sender: ChannelSender, pace: CampaignPace | None = None) -> None:
     """Both loops, until cancelled."""
     async with asyncio.TaskGroup() as loops:
-        loops.create_task(_deliver_updates_forever(bot, gw))
-        loops.create_task(deliver_campaigns_forever(bot, gw, pace or CampaignPace()))
+        loops.create_task(_deliver_updates_forever(gw, sender))
+        loops.create_task(deliver_campaigns_forever(gw, sender, pace or CampaignPace()))
 
 
-async def _deliver_updates_forever(bot: Bot, gw: Gateway) -> None:
+def channels(gw: Gateway) -> tuple[str, ...]:
+    """The Telegram gateway also delivers seller alerts, once TELEGRAM_SELLER_CHAT_ID is set (pending until then)."""
+    if gw.channel == "telegram" and gw.settings.telegram_seller_chat_id:
+        return (gw.channel, SELLER_CHANNEL)
+    return (gw.channel,)
+
+
+async def _deliver_updates_forever(gw: Gateway, sender: ChannelSender) -> None:
     backoff, since_housekeeping = 0.0, float(HOUSEKEEPING_EVERY)
     while True:
         if since_housekeeping >= HOUSEKEEPING_EVERY:
             await asyncio.to_thread(_housekeeping, gw)
             since_housekeeping = 0.0
         try:
-            backoff = 0.0 if await deliver_once(bot, gw) else _longer(backoff)
+            backoff = 0.0 if await deliver_once(gw, sender) else _longer(backoff)
         except Exception:  # the database went away for a moment: log it and try again
             log.exception("outbox delivery round failed")
             backoff = _longer(backoff)
@@ -91,17 +115,18 @@ async def _deliver_updates_forever(bot: Bot, gw: Gateway) -> None:
         since_housekeeping += pause
 
 
-async def deliver_once(bot: Bot, gw: Gateway) -> bool:
-    """Sends what is pending now, campaigns aside. False when Telegram could not be reached (the caller backs off)."""
+async def deliver_once(gw: Gateway, sender: ChannelSender) -> bool:
+    """Sends what is pending now, campaigns aside. False when the channel could not be reached (the caller backs
+    off)."""
     claimed = await asyncio.to_thread(_claim, gw, False, 20)
     for index, row in enumerate(claimed):
-        if not await _deliver(bot, gw, row):
+        if not await _deliver(gw, sender, row):
             await _give_back(gw, claimed[index:])
             return False
     return True
 
 
-async def deliver_campaigns_forever(bot: Bot, gw: Gateway, pace: CampaignPace) -> None:
+async def deliver_campaigns_forever(gw: Gateway, sender: ChannelSender, pace: CampaignPace) -> None:
     """One campaign message at a time, claimed only once the pace lets one go: nothing waits claimed."""
     pause = 0.0
     while True:
@@ -110,7 +135,7 @@ async def deliver_campaigns_forever(bot: Bot, gw: Gateway, pace: CampaignPace) -
             claimed = await asyncio.to_thread(_claim, gw, True, 1)
             if not claimed:
                 pause = POLL_SECONDS
-            elif await _deliver(bot, gw, claimed[0], pace):
+            elif await _deliver(gw, sender, claimed[0], pace):
                 pause = 0.0
             else:
                 await _give_back(gw, claimed)
@@ -120,8 +145,8 @@ async def deliver_campaigns_forever(bot: Bot, gw: Gateway, pace: CampaignPace) -
             pause = _longer(pause)
 
 
-async def _deliver(bot: Bot, gw: Gateway, row: Claimed, pace: CampaignPace | None = None) -> bool:
-    """Sends one claimed row and records how it went. False when Telegram could not be reached (not recorded)."""
+async def _deliver(gw: Gateway, sender: ChannelSender, row: Claimed, pace: CampaignPace | None = None) -> bool:
+    """Sends one claimed row and records how it went. False when the channel could not be reached (not recorded)."""
     chat_id = gw.settings.telegram_seller_chat_id if row.channel == SELLER_CHANNEL else row.recipient
     if not (row.text or "").strip():  # erased when its customer was forgotten: nothing left to send
         await asyncio.to_thread(_fail, gw, row.id, "nothing to send (text erased)", True)
@@ -132,63 +157,24 @@ async def _deliver(bot: Bot, gw: Gateway, row: Claimed, pace: CampaignPace | Non
         if await asyncio.to_thread(_drop_if_stopped, gw, row):
             return True
     try:
-        if row.kind == INVOICE_KIND:  # a Telegram invoice the action server queued (checkout/payments)
-            sent = [await send_invoice(bot, gw, chat_id, row.dedupe_key)]
-        else:
-            sent = await _send(bot, gw, chat_id, _outgoing(row), pace)
-    except InvoiceNotSent as exc:
-        if exc.refused:
-            await asyncio.to_thread(refuse_invoice, gw, row.dedupe_key, str(exc))
-        await _failed(gw, row, exc, permanent=True)
-    except Forbidden as exc:  # blocked the bot, or the account is gone: no retry can reach them
-        log.warning("outbox message %s: chat %s refuses the bot: %s", row.id, chat_id, exc)
-        if row.channel == CHANNEL:  # a shopper, not the seller's chat: no campaign picks them here again
-            await asyncio.to_thread(_unreachable, gw, row.id, str(exc))
-        else:
-            await _failed(gw, row, exc, permanent=True)
-    except BadRequest as exc:  # about this message or chat only (PTB counts it as a NetworkError)
-        if row.kind == INVOICE_KIND:  # the same invoice would be refused again: the shopper is told at once
-            await asyncio.to_thread(refuse_invoice, gw, row.dedupe_key, str(exc))
-        await _failed(gw, row, exc, permanent=row.kind == INVOICE_KIND)
-    except NetworkError as exc:  # Telegram unreachable: the caller gives the row back and backs off
-        log.warning("outbox: Telegram unreachable (%s); backing off", exc)
+        message_id = await sender.send(row, chat_id, pace)
+    except ChannelDown as exc:
+        log.warning("outbox: %s unreachable (%s); backing off", gw.channel, exc)
         return False
-    except TelegramError as exc:  # this chat only (chat not found, flood limit)
-        await _failed(gw, row, exc)
+    except Unreachable as exc:
+        log.warning("outbox message %s: chat %s refuses the bot: %s", row.id, chat_id, exc)
+        if row.channel == SELLER_CHANNEL:
+            await _failed(gw, row, exc, permanent=True)
+        else:  # a shopper, not the seller's chat: no campaign picks them here again
+            await asyncio.to_thread(_unreachable, gw, row.id, str(exc))
+    except OutsideWindow as exc:
+        log.info("outbox message %s held: %s", row.id, exc)
+        await asyncio.to_thread(_hold, gw, row.id, str(exc))
+    except NotDelivered as exc:
+        await _failed(gw, row, exc, permanent=exc.permanent)
     else:
-        await asyncio.to_thread(_sent, gw, row, str(sent[-1].message_id) if sent else None)
+        await asyncio.to_thread(_sent, gw, row, message_id)
     return True
-
-
-async def _send(
-    bot: Bot, gw: Gateway, chat_id: str, outgoing: list[Outgoing], pace: CampaignPace | None
-) -> list[Message]:
-    if pace is None:
-        return await send_outgoing(bot, gw, chat_id, outgoing)
-    sent: list[Message] = []
-    for item in outgoing:  # a photo and a long text are two messages, each counted by the pace
-        await asyncio.sleep(pace.delay(chat_id))
-        pace.started()
-        try:
-            sent += await send_outgoing(bot, gw, chat_id, [item])
-        finally:
-            pace.finished(chat_id)
-    return sent
-
-
-def _outgoing(row: Claimed) -> list[Outgoing]:
-    """The text (in pieces Telegram takes), buttons under its last piece; a picture first, with the text as its
-    caption when it fits there."""
-    pairs = tuple(
-        (str(b["title"]), str(b["payload"]))
-        for b in row.buttons or []
-        if isinstance(b, dict) and b.get("title") and b.get("payload")
-    )
-    if row.image_url and len(row.text) <= MAX_CAPTION:
-        return [Outgoing(text=escape(row.text), photo=row.image_url, buttons=pairs)]
-    chunks = split_text(row.text)
-    texts = [Outgoing(text=escape(c)) for c in chunks[:-1]] + [Outgoing(text=escape(chunks[-1]), buttons=pairs)]
-    return ([Outgoing(photo=row.image_url)] if row.image_url else []) + texts
 
 
 async def _failed(gw: Gateway, row: Claimed, exc: Exception, permanent: bool = False) -> None:
@@ -198,7 +184,7 @@ async def _failed(gw: Gateway, row: Claimed, exc: Exception, permanent: bool = F
 
 async def _give_back(gw: Gateway, rows: list[Claimed]) -> None:
     for row in rows:
-        await asyncio.to_thread(_fail, gw, row.id, "network: Telegram unreachable")
+        await asyncio.to_thread(_fail, gw, row.id, f"network: {gw.channel} unreachable")
 
 
 def _longer(backoff: float) -> float:
@@ -238,8 +224,13 @@ def _unreachable(gw: Gateway, message_id: int, error: str) -> None:
         mark_unreachable(session, message_id, error)
 
 
+def _hold(gw: Gateway, message_id: int, reason: str) -> None:
+    with gw.db.transaction() as session:
+        hold_for_window(session, message_id, reason)
+
+
 def _housekeeping(gw: Gateway) -> None:
-    if gw.settings.telegram_seller_chat_id:
+    if SELLER_CHANNEL in channels(gw):
         with gw.db.transaction() as session:
             expired = expire_pending(
                 session,
@@ -249,4 +240,4 @@ def _housekeeping(gw: Gateway) -> None:
             )
         if expired:
             log.info("outbox: %d seller alerts older than 24 hours not sent", expired)
-    forget_old_claims(gw)
+    forget_old_claims(gw.db, gw.channel)

@@ -16,3 +16,6 @@ PROOF_TOO_LARGE = "That file is too large to keep as a proof of payment (10 MB a
 PAYMENT_NOT_CONFIRMED = (
     "Sorry, I couldn't confirm your order just now, so nothing was charged. Please tap Pay again in a moment."
 )
+# WhatsApp: a shared location is offered as the delivery address, with one button to take it.
+USE_LOCATION = "Shall I deliver to this place?\n{address}"
+USE_LOCATION_BUTTON = "Use this address"

@@ -190,6 +190,17 @@ def mark_unreachable(session: Session, message_id: int, error: str) -> None:
         )
 
 
+def hold_for_window(session: Session, message_id: int, reason: str) -> None:
+    """The channel takes no message to this chat now (WhatsApp, 24 hours after the shopper's last message, with no
+    template configured): held, shown to the seller as waiting, and pending again when the shopper writes."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=OutboxStatus.HELD, last_error=reason[:500])
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _settle_recipient(session: Session, message_id: int, status: RecipientStatus, **values: object) -> None:
     """A campaign's message sent or given up: its recipient row says so (the campaign report counts them)."""
     session.execute(

@@ -76,6 +76,16 @@ class Settings:
     telegram_rasa_timeout_seconds: int = 6
     telegram_payment_provider_token: str = ""
     telegram_seller_chat_id: str = ""
+    # WhatsApp Cloud API (bot/whatsapp/): the gateway runs when WHATSAPP_ACCESS_TOKEN is set.
+    whatsapp_access_token: str = ""
+    whatsapp_phone_number_id: str = ""
+    whatsapp_app_secret: str = ""  # signs Meta's webhook POSTs; unset, every POST is refused
+    whatsapp_verify_token: str = ""  # what Meta's webhook verification GET must carry
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    # An approved template with one body parameter, for notices outside the 24 hours after the shopper's last
+    # message; unset, such notices wait until the shopper writes.
+    whatsapp_template_order_update: str = ""
+    whatsapp_template_language: str = "en"
     stripe_secret_key: str = ""
     stripe_webhook_secret: str = ""
     stripe_api_base: str = ""
@@ -134,6 +144,20 @@ class Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Settings(**values)
+
+
+def whatsapp_configuration_error(settings: Settings) -> str | None:
+    """Why the WhatsApp gateway cannot run with these settings; None when it can."""
+    missing = [
+        name.upper()
+        for name in ("whatsapp_access_token", "whatsapp_phone_number_id", "whatsapp_app_secret")
+        if not getattr(settings, name)
+    ]
+    if missing:
+        return f"{', '.join(missing)} not set"
+    if not settings.whatsapp_api_base_url.startswith(("https://", "http://")):
+        return "WHATSAPP_API_BASE_URL must be an http(s) URL"
+    return None
 
 
 # Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and - as a webhook secret.

@@ -32,6 +32,15 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"  # taken by a sender; back to pending if it dies before saying how it went
     SENT = "sent"
     FAILED = "failed"  # given up: a permanent refusal or too many attempts
+    # WhatsApp: outside the 24 hours after the shopper's last message, with no template to send it as; pending
+    # again as soon as the shopper writes.
+    HELD = "held"
+
+
+class InboundStatus(StrEnum):
+    PENDING = "pending"  # stored by the webhook, not yet taken by the worker
+    HANDLING = "handling"  # taken by a worker; never taken again (a replayed "place order" must not order twice)
+    HANDLED = "handled"
 
 
 # Orders whose money the shop has: spending figures, "paid" pages.

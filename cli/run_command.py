@@ -13,7 +13,7 @@ from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.db.migrate import upgrade
 from checkout.email import email_configuration_error, marketing_email_error
 from checkout.learning import request_training
-from checkout.settings import PROJECT_ROOT, Settings
+from checkout.settings import PROJECT_ROOT, Settings, whatsapp_configuration_error
 from cli.context import AppContext, pass_app
 from cli.learning_commands import cached_shop_model
 from cli.processes import ProcessSpec, Supervisor
@@ -89,7 +89,10 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
             if settings.telegram_webhook_url
             else None
         )
-        specs.append(ProcessSpec("telegram", [python, "-m", "bot"], env, ready_url=ready))
+        specs.append(ProcessSpec("telegram", [python, "-m", "bot.telegram"], env, ready_url=ready))
+    if settings.whatsapp_access_token:
+        # Meta's webhook reaches the web app (/webhooks/whatsapp); this process answers what it stored.
+        specs.append(ProcessSpec("whatsapp", [python, "-m", "bot.whatsapp"], env))
     if settings.smtp_url:
         # The outbox's email rows: order emails and campaigns, sent over SMTP (checkout/email/sender.py).
         specs.append(ProcessSpec("email", [python, "-m", "checkout.email"], env))
@@ -103,8 +106,14 @@ def email_status(settings: Settings) -> str:
     return "order emails only: " + marketing if marketing else "order and campaign emails"
 
 
+def whatsapp_status(settings: Settings) -> str:
+    if not settings.whatsapp_access_token:
+        return "off (set WHATSAPP_ACCESS_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET)"
+    return f"webhook {settings.public_url}/webhooks/whatsapp"
+
+
 def telegram_gateway_available() -> bool:
-    return importlib.util.find_spec("bot.__main__") is not None
+    return importlib.util.find_spec("bot.telegram.__main__") is not None
 
 
 def telegram_status(settings: Settings) -> str:
@@ -118,10 +127,13 @@ def telegram_status(settings: Settings) -> str:
 @click.command("run")
 @pass_app
 def run(app: AppContext):
-    """Set up what is missing, then start Rasa, the action server, the web app (Telegram, email when configured)."""
+    """Set up what is missing, then start Rasa, the action server, the web app (Telegram, WhatsApp, email if set)."""
     problem = email_configuration_error(app.settings) if app.settings.smtp_url else None
     if problem:  # said now, before anything starts, rather than by a sender process that exits at once
         raise click.ClickException(f"email: {problem}")
+    problem = whatsapp_configuration_error(app.settings) if app.settings.whatsapp_access_token else None
+    if problem:
+        raise click.ClickException(f"WhatsApp: {problem}")
     model = prepare(app)
     settings = with_generated_secrets(app.settings)
     endpoints = write_endpoints(settings, settings.var_dir / "endpoints.yml")
@@ -139,6 +151,7 @@ def run(app: AppContext):
     supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")
     supervisor.log("shop", f"  action server                 {s.action_server_url}")
     supervisor.log("shop", "  Telegram gateway              " + telegram_status(s))
+    supervisor.log("shop", "  WhatsApp gateway              " + whatsapp_status(s))
     supervisor.log("shop", "  email                         " + email_status(s))
     supervisor.log("shop", "Ctrl-C stops everything.")
     sys.exit(supervisor.supervise())

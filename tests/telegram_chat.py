@@ -33,7 +33,7 @@ def start_gateway(settings: Settings, fake: FakeTelegram, log_path: Path, **env:
     before = len(fake.calls_to("getUpdates")) + len(fake.calls_to("setWebhook"))
     log = log_path.open("a")
     supervisor = Supervisor(
-        [ProcessSpec("telegram", [sys.executable, "-m", "bot"], environment)], out=log, cwd=str(PROJECT_ROOT)
+        [ProcessSpec("telegram", [sys.executable, "-m", "bot.telegram"], environment)], out=log, cwd=str(PROJECT_ROOT)
     )
     supervisor.log_file = log
     supervisor.start()

@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["database"] = Database(settings.database_url)
     CSRFProtect(app)
 
-    from web import api, chat, health, payment_pages, security, seller, stripe_webhook, unsubscribe
+    from web import api, chat, health, payment_pages, security, seller, stripe_webhook, unsubscribe, whatsapp_webhook
 
     security.init_app(app)
     app.register_blueprint(health.bp)
@@ -45,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(payment_pages.bp)
     app.register_blueprint(stripe_webhook.bp)
     app.extensions["csrf"].exempt(stripe_webhook.bp)  # Stripe signs its requests; it cannot send our token
+    app.register_blueprint(whatsapp_webhook.bp)
+    app.extensions["csrf"].exempt(whatsapp_webhook.bp)  # Meta signs its POSTs (X-Hub-Signature-256)
     app.register_blueprint(unsubscribe.bp)
     # RFC 8058: mail clients POST without cookies or our token; the signed token in the URL is the proof.
     app.extensions["csrf"].exempt(unsubscribe.bp)

@@ -15,7 +15,9 @@ from checkout.db.models import Conversation, Customer, utcnow
 CONVERSATION_TIMEOUT = timedelta(minutes=60)
 # last_seen is refreshed at most this often, so answering a question is not a database write each time.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-PROFILE_FIELDS = ("name", "username", "language")
+PROFILE_FIELDS = ("name", "username", "language", "phone")
+# Filled from the channel only while empty: what the shopper gave at checkout wins over the channel's profile.
+CHECKOUT_FIELDS = ("name", "phone")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class ShopperIdentity:
             "name": " ".join(p for p in (first, last) if p) or None,
             "username": metadata.get("username"),
             "language": metadata.get("language_code"),
+            "phone": _phone(metadata.get("phone")),
         }
         return cls(
             channel,
@@ -64,14 +67,19 @@ def identify(session: Session, identity: ShopperIdentity, at: datetime | None = 
                 raise
     if customer.forgotten_at is None:
         for key in PROFILE_FIELDS:
-            # The channel's display name fills an empty name only: a name given at checkout wins.
-            if identity.profile.get(key) and (key != "name" or not customer.name):
+            if identity.profile.get(key) and (key not in CHECKOUT_FIELDS or not getattr(customer, key)):
                 setattr(customer, key, identity.profile[key])
     if customer.last_seen is None or now - customer.last_seen > LAST_SEEN_RESOLUTION:
         customer.last_seen = now
     if customer.first_seen is None or now < customer.first_seen:
         customer.first_seen = now
     return customer
+
+
+def _phone(value: object) -> str | None:
+    """A channel's number (WhatsApp's wa_id: digits with the country code) written as shoppers write it."""
+    digits = str(value or "").strip()
+    return f"+{digits}" if digits.isdigit() and 6 <= len(digits) <= 15 else None
 
 
 def _find(session: Session, identity: ShopperIdentity) -> Customer | None:

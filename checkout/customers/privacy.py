@@ -23,6 +23,7 @@ from checkout.db.models import (
     Conversation,
     Customer,
     ForgottenSender,
+    InboundMessage,
     Message,
     Order,
     OutboxMessage,
@@ -92,8 +93,8 @@ def chat_ids_of(session: Session, customer: Customer) -> list[str]:
     """Every Rasa sender id the customer wrote from: the keys of their data in Rasa's own stores."""
     ids = set(session.scalars(select(Conversation.sender_id).where(Conversation.customer_id == customer.id)))
     ids |= set(session.scalars(select(Order.sender_id).where(Order.customer_id == customer.id)))
-    if customer.forgotten_at is None and customer.channel == "rest":
-        ids.add(customer.channel_user_id)  # a REST sender is its own user id
+    if customer.forgotten_at is None and customer.channel in ("rest", "whatsapp"):
+        ids.add(customer.channel_user_id)  # a REST sender is its own user id, a WhatsApp chat its wa_id
     return sorted(i for i in ids if not i.startswith("forgotten:"))
 
 
@@ -163,6 +164,12 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
     # A proof of payment is a picture of the person's bank transfer: personal through and through.
     session.execute(
         delete(PaymentProof).where(PaymentProof.customer_id == customer.id).execution_options(synchronize_session=False)
+    )
+    # WhatsApp messages waiting for the worker, or kept for the 24-hour window: what they wrote, and their number.
+    session.execute(
+        delete(InboundMessage)
+        .where(InboundMessage.channel == customer.channel, InboundMessage.chat_id.in_(sender_ids))
+        .execution_options(synchronize_session=False)
     )
     cart_ids = select(Cart.id).where(Cart.customer_id == customer.id).scalar_subquery()
     session.execute(delete(CartItem).where(CartItem.cart_id.in_(cart_ids)).execution_options(synchronize_session=False))

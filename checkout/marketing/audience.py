@@ -14,10 +14,12 @@ from checkout.customers.directory import customer_rows
 from checkout.db.models import Customer
 from checkout.notifications import latest_sender
 from checkout.statuses import ConsentChannel
+from checkout.whatsapp.window import CHANNEL as WHATSAPP
+from checkout.whatsapp.window import window_open
 
 EMAIL = "email"  # the outbox channel of email
 # Chat channels whose gateway can write first (a push). The web chat cannot: its shoppers are reached by email.
-CAMPAIGN_CHAT_CHANNELS = ("telegram",)
+CAMPAIGN_CHAT_CHANNELS = ("telegram", "whatsapp")
 
 
 class Exclusion(StrEnum):
@@ -26,6 +28,7 @@ class Exclusion(StrEnum):
     NO_EMAIL = "no_email"
     EMAIL_OFF = "email_not_set_up"
     WEB_CHAT = "web_chat_email_only"
+    OUTSIDE_WINDOW = "outside_whatsapp_window"
 
 
 EXCLUSION_LABELS = {
@@ -34,6 +37,7 @@ EXCLUSION_LABELS = {
     Exclusion.NO_EMAIL: "no email address",
     Exclusion.EMAIL_OFF: "email is not set up (SMTP_URL)",
     Exclusion.WEB_CHAT: "web chat cannot be written to first: email only",
+    Exclusion.OUTSIDE_WINDOW: "wrote in WhatsApp over 24 hours ago: WhatsApp takes offers only within 24 hours",
 }
 
 
@@ -83,7 +87,7 @@ def campaign_audience(
         if customer.forgotten_at is not None or (wanted_segments and row.segment not in wanted_segments):
             continue
         if ConsentChannel.CHAT in wanted:
-            reason = chat_exclusion(customer)
+            reason = chat_exclusion(session, customer)
             if reason is None:
                 recipients.append(Recipient(customer, customer.channel, latest_sender(session, customer)))
             else:
@@ -97,13 +101,17 @@ def campaign_audience(
     return Audience(recipients, excluded)
 
 
-def chat_exclusion(customer: Customer) -> Exclusion | None:
+def chat_exclusion(session: Session, customer: Customer) -> Exclusion | None:
     if customer.channel not in CAMPAIGN_CHAT_CHANNELS:
         return Exclusion.WEB_CHAT
     if not customer.marketing_consent:
         return Exclusion.NO_CONSENT
     if customer.unreachable_at is not None:
         return Exclusion.BLOCKED
+    # Outside the window WhatsApp takes only approved templates, and our one template is for order updates:
+    # an offer sent as an order update would break Meta's rules and get the number flagged.
+    if customer.channel == WHATSAPP and not window_open(session, latest_sender(session, customer)):
+        return Exclusion.OUTSIDE_WINDOW
     return None
 
 

@@ -1,4 +1,5 @@
-"""One order as the seller's order page shows it: lines, payments, customer, conversation, proofs, history."""
+"""One order as the seller's order page shows it: lines, payments, customer, conversation, proofs, history, and
+what became of the messages announcing its changes to the shopper."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from checkout.db.models import AuditLog, Order, PaymentProof
 from checkout.orders.export import find_order
 from checkout.orders.proofs import proofs_for_order
 from checkout.orders.seller_actions import OrderNotFound
+from checkout.outbox_overview import ShopperMessage, order_messages
 from checkout.records.transcripts import Transcript, order_transcripts
 
 
@@ -19,6 +21,7 @@ class OrderDetail:
     transcripts: list[Transcript]
     proofs: list[PaymentProof]
     history: list[AuditLog]
+    messages: list[ShopperMessage]
 
 
 def order_detail(db: Database, number: str) -> OrderDetail:
@@ -33,4 +36,5 @@ def order_detail(db: Database, number: str) -> OrderDetail:
             transcripts=order_transcripts(session, order),
             proofs=proofs_for_order(session, order.id),
             history=audit_history(session, "order", order.number),
+            messages=order_messages(session, order.id),
         )

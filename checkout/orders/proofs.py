@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from checkout.audit import record_audit
+from checkout.db.database import Database
 from checkout.db.models import Customer, Order, PaymentProof
 from checkout.notifications import queue_for_seller
 from checkout.statuses import OrderStatus
@@ -85,6 +87,30 @@ def attach_payment_proof(session: Session, order: Order, proof: ProofFile) -> Pa
         order=order,
     )
     return stored
+
+
+class ProofOutcome(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # this file is on the order already
+    NO_ORDER = "no_order"  # nothing of theirs awaits payment: the file is no proof
+
+
+def unpaid_order_number(db: Database, channel: str, channel_user_id: str) -> str | None:
+    """The order a file this shopper sends now would prove payment of (asked before downloading it)."""
+    with db.reading() as session:
+        order = order_awaiting_payment(session, channel, channel_user_id)
+        return order.number if order else None
+
+
+def keep_payment_proof(db: Database, channel_user_id: str, proof: ProofFile) -> tuple[ProofOutcome, str | None]:
+    """A shopper's file stored on their unpaid order (the seller alerted); with the order's number."""
+    with db.transaction() as session:
+        # Read again in the writing transaction: the order may have been paid or cancelled during the download.
+        order = order_awaiting_payment(session, proof.channel, channel_user_id)
+        if order is None:
+            return ProofOutcome.NO_ORDER, None
+        stored = attach_payment_proof(session, order, proof) is not None
+        return (ProofOutcome.STORED if stored else ProofOutcome.DUPLICATE), order.number
 
 
 def proofs_for_order(session: Session, order_id: int) -> list[PaymentProof]:

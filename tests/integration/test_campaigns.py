@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from checkout.customers.identity import ShopperIdentity
-from checkout.db.models import CampaignRecipient, ConsentChange, Customer, OutboxMessage, utcnow
+from checkout.db.models import CampaignRecipient, ConsentChange, Customer, InboundMessage, OutboxMessage, utcnow
 from checkout.marketing.attribution import credited_campaign
 from checkout.marketing.audience import Exclusion
 from checkout.marketing.campaigns import (
@@ -29,7 +29,7 @@ from checkout.notifications import mark_failed, mark_sent, mark_unreachable
 from checkout.promotions.admin import PromoSpec, create_code
 from checkout.promotions.kinds import PromoKind
 from checkout.settings import Settings
-from checkout.statuses import ConsentChannel, ConsentSource, OutboxStatus, RecipientStatus
+from checkout.statuses import ConsentChannel, ConsentSource, InboundStatus, OutboxStatus, RecipientStatus
 from cli.context import AppContext
 from cli.main import shop as shop_command
 from tests.integration.orm_builders import add_customer, add_order, load_demo_catalog
@@ -92,6 +92,26 @@ def test_the_preview_lists_who_receives_it_per_channel_and_who_is_left_out_and_w
     assert audience.counts == {"telegram": 2, "email": 2}
     _, email_off = preview_campaign(shop, settings_for(shop, smtp_url=""), new_campaign(shop, channels=("email",)))
     assert email_off.recipients == [] and {e.reason for e in email_off.excluded} >= {Exclusion.EMAIL_OFF}
+
+
+def test_whatsapp_shoppers_receive_offers_only_within_24_hours_of_their_last_message(shop):
+    with shop.transaction() as session:
+        for wa_id, name, hours_ago in (("351911111111", "Fe", 2), ("351922222222", "Gil", 30)):
+            customer = add_customer(session, wa_id, name, channel="whatsapp")
+            record_consent(session, customer, [ConsentChannel.CHAT], True, ConsentSource.CHAT)
+            session.add(
+                InboundMessage(
+                    channel="whatsapp",
+                    message_id=f"wamid.{wa_id}",
+                    chat_id=wa_id,
+                    status=InboundStatus.HANDLED,
+                    received_at=utcnow() - timedelta(hours=hours_ago),
+                )
+            )
+    _, audience = preview_campaign(shop, settings_for(shop), new_campaign(shop, channels=("chat",)))
+    assert ("Fe", "whatsapp", "351911111111") in {(r.customer.name, r.channel, r.address) for r in audience.recipients}
+    left_out = {(e.customer.name, e.channel): e.reason for e in audience.excluded}
+    assert left_out[("Gil", "whatsapp")] == Exclusion.OUTSIDE_WINDOW
 
 
 def test_a_segment_narrows_the_audience(shop):

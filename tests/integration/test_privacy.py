@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, inspect, select, text
 
+from checkout.customers.privacy import erase_customer_records
 from checkout.db.models import (
     AuditLog,
     CampaignRecipient,
@@ -18,17 +19,19 @@ from checkout.db.models import (
     ConsentChange,
     Conversation,
     Customer,
+    InboundMessage,
     Message,
     Order,
     OutboxMessage,
     Payment,
     Variant,
+    utcnow,
 )
 from checkout.marketing.consent import record_consent
 from checkout.notifications import mark_failed, queue_order_update
 from checkout.records.recorder import FORGOTTEN, RECORDED, apply_event
 from checkout.settings import Settings
-from checkout.statuses import ConsentChannel, ConsentSource
+from checkout.statuses import ConsentChannel, ConsentSource, InboundStatus
 from cli.context import AppContext
 from cli.main import shop
 from tests.integration.campaign_rows import add_campaign, queue_campaign
@@ -262,3 +265,23 @@ def test_forget_refuses_an_unknown_customer_and_asks_before_erasing(shop_with_a_
     assert aborted.exit_code == 1
     with db.reading() as session:
         assert session.get(Customer, customer_id).name == MARKERS["name"]
+
+
+def test_forgetting_a_whatsapp_shopper_drops_their_stored_messages(clean_db):
+    """What the webhook stored (waiting for the worker, or kept for the 24-hour window) is their words and number."""
+    with clean_db.transaction() as session:
+        customer = add_customer(session, "351912345678", "Ana Lima", channel="whatsapp")
+        for wa_id, status in (("351912345678", InboundStatus.PENDING), ("447700900123", InboundStatus.PENDING)):
+            session.add(
+                InboundMessage(
+                    channel="whatsapp",
+                    message_id=f"wamid.{wa_id}",
+                    chat_id=wa_id,
+                    body={"message": {"type": "text", "text": {"body": "I'm Ana Lima"}}, "profile_name": "Ana Lima"},
+                    status=status,
+                    received_at=utcnow(),
+                )
+            )
+        erase_customer_records(session, customer, actor="test")
+    with clean_db.reading() as session:
+        assert list(session.scalars(select(InboundMessage.chat_id))) == ["447700900123"]  # someone else's stays

@@ -8,10 +8,11 @@ import io
 import re
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from checkout.db.models import AuditLog, Conversation, Message, OutboxMessage, Product, Variant
 from checkout.learning import record_status
+from checkout.notifications import hold_for_window, mark_failed, mark_sent
 from tests.integration.dashboard import EMAIL, XSS, csrf_token, post_form
 from tests.integration.orm_builders import DEMO_CSV
 
@@ -55,6 +56,32 @@ def test_reply_is_queued_recorded_and_audited_once(app, seller, shop):
     assert [(a.actor, a.entity_id) for a in audit] == [(f"seller:{EMAIL}", str(conversation.id))]
     html = seller.get(f"/seller/conversations/{conversation.id}").get_data(as_text=True)
     assert "That reply was already sent." in html and "&lt;b&gt;tomorrow&lt;/b&gt;" in html
+
+
+def test_the_conversation_says_which_replies_did_not_reach_the_shopper(app, seller, shop):
+    db = app.extensions["database"]
+    conversation = evil_conversation(db)
+    texts = ["Held: we ship on Monday", "Read: it comes in black too", "Failed: your parcel left"]
+    for text in texts:
+        seller.post(
+            f"/seller/conversations/{conversation.id}/reply", data={**reply_form(seller, conversation.id), "text": text}
+        )
+    with db.transaction() as session:
+        ids = {m.text: m.id for m in session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "seller_reply"))}
+        hold_for_window(session, ids[texts[0]], "not deliverable until the shopper writes (more than 24 hours)")
+        mark_sent(session, ids[texts[1]], "wamid.1")
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == ids[texts[1]]).values(delivery_state="read"))
+        mark_failed(session, ids[texts[2]], "WhatsApp: 131026 Message undeliverable", permanent=True)
+    html = seller.get(f"/seller/conversations/{conversation.id}").get_data(as_text=True)
+    box = html[html.index("Not yet delivered") : html.index('class="transcript"')]
+    assert texts[0] in box and '<span class="badge flag">not deliverable until the shopper writes</span>' in box
+    assert texts[2] in box and '<span class="badge flag">not delivered</span>: WhatsApp: 131026' in box
+    assert texts[1] not in box and "go out by themselves as soon as the shopper writes" in box
+    notes = html[html.index('class="transcript"') :]  # each reply in the conversation says what became of it
+    assert notes.index(texts[1]) < notes.index("seller · sent, read") < notes.index(texts[2])
+    inbox = seller.get("/seller/inbox").get_data(as_text=True)
+    assert '<span class="badge flag">1 reply waiting until the shopper writes</span>' in inbox
+    assert "Not yet delivered" not in seller.get(f"/seller/conversations/{shop['talk']}").get_data(as_text=True)
 
 
 def test_empty_reply_is_refused(app, seller, shop):

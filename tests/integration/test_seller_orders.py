@@ -10,6 +10,8 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from checkout.db.models import AuditLog, Order, OrderItem, OutboxMessage, Payment, PaymentProof, Variant
+from checkout.notifications import SELLER_CHANNEL
+from checkout.statuses import OutboxStatus
 from tests.integration.dashboard import EMAIL, post_form
 from tests.integration.orm_builders import add_customer, add_order, at
 
@@ -126,6 +128,9 @@ def test_mark_paid_then_fulfilled_with_a_note(app, seller, shop):
     assert outbox[-1].kind == "order_fulfilled" and outbox[-1].text.endswith("\nDHL tracking 00340434")
     html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
     assert "Nothing left to do for a fulfilled order" in html and "paid by seller:owner@example.com" in html
+    messages = html[html.index("Messages to the shopper") :]
+    assert messages.index("Payment received") < messages.index("On its way")
+    assert messages.count("waiting to be sent") == 2  # nothing has sent them yet
 
 
 def test_a_refused_action_changes_nothing_and_says_why(app, seller, shop):
@@ -226,3 +231,49 @@ def test_an_order_with_a_code_and_delivery_shows_how_its_total_adds_up(app, sell
         assert text in html
     plain = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
     assert "Subtotal" not in plain and "Delivery" not in plain  # an order without either shows its total only
+
+
+def test_the_order_page_says_what_became_of_each_message_to_the_shopper(app, seller, shop):
+    queued = at("2026-05-04 09:00")
+    held = "not deliverable until the shopper writes (more than 24 hours since their last message)"
+    rows = [  # (channel, kind, text, status, last_error, delivery_state), a minute apart
+        ("whatsapp", "order_paid", "Payment received for order A7K2Q9", OutboxStatus.SENT, None, "read"),
+        ("email", "email_order_paid", "Email: paid of order A7K2Q9", OutboxStatus.FAILED, "550 no such mailbox", None),
+        ("whatsapp", "order_fulfilled", "Your order is on its way.\nDHL 00340434", OutboxStatus.HELD, held, None),
+        (SELLER_CHANNEL, "invoice_refused", "Telegram refused the invoice", OutboxStatus.PENDING, None, None),
+        ("whatsapp", "payment_failed", "Your card payment did not go through", OutboxStatus.PENDING, "timed out", None),
+    ]
+    with app.extensions["database"].transaction() as session:
+        for minutes, (channel, kind, text, status, error, delivered) in enumerate(rows):
+            session.add(
+                OutboxMessage(
+                    channel=channel,
+                    recipient="seller" if channel == SELLER_CHANNEL else "33612345678",
+                    customer_id=shop["marie"],
+                    order_id=shop["order"],
+                    kind=kind,
+                    text=text,
+                    status=status,
+                    last_error=error,
+                    delivery_state=delivered,
+                    created_at=queued + timedelta(minutes=minutes),
+                )
+            )
+    html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
+    section = html[html.index("Messages to the shopper") : html.index('id="transcript"')]
+    in_order = [
+        "Payment received",
+        "sent, read",
+        "not delivered</span>: 550 no such mailbox",
+        "On its way",
+        "not deliverable",
+        "Payment failed",
+        "waiting to be sent (last try: timed out)",
+    ]
+    assert [section.index(words) for words in in_order] == sorted(section.index(words) for words in in_order)
+    assert '<span class="badge flag">not deliverable until the shopper writes</span>' in section
+    assert '<span class="badge flag">not delivered</span>: 550 no such mailbox' in section
+    assert "2026-05-04 09:02" in section and "DHL 00340434" in section and "go out by themselves" in section
+    assert "Telegram refused the invoice" not in section  # the seller's own alert about the order
+    other = seller.get("/seller/orders/B8M3R4").get_data(as_text=True)
+    assert "Nothing was queued for the shopper about this order." in other and "go out by themselves" not in other

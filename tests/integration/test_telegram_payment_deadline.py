@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import select
 from telegram import Update
 
-import bot.payments
+import bot.telegram.payments
 from bot import texts
-from bot.application import build_application
 from bot.outbox import deliver_forever
+from bot.telegram.application import build_application
+from bot.telegram.delivery import TelegramSender
 from checkout.carts import add_to_cart
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
@@ -51,7 +52,9 @@ class InProcessGateway:
         self.application = build_application(settings)
         self._run(self._start())
         gateway = self.application.bot_data["gateway"]
-        self.outbox = asyncio.run_coroutine_threadsafe(deliver_forever(self.application.bot, gateway), self.loop)
+        self.outbox = asyncio.run_coroutine_threadsafe(
+            deliver_forever(gateway, TelegramSender(self.application.bot, gateway)), self.loop
+        )
 
     def _run(self, coroutine):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(30)
@@ -118,13 +121,13 @@ def test_a_check_within_the_deadline_answers_yes(env):
 def test_a_slow_check_is_answered_no_within_five_seconds_and_never_late(env, monkeypatch):
     chat, invoice = invoice_for_new_order(env)
     finish = threading.Event()
-    real_check = bot.payments.pre_checkout_refusal
+    real_check = bot.telegram.payments.pre_checkout_refusal
 
     def slow_check(db, query):  # a database that takes 8 seconds to answer, then would say yes
         finish.wait(8)
         return real_check(db, query)
 
-    monkeypatch.setattr(bot.payments, "pre_checkout_refusal", slow_check)
+    monkeypatch.setattr(bot.telegram.payments, "pre_checkout_refusal", slow_check)
     answer = chat.pre_checkout(invoice, timeout=9)
     assert answer["ok"] is False and answer["error_message"] == texts.PAYMENT_NOT_CONFIRMED
     assert 3.5 < answer["after"] < 5.0
@@ -139,6 +142,6 @@ def test_a_failing_check_answers_no_at_once(env, monkeypatch):
     def broken_check(db, query):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(bot.payments, "pre_checkout_refusal", broken_check)
+    monkeypatch.setattr(bot.telegram.payments, "pre_checkout_refusal", broken_check)
     answer = chat.pre_checkout(invoice)
     assert answer["ok"] is False and answer["error_message"] == texts.PAYMENT_NOT_CONFIRMED and answer["after"] < 1

@@ -9,11 +9,11 @@ import logging
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bot.application import file_base_url
 from bot.logging_setup import REDACTED, RedactingFormatter, configure_logging
-from bot.ordering import ChatOrderedUpdateProcessor
-from bot.relay import shopper_metadata
-from bot.webhook import listen_path
+from bot.telegram.application import file_base_url
+from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.relay import shopper_metadata
+from bot.telegram.webhook import listen_path
 from checkout.settings import Settings, telegram_configuration_error
 
 TOKEN = "123456789:AAFsecretPartOfTheToken_xyz"
@@ -85,7 +85,7 @@ def test_updates_of_one_chat_run_in_order_and_other_chats_do_not_wait():
     asyncio.run(scenario())
     assert events.index("end a1") < events.index("start a2")  # same chat: strictly one after the other
     assert events.index("end b1") < events.index("end a1")  # another chat: not held up by the slow one
-    assert processor._locks == {} and processor._users == {}  # nothing kept for chats that went quiet
+    assert len(processor._chats) == 0  # nothing kept for chats that went quiet
 
 
 @pytest.mark.parametrize(
@@ -130,5 +130,5 @@ def test_shop_run_starts_the_gateway_only_with_a_token(tmp_path, webhook_url, re
     assert "telegram" not in [s.name for s in process_specs(base, tmp_path / "m.tar.gz", tmp_path / "e.yml")]
     specs = process_specs(base.replace(telegram_bot_token=TOKEN), tmp_path / "m.tar.gz", tmp_path / "e.yml")
     [gateway] = [s for s in specs if s.name == "telegram"]
-    assert gateway.command[-2:] == ["-m", "bot"] and gateway.ready_url == ready_url
+    assert gateway.command[-2:] == ["-m", "bot.telegram"] and gateway.ready_url == ready_url
     assert gateway.env["TELEGRAM_BOT_TOKEN"] == TOKEN

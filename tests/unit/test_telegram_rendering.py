@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rendering import MAX_TEXT, Outgoing, escape, keyboard, render, split_text
+from bot.telegram.rendering import MAX_TEXT, Outgoing, escape, keyboard, render, split_text
 
 
 @pytest.mark.parametrize("name", ["Dad_Cap", "*Limited* Tee", "Snap_back *cap*_", "<b>Mug</b> & co", "`code` [x](y)"])

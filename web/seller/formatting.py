@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from checkout.money import Money
-from checkout.statuses import OrderStatus
+from checkout.statuses import OrderStatus, OutboxStatus
 from web.seller import bp
 
 
@@ -40,4 +40,4 @@ def unix_moment(seconds: float) -> str:
 @bp.app_context_processor
 def statuses() -> dict:
     """Templates name the statuses as the code does (`OrderStatus.PAID`), never spell them."""
-    return {"OrderStatus": OrderStatus}
+    return {"OrderStatus": OrderStatus, "OutboxStatus": OutboxStatus}

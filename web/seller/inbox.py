@@ -8,8 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
 from checkout.handoff import hand_back_to_assistant, open_handoffs
+from checkout.outbox_overview import held_reply_counts, seller_replies
 from checkout.records.transcripts import is_handed_over, transcript
 from checkout.seller_replies import ConversationNotFound, ReplyRefused, reply_to_shopper
+from checkout.statuses import OutboxStatus
 from web.seller import actor, bp, database, settings
 
 
@@ -17,18 +19,22 @@ from web.seller import actor, bp, database, settings
 def inbox():
     with database().reading() as session:
         waiting = [transcript(session, c.id) for c in open_handoffs(session)]
-    return render_template("seller/inbox.html", waiting=waiting)
+        held = held_reply_counts(session, [t.conversation for t in waiting if t])
+    return render_template("seller/inbox.html", waiting=waiting, held=held)
 
 
 @bp.get("/conversations/<int:conversation_id>")
 def conversation(conversation_id: int):
     with database().reading() as session:
         found = transcript(session, conversation_id)
-    if found is None:
-        abort(404)
+        if found is None:
+            abort(404)
+        replies = seller_replies(session, found.conversation)
     return render_template(
         "seller/conversation.html",
         t=found,
+        undelivered=[r for r in replies if r.status in (OutboxStatus.HELD, OutboxStatus.FAILED)],
+        replies_by_key={r.key: r for r in replies if r.key},
         handed_over=is_handed_over(found.conversation),
         form_token=secrets.token_urlsafe(16),
     )

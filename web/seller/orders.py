@@ -68,6 +68,7 @@ def order_detail(number: str):
         transcripts=detail.transcripts,
         proofs=detail.proofs,
         history=detail.history,
+        messages=detail.messages,
         viewable_types=VIEWABLE_TYPES,
     )
 

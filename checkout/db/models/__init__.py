@@ -4,7 +4,7 @@ from .access import ApiToken, LoginAttempt, SellerUser
 from .audit import AuditLog
 from .base import Base, utcnow
 from .catalog import Product, Variant
-from .channels import ButtonPayload
+from .channels import ButtonPayload, InboundMessage
 from .customers import Conversation, Customer, ForgottenSender, Message
 from .marketing import Campaign, CampaignRecipient, ConsentChange
 from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem
@@ -18,6 +18,7 @@ __all__ = [
     "AuditLog",
     "Base",
     "ButtonPayload",
+    "InboundMessage",
     "Campaign",
     "CampaignRecipient",
     "Cart",

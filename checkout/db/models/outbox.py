@@ -40,6 +40,8 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    channel_message_id: Mapped[str | None] = mapped_column(String(100))
+    channel_message_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    # What the channel reported after accepting it (WhatsApp: delivered, read), for the seller.
+    delivery_state: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

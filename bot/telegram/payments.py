@@ -12,7 +12,8 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import texts
-from bot.gateway import CHANNEL, Gateway, gateway
+from bot.gateway import Gateway
+from bot.telegram.gateway import CHANNEL, gateway
 from checkout.payments.registry import offered_methods
 from checkout.payments.telegram.checks import PreCheckout, pre_checkout_refusal
 from checkout.payments.telegram.delivery import invoice_refused, invoice_to_send

@@ -19,11 +19,12 @@ from telegram.ext import (
 )
 
 from bot import texts
-from bot.dedupe import skip_repeated_update
-from bot.gateway import Gateway, gateway
-from bot.payments import pre_checkout_query, successful_payment
-from bot.proofs import proof_of_payment
-from bot.relay import forward
+from bot.gateway import Gateway
+from bot.telegram.dedupe import skip_repeated_update
+from bot.telegram.gateway import gateway
+from bot.telegram.payments import pre_checkout_query, successful_payment
+from bot.telegram.proofs import proof_of_payment
+from bot.telegram.relay import forward
 from checkout.assistant_client import typed_text
 from checkout.button_payloads import payload_for
 

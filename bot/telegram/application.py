@@ -8,9 +8,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
 from bot.gateway import Gateway
-from bot.handlers import add_handlers
-from bot.ordering import ChatOrderedUpdateProcessor
-from bot.tolerant_bot import TolerantBot
+from bot.telegram.gateway import CHANNEL
+from bot.telegram.handlers import add_handlers
+from bot.telegram.ordering import ChatOrderedUpdateProcessor
+from bot.telegram.tolerant_bot import TolerantBot
 from checkout.settings import Settings
 
 # A 429 is waited out (for as long as Telegram's retry_after says) and the request sent again, this often.
@@ -46,6 +47,6 @@ def build_application(settings: Settings) -> Application:
         get_updates_request=HTTPXRequest(read_timeout=30),
     )
     application = ApplicationBuilder().bot(bot).concurrent_updates(ChatOrderedUpdateProcessor()).build()
-    application.bot_data["gateway"] = Gateway.from_settings(settings)
+    application.bot_data["gateway"] = Gateway.from_settings(settings, CHANNEL)
     add_handlers(application)
     return application

@@ -1,4 +1,4 @@
-"""Runs the gateway: long polling, or webhook mode when TELEGRAM_WEBHOOK_URL is set; the outbox beside it."""
+"""`python -m bot.telegram`: the Telegram gateway (long polling, or webhook mode); the outbox beside it."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
-from bot.application import build_application
 from bot.logging_setup import configure_logging
 from bot.outbox import deliver_forever
-from bot.webhook import listen_path, start_webhook_server
+from bot.telegram.application import build_application
+from bot.telegram.delivery import TelegramSender
+from bot.telegram.webhook import listen_path, start_webhook_server
 from checkout.settings import Settings, load_settings, telegram_configuration_error
 
 log = logging.getLogger("bot")
@@ -51,7 +52,7 @@ async def serve(settings: Settings) -> None:
             return
         await application.start()
         runner = await _receive_updates(application, settings)
-        outbox = asyncio.create_task(deliver_forever(application.bot, gateway))
+        outbox = asyncio.create_task(deliver_forever(gateway, TelegramSender(application.bot, gateway)))
         log.info(
             "Telegram gateway running as @%s (%s)",
             application.bot.username,

@@ -10,7 +10,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.gateway import Gateway
-from bot.rendering import Outgoing, keyboard, render
+from bot.telegram.rendering import Outgoing, keyboard, render
 from checkout.button_payloads import store_payloads
 
 log = logging.getLogger(__name__)

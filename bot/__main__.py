@@ -1,6 +1,0 @@
-"""`python -m bot`: the Telegram gateway (started by `shop run` when TELEGRAM_BOT_TOKEN is set)."""
-
-from bot.serve import main
-
-if __name__ == "__main__":
-    main()
