@@ -12,6 +12,7 @@ PROOF_STORED = (
     "Thanks! I've added this to order {number} as your proof of payment. The seller will check it and confirm."
 )
 PROOF_ALREADY_STORED = "I already have this file on order {number}; the seller will check it."
+PROOF_NOT_FETCHED = "Sorry, I couldn't download that file just now. Please send it again in a minute."
 PROOF_TOO_LARGE = "That file is too large to keep as a proof of payment (10 MB at most). Please send a photo."
 PAYMENT_NOT_CONFIRMED = (
     "Sorry, I couldn't confirm your order just now, so nothing was charged. Please tap Pay again in a moment."

@@ -18,7 +18,7 @@ from checkout.db.models import Conversation, OutboxMessage
 from checkout.email.kinds import OrderEmail
 from checkout.notifications import SELLER_CHANNEL
 from checkout.seller_replies import RESPONSE_NAME
-from checkout.statuses import OrderStatus, OutboxStatus
+from checkout.statuses import DeliveryReport, OrderStatus, OutboxStatus
 
 # The words a seller knows an announcement by; the chat's order updates are "order_<status>" (queue_order_update).
 _ANNOUNCED = {
@@ -37,7 +37,7 @@ KIND_WORDS: dict[str, str] = {
     RESPONSE_NAME: "Seller reply",
 }
 # What WhatsApp reports once a message reached the phone (checkout/whatsapp/delivery_states.py); "sent" adds nothing.
-SEEN_STATES = ("delivered", "read")
+SEEN_STATES = (DeliveryReport.DELIVERED, DeliveryReport.READ)
 UNSENT_WORDS = {
     OutboxStatus.HELD: "not deliverable until the shopper writes",
     OutboxStatus.FAILED: "not delivered",

@@ -37,6 +37,15 @@ class OutboxStatus(StrEnum):
     HELD = "held"
 
 
+class DeliveryReport(StrEnum):
+    """What a channel reports about a message it accepted (WhatsApp's statuses), kept as outbox delivery_state."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"  # reached the phone
+    READ = "read"
+    FAILED = "failed"
+
+
 class InboundStatus(StrEnum):
     PENDING = "pending"  # stored by the webhook, not yet taken by the worker
     HANDLING = "handling"  # taken by a worker; never taken again (a replayed "place order" must not order twice)
@@ -71,3 +80,24 @@ class ConsentSource(StrEnum):
 class ConsentChannel(StrEnum):
     CHAT = "chat"  # the chat channel the customer writes from (their customer row's channel)
     EMAIL = "email"
+
+
+class ReviewState(StrEnum):
+    FLAGGED = "flagged"  # a seller marked it "not understood" from a transcript: first in the trainer's inbox
+    TRAINING = "training"  # added to data/nlu_reviewed.yml
+    TEST = "test"  # added to tests/nlu/heldout_reviewed.yml
+    IGNORED = "ignored"
+
+
+class ModelState(StrEnum):
+    TRAINING = "training"
+    CANDIDATE = "candidate"  # trained, not live
+    LIVE = "live"
+    RETIRED = "retired"  # was live, replaced
+    FAILED = "failed"  # its training failed or was cancelled
+
+
+class ModelOrigin(StrEnum):
+    REVIEW = "review"  # a trainer's "Train"
+    CATALOG = "catalog"  # trained after a catalog change (`shop learn`)
+    START = "start"  # the model `shop run` started Rasa with

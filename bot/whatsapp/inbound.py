@@ -14,7 +14,7 @@ from bot import texts
 from bot.gateway import Gateway
 from bot.proofs import keep_proof
 from bot.relay import ask_assistant
-from bot.whatsapp.graph_api import GraphApi
+from bot.whatsapp.graph_api import GraphApi, GraphError, GraphUnreachable
 from bot.whatsapp.rendering import Outgoing, more_choices, more_message
 from bot.whatsapp.replies import send_outgoing, send_rasa_messages, send_text
 from checkout.assistant_client import typed_text
@@ -99,11 +99,14 @@ async def _proof(gw: Gateway, api: GraphApi, inbound: Inbound, kind: str, media:
     ):
         await send_text(gw, api, inbound.wa_id, texts.TEXT_ONLY)
         return
-    found = await api.media(media_id)
-    if found.size and found.size > MAX_PROOF_BYTES:
-        await send_text(gw, api, inbound.wa_id, texts.PROOF_TOO_LARGE)
+    try:
+        found = await api.media(media_id)
+        too_large = bool(found.size and found.size > MAX_PROOF_BYTES)
+        content = None if too_large else await api.download(found.url, MAX_PROOF_BYTES)
+    except (GraphError, GraphUnreachable) as exc:  # the shopper must not be left thinking it was kept
+        log.warning("media %s of message %s not fetched: %s", media_id, inbound.message.get("id"), exc)
+        await send_text(gw, api, inbound.wa_id, texts.PROOF_NOT_FETCHED)
         return
-    content = await api.download(found.url, MAX_PROOF_BYTES)
     if content is None:
         await send_text(gw, api, inbound.wa_id, texts.PROOF_TOO_LARGE)
         return

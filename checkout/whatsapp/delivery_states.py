@@ -14,31 +14,32 @@ from sqlalchemy.orm import Session
 
 from checkout.db.models import Customer, OutboxMessage
 from checkout.notifications import MAX_ATTEMPTS, queue_for_seller
-from checkout.statuses import OutboxStatus
+from checkout.statuses import DeliveryReport, OutboxStatus
 from checkout.whatsapp.window import CHANNEL
 
 # Meta's error for a free-form message outside the 24-hour window.
 OUTSIDE_WINDOW_CODE = 131047
-RANK = {"sent": 1, "delivered": 2, "read": 3}
+# A later report never takes a state back: "delivered" arriving after "read" changes nothing.
+RANK: dict[str, int] = {DeliveryReport.SENT: 1, DeliveryReport.DELIVERED: 2, DeliveryReport.READ: 3}
 REASON_PREFIX = "WhatsApp: "  # an outbox row's last_error after a failure report: "WhatsApp: <code> <title>"
 
 
 @dataclass(frozen=True)
 class DeliveryState:
     wamid: str
-    status: str  # sent, delivered, read, failed
+    status: DeliveryReport
     error_code: int | None = None
     error_title: str = ""
 
     @classmethod
     def parse(cls, raw: object) -> DeliveryState | None:
-        if not isinstance(raw, dict) or not raw.get("id") or raw.get("status") not in (*RANK, "failed"):
+        if not isinstance(raw, dict) or not raw.get("id") or raw.get("status") not in tuple(DeliveryReport):
             return None
         errors = raw.get("errors") if isinstance(raw.get("errors"), list) else []
         first = errors[0] if errors and isinstance(errors[0], dict) else {}
         code = first.get("code")
         title = str(first.get("title") or first.get("message") or "")[:200]
-        return cls(str(raw["id"])[:100], str(raw["status"]), code if isinstance(code, int) else None, title)
+        return cls(str(raw["id"])[:100], DeliveryReport(raw["status"]), code if isinstance(code, int) else None, title)
 
 
 def apply_delivery_state(session: Session, state: DeliveryState, template_configured: bool = False) -> bool:
@@ -48,11 +49,11 @@ def apply_delivery_state(session: Session, state: DeliveryState, template_config
     )
     if message is None:
         return False
-    if state.status != "failed":
+    if state.status != DeliveryReport.FAILED:
         if RANK[state.status] > RANK.get(message.delivery_state or "", 0):
             message.delivery_state = state.status
         return True
-    message.delivery_state = "failed"
+    message.delivery_state = DeliveryReport.FAILED
     reason = f"{REASON_PREFIX}{state.error_code} {state.error_title}".strip()
     # Only a sent row is about this report's message. Back in the queue or given up: a repeat. Sending: a retry is
     # under way and the id is still the earlier try's (it changes when the retry is marked sent), so this is a late

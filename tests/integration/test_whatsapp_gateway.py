@@ -331,6 +331,8 @@ def test_a_receipt_is_downloaded_and_kept_as_proof_of_payment(env, shopper):
         texts.PROOF_STORED.format(number=number)
     ]
     assert [text_of(r) for r in shopper.turn(wh.image(shopper.wa_id, huge))] == [texts.PROOF_TOO_LARGE]
+    gone = wh.image(shopper.wa_id, f"media-{shopper.wa_id}-never-uploaded")  # the Graph API answers 400 for it
+    assert [text_of(r) for r in shopper.turn(gone)] == [texts.PROOF_NOT_FETCHED]
     with env.db.reading() as session:
         proofs = session.scalars(
             select(PaymentProof).where(PaymentProof.order_id == order_id).order_by(PaymentProof.id)
