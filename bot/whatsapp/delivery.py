@@ -9,17 +9,13 @@ from __future__ import annotations
 import asyncio
 import re
 
-from sqlalchemy import select
-
 from bot.gateway import Gateway
 from bot.outbox import ChannelDown, Claimed, NotDelivered, OutsideWindow
 from bot.pacing import CampaignPace
 from bot.whatsapp.graph_api import GraphApi, GraphError, GraphUnreachable
 from bot.whatsapp.rendering import render
 from bot.whatsapp.replies import send_outgoing
-from checkout.db.models import OutboxMessage
-from checkout.whatsapp.delivery_states import refused_outside_window
-from checkout.whatsapp.window import window_open
+from checkout.whatsapp.window import free_form_allowed
 
 NOT_DELIVERABLE = "not deliverable until the shopper writes (more than 24 hours since their last message)"
 CAMPAIGN_OUTSIDE_WINDOW = "not sent: last wrote over 24 hours ago; WhatsApp takes offers only within 24 hours"
@@ -34,7 +30,7 @@ class WhatsAppSender:
 
     async def send(self, row: Claimed, chat_id: str, pace: CampaignPace | None) -> str | None:
         try:
-            if await asyncio.to_thread(self._window_open, row.id, chat_id):
+            if await asyncio.to_thread(free_form_allowed, self.gw.db, row.id, chat_id):
                 try:
                     return await self._free_form(row, chat_id, pace)
                 except GraphError as exc:
@@ -74,16 +70,6 @@ class WhatsAppSender:
                 chat_id, settings.whatsapp_template_order_update, settings.whatsapp_template_language, row.text
             )
         )
-
-    def _window_open(self, row_id: int, chat_id: str) -> bool:
-        with self.gw.db.reading() as session:
-            # Meta took this row's last try and then reported it outside the window (131047, by status webhook;
-            # checkout/whatsapp/delivery_states.py put it back for the template): its clock decides, or the row
-            # would go free-form again, be refused again, and fail after MAX_ATTEMPTS tries.
-            last_error = session.scalar(select(OutboxMessage.last_error).where(OutboxMessage.id == row_id))
-            if refused_outside_window(last_error):
-                return False
-            return window_open(session, chat_id)
 
 
 def template_body(to: str, name: str, language: str, text: str) -> dict:

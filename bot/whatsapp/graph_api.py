@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import httpx
 
 from checkout.settings import Settings
+from checkout.whatsapp.window import OUTSIDE_WINDOW_CODE
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 MAX_MEDIA_BYTES = 16 * 1024 * 1024  # the Cloud API's own limit for images; documents go to 100 MB
 RATE_LIMIT_CODES = {4, 80007, 130429, 131056}
-OUTSIDE_WINDOW_CODE = 131047
 
 
 class GraphError(Exception):

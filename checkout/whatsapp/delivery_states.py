@@ -15,13 +15,10 @@ from sqlalchemy.orm import Session
 from checkout.db.models import Customer, OutboxMessage
 from checkout.notifications import MAX_ATTEMPTS, queue_for_seller
 from checkout.statuses import DeliveryReport, OutboxStatus
-from checkout.whatsapp.window import CHANNEL
+from checkout.whatsapp.window import CHANNEL, OUTSIDE_WINDOW_CODE, REASON_PREFIX
 
-# Meta's error for a free-form message outside the 24-hour window.
-OUTSIDE_WINDOW_CODE = 131047
 # A later report never takes a state back: "delivered" arriving after "read" changes nothing.
 RANK: dict[str, int] = {DeliveryReport.SENT: 1, DeliveryReport.DELIVERED: 2, DeliveryReport.READ: 3}
-REASON_PREFIX = "WhatsApp: "  # an outbox row's last_error after a failure report: "WhatsApp: <code> <title>"
 
 
 @dataclass(frozen=True)
@@ -68,11 +65,6 @@ def apply_delivery_state(session: Session, state: DeliveryState, template_config
         message.status, message.last_error = OutboxStatus.FAILED, reason[:500]
         _alert_seller(session, message, reason)
     return True
-
-
-def refused_outside_window(last_error: str | None) -> bool:
-    """Whether an outbox row was last reported failed by Meta as outside the 24-hour window (131047)."""
-    return (last_error or "").startswith(f"{REASON_PREFIX}{OUTSIDE_WINDOW_CODE} ")
 
 
 def _alert_seller(session: Session, message: OutboxMessage, reason: str) -> None:
