@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -57,6 +58,9 @@ class Settings:
     rasa_event_queue: str = "rasa_events"
     rasa_host: str = "127.0.0.1"
     rasa_port: int = 5005
+    # Every Rasa server a model is activated in (`PUT /model`), comma-separated; unset: RASA_HOST:RASA_PORT.
+    # Scaled out, several serve the same conversations behind the load balancer.
+    rasa_urls: str = ""
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
     web_host: str = "127.0.0.1"
@@ -103,11 +107,18 @@ class Settings:
     shop_postal_address: str = ""
     # An order is credited to a campaign whose message the customer received within this many days.
     shop_campaign_attribution_days: int = 7
+    # The trainer's inbox: shopper messages the model read with less confidence than this are worth a look.
+    shop_review_confidence: float = 0.6
     log_level: str = "INFO"
 
     @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
+
+    @property
+    def rasa_server_urls(self) -> list[str]:
+        urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return urls or [self.rasa_url]
 
     @property
     def action_server_url(self) -> str:
@@ -189,7 +200,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         raw = source.get(f.name.upper())
         if raw is None or raw == "":
             continue
-        values[f.name] = int(raw) if f.type == "int" else raw
+        values[f.name] = _typed(f.name, f.type, raw)
     if "database_url" in values and "rasa_tracker_url" not in values:
         # One database for everything when the operator points us at a server (PostgreSQL).
         values["rasa_tracker_url"] = values["database_url"]
@@ -202,4 +213,25 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
                 Money.parse(raw, settings.shop_currency)
         except MoneyError as exc:
             raise ValueError(f"{name.upper()}={raw!r}: {exc}") from None
+    if not 0 <= settings.shop_review_confidence <= 1:
+        raise ValueError(f"SHOP_REVIEW_CONFIDENCE={settings.shop_review_confidence}: a confidence is between 0 and 1")
     return settings
+
+
+# Field types are strings here (`from __future__ import annotations`): the annotation as written.
+_CONVERTERS: dict[str, tuple[Callable[[str], object], str]] = {
+    "int": (int, "a whole number"),
+    "float": (float, "a number"),
+}
+
+
+def _typed(name: str, annotation: object, raw: str) -> object:
+    """A variable's text as its field's type; a bad value names the variable instead of a bare int() error."""
+    converter = _CONVERTERS.get(str(annotation))
+    if converter is None:
+        return raw
+    convert, what = converter
+    try:
+        return convert(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name.upper()}={raw!r} is not {what}") from None

@@ -14,6 +14,9 @@ from checkout.db.migrate import upgrade
 from checkout.email import email_configuration_error, marketing_email_error
 from checkout.learning import request_training
 from checkout.settings import PROJECT_ROOT, Settings, whatsapp_configuration_error
+from checkout.statuses import ModelOrigin, ModelState
+from checkout.trainer.model_files import ModelFileError, model_file
+from checkout.trainer.registry import live_model, register_model
 from cli.context import AppContext, pass_app
 from cli.learning_commands import cached_shop_model
 from cli.processes import ProcessSpec, Supervisor
@@ -26,8 +29,7 @@ DEMO_CATALOG = PROJECT_ROOT / "data" / "catalog" / "demo.csv"
 
 def prepare(app: AppContext, echo=click.echo) -> Path:
     """Migrations, the demo catalog for an empty shop, the catalog's words for the NLU component, and the
-    model to serve: the one that learned the shop's catalog when it exists, else the default model while
-    the trainer (`shop learn`) learns the catalog in the background. Returns the model path."""
+    model to serve, registered as the live one. Returns the model path."""
     upgrade(app.settings.database_url)
     with app.db.transaction() as session:
         if catalog_is_empty(session):
@@ -36,7 +38,23 @@ def prepare(app: AppContext, echo=click.echo) -> Path:
                 raise click.ClickException(f"demo catalog: {result.errors[0]}")
             echo(f"Loaded the demo catalog ({result.created} SKUs) into the empty database.")
         publish_catalog_terms(session, Path(app.settings.shop_catalog_terms_file))
-    default_model = ensure_model(app.settings.model_cache_path, echo=echo)
+    model = model_to_serve(app, ensure_model(app.settings.model_cache_path, echo=echo), echo)
+    try:
+        register_model(app.db, model, ModelOrigin.START, ModelState.LIVE)
+    except ModelFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    return model
+
+
+def model_to_serve(app: AppContext, default_model: Path, echo=click.echo) -> Path:
+    """The registry's live model while its file exists (a restart keeps the model a trainer activated); else
+    the one that learned the shop's catalog when it exists, else the default model while the trainer
+    (`shop learn`) learns the catalog in the background."""
+    with app.db.reading() as session:
+        live = live_model(session)
+        live_path = model_file(live, app.settings.model_cache_path) if live is not None else None
+    if live_path is not None:
+        return live_path
     learned = cached_shop_model(app)
     if learned is not None:
         return learned

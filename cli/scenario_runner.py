@@ -61,9 +61,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path, with_actions: bool = True):
+def running_shop(
+    base: Settings,
+    catalog_csv: Path,
+    model: Path,
+    log_path: Path,
+    with_actions: bool = True,
+    low_priority: bool = False,
+):
     """Rasa serving `model` (and the action server, unless only messages are parsed) over a new database
-    that holds `catalog_csv`."""
+    that holds `catalog_csv`; `low_priority`: niced, beside a shop serving shoppers."""
     from cli.run_command import process_specs  # run_command imports the training side; only needed here
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,6 +98,9 @@ def running_shop(base: Settings, catalog_csv: Path, model: Path, log_path: Path,
             for s in process_specs(settings, model, endpoints)
             if s.name == "rasa" or (with_actions and s.name == "actions")
         ]
+        if low_priority:
+            for spec in specs:
+                spec.command = ["nice", "-n", "10", *spec.command]
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w") as log:
             supervisor = Supervisor(specs, out=log, cwd=str(PROJECT_ROOT))

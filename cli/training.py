@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from checkout.settings import PROJECT_ROOT
@@ -17,6 +18,14 @@ from cli.rasa_engine import rasa_environment, rasa_train_command
 
 KEEP_MODELS = 3
 KEEP_CACHED_MODELS = 10  # each is ~40 MB
+
+# Runs `rasa train` (command, environment, working directory) and returns its exit code; the trainer's own
+# runner follows its progress and can cancel it (cli/model_training.py).
+TrainingRunner = Callable[[list[str], dict[str, str], Path], int]
+
+
+def run_training(command: list[str], env: dict[str, str], cwd: Path) -> int:
+    return subprocess.run(command, env=env, cwd=cwd).returncode
 
 
 def training_inputs(root: Path = PROJECT_ROOT) -> list[Path]:
@@ -37,7 +46,12 @@ class TrainingFailed(RuntimeError):
 
 
 def ensure_model(
-    cache_dir: Path, force: bool = False, echo=print, root: Path = PROJECT_ROOT, low_priority: bool = False
+    cache_dir: Path,
+    force: bool = False,
+    echo=print,
+    root: Path = PROJECT_ROOT,
+    low_priority: bool = False,
+    run: TrainingRunner = run_training,
 ) -> Path:
     """Path of the model for the training inputs under `root` (the project, or a copy of its data with
     another catalog's words), training it only when no copy exists."""
@@ -57,17 +71,26 @@ def ensure_model(
             shutil.copyfile(cached, model)
             echo(f"Model {model.name} restored from {cache_dir}.")
             return model
-        return _train(root, fingerprint, model, cached, cache_dir, echo, low_priority)
+        return _train(root, fingerprint, model, cached, cache_dir, echo, low_priority, run)
 
 
-def _train(root: Path, fingerprint: str, model: Path, cached: Path, cache_dir: Path, echo, low_priority: bool) -> Path:
+def _train(
+    root: Path,
+    fingerprint: str,
+    model: Path,
+    cached: Path,
+    cache_dir: Path,
+    echo,
+    low_priority: bool,
+    run: TrainingRunner,
+) -> Path:
     echo(f"Training model {fingerprint} (a few minutes on 2 cores)...")
     command = rasa_train_command(model.parent, fingerprint, root)
     if low_priority:  # a background training must not slow down the conversations being served
         command = ["nice", "-n", "10", *command]
-    result = subprocess.run(command, env=rasa_environment(), cwd=root)
-    if result.returncode != 0 or not model.exists():
-        raise TrainingFailed(f"rasa train exited with {result.returncode}")
+    returncode = run(command, rasa_environment(), root)
+    if returncode != 0 or not model.exists():
+        raise TrainingFailed(f"rasa train exited with {returncode}")
     shutil.copyfile(model, cached.with_suffix(".partial"))
     cached.with_suffix(".partial").replace(cached)  # atomic: a parallel clone never reads half a model
     _prune(model.parent, keep=model, count=KEEP_MODELS)

@@ -6,6 +6,9 @@ simulated shoppers through full purchases. The floor is a turn that runs no cust
 After each run it reports how far the records consumer trails the conversation.
 
     .venv/bin/python scripts/benchmark.py --shoppers 1 20 --purchases 5
+
+With --during-training, each N is run twice: idle, then while a full training runs beside it as the trainer
+runs one (`nice -n 10`, Rasa's component cache empty, so nothing is skipped), and the p95s are compared.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import asyncio
 import json
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +35,7 @@ from checkout.db.migrate import upgrade
 from checkout.db.models import Message
 from checkout.settings import PROJECT_ROOT, load_settings
 from cli.processes import Supervisor
-from cli.rasa_engine import write_endpoints
+from cli.rasa_engine import rasa_environment, rasa_train_command, write_endpoints
 from cli.run_command import DEMO_CATALOG, process_specs
 from cli.scenario_runner import free_port
 from cli.training import ensure_model
@@ -104,6 +108,23 @@ def report(n: int, run: Run, elapsed: float) -> None:
         print("  error:", error)
 
 
+def start_training(tmp: Path) -> subprocess.Popen:
+    """A full training of the project's model at the trainer's priority, into `tmp` (never the model cache)."""
+    command = ["nice", "-n", "10", *rasa_train_command(tmp / "training-models", "bench-training")]
+    env = {**rasa_environment(), "RASA_CACHE_DIRECTORY": str(tmp / "rasa-cache")}
+    log = (tmp / "training.log").open("w")
+    return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for_epochs(log: Path, training: subprocess.Popen, timeout: float = 600) -> None:
+    """Until the classifier's epochs run: the heaviest stage, after minutes of lighter featurising."""
+    deadline = time.monotonic() + timeout
+    while "Epochs:" not in log.read_text(errors="replace"):
+        if training.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the training ended or never reached its epochs: see {log}")
+        time.sleep(0.5)
+
+
 def report_records_lag(db: Database, events_db: Path, timeout: float = 120) -> None:
     """How long after the last reply the records consumer has every shopper message in the database: it
     follows Rasa's event broker, so it always trails the conversation a little."""
@@ -113,7 +134,7 @@ def report_records_lag(db: Database, events_db: Path, timeout: float = 120) -> N
     recorded = 0
     while time.perf_counter() - done < timeout:
         with db.reading() as session:
-            recorded = session.scalar(select(func.count(Message.id)).where(Message.direction == "in"))
+            recorded = session.scalar(select(func.count(Message.id)).where(Message.direction == "in")) or 0
         if recorded >= expected:
             print(
                 f"  records: all {recorded} shopper messages so far recorded "
@@ -130,6 +151,7 @@ def main() -> int:
     parser.add_argument("--purchases", type=int, default=5, help="full purchases per shopper")
     parser.add_argument("--warmup", type=int, default=2, help="purchases before measuring (model warm-up)")
     parser.add_argument("--model", type=Path, help="a trained model (default: the one for the current data)")
+    parser.add_argument("--during-training", action="store_true", help="run each N again while a training runs")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="shop-bench-"))
@@ -165,6 +187,22 @@ def main() -> int:
             run, elapsed = asyncio.run(drive(url, n, args.purchases))
             report(n, run, elapsed)
             report_records_lag(db, tmp / "rasa_events.db")
+            if args.during_training:
+                training = start_training(tmp)
+                try:
+                    wait_for_epochs(tmp / "training.log", training)
+                    busy, busy_elapsed = asyncio.run(drive(url, n, args.purchases))
+                    still_training = training.poll() is None
+                finally:
+                    training.kill()
+                    training.wait()
+                state = "still running at the end" if still_training else "ENDED EARLY: not comparable"
+                print(f"\nN={n} while a training runs ({state}):")
+                report(n, busy, busy_elapsed)
+                turns = run.floor + run.checkout
+                busy_turns = busy.floor + busy.checkout
+                ratio = percentile(busy_turns, 95) / percentile(turns, 95)
+                print(f"  p95 of all turns while training / idle = {ratio:.2f} (bar: under 3)")
     finally:
         supervisor.stop()
         log.close()

@@ -15,12 +15,16 @@ from tests.ports import reserve_port
 class FakeRasa:
     """Records each REST-channel body and answers with `reply(body)`; other paths get 404.
 
-    With `api_token`, it also takes Rasa's HTTP API call that appends tracker events
-    (POST /conversations/<sender>/tracker/events?token=...), recorded in `appended` as (sender, events)."""
+    With `api_token`, it also takes Rasa's HTTP API calls that append tracker events
+    (POST /conversations/<sender>/tracker/events?token=...), recorded in `appended` as (sender, events), and that
+    replace the model (PUT /model?token=..., answered 204 as Rasa does), recorded in `loaded` as the model file;
+    `failing_loads` answers those 500."""
 
     def __init__(self, reply: Callable[[dict], list[dict]], api_token: str | None = None):
         self.received: list[dict] = []
         self.appended: list[tuple[str, list]] = []
+        self.loaded: list[str] = []
+        self.failing_loads = False
         self.reply = reply
         fake = self
 
@@ -42,8 +46,20 @@ class FakeRasa:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_PUT(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                url = urlsplit(self.path)
+                if url.path != "/model":
+                    return self._answer(404, {"error": "not found"})
+                if api_token is None or parse_qs(url.query).get("token") != [api_token]:
+                    return self._answer(401, {"error": "not authorized"})
+                if fake.failing_loads:
+                    return self._answer(500, {"error": "could not load the model"})
+                fake.loaded.append(body["model_file"])
+                self._answer(204, None)
+
             def _answer(self, status: int, payload) -> None:
-                data = json.dumps(payload).encode()
+                data = b"" if payload is None else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

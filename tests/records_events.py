@@ -21,8 +21,15 @@ def user_event(
     metadata=None,
     timestamp: float | None = None,
     message_id: str | None = None,
+    model_id: str | None = None,
+    ranking: list[tuple[str, float]] | None = None,
 ) -> dict:
+    """A user event; `model_id` goes where Rasa 3.6 puts it (the event's metadata), `ranking` is the intent ranking
+    as (name, confidence), best first (default: the predicted intent alone)."""
     entities = entities or []
+    if model_id is not None:
+        metadata = {**(metadata or {}), "model_id": model_id}
+    ranking = ranking or [(intent, confidence)]
     return {
         "sender_id": sender,
         "event": "user",
@@ -37,7 +44,7 @@ def user_event(
             "text": text,
             "message_id": message_id,
             "metadata": metadata or {},
-            "intent_ranking": [{"name": intent, "confidence": confidence}],
+            "intent_ranking": [{"name": name, "confidence": score} for name, score in ranking],
         },
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,8 @@ from checkout.records.redaction import redact_card_numbers, redact_mapping
 
 MAX_TEXT = 20_000  # gateways cut messages long before this; a record is never unbounded
 ENTITY_FIELDS = ("entity", "value", "start", "end", "role", "group")
+# The trainer's inbox shows the top 3 and measures the margin between the first two; 5 leave room.
+RANKING_LENGTH = 5
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class ChatEvent:
     intent: str | None = None
     confidence: float | None = None
     entities: list | None = None
+    model_id: str | None = None  # the model that parsed it (Rasa's model_id in the event's metadata)
+    intent_ranking: list | None = None  # [{"name", "confidence"}], best first
     response_name: str | None = None
     channel_message_id: str | None = None
 
@@ -83,6 +88,8 @@ def parse_event(body: dict) -> ChatEvent | None:
         intent=str(intent["name"])[:64] if intent.get("name") else None,
         confidence=float(intent["confidence"]) if isinstance(intent.get("confidence"), (int, float)) else None,
         entities=_entities(parse_data.get("entities")),
+        model_id=metadata["model_id"][:64] if isinstance(metadata.get("model_id"), str) else None,
+        intent_ranking=_ranking(parse_data.get("intent_ranking")),
         channel_message_id=str(channel_message_id)[:100] if channel_message_id is not None else None,
     )
 
@@ -96,6 +103,23 @@ def _entities(raw: object) -> list | None:
         if isinstance(e, dict) and e.get("entity")
     ]
     return entities or None
+
+
+def _ranking(raw: object) -> list | None:
+    """The top intents with confidences rounded to 4 places: enough to tell two intents apart, and short."""
+    if not isinstance(raw, list):
+        return None
+    ranking = [
+        {"name": str(item["name"])[:64], "confidence": round(float(item["confidence"]), 4)}
+        for item in raw
+        if isinstance(item, dict) and item.get("name") and _finite(item.get("confidence"))
+    ]
+    return ranking[:RANKING_LENGTH] or None
+
+
+def _finite(value: object) -> bool:
+    # NaN is not JSON: PostgreSQL refuses it, and a ranking is no place for it anyway.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _timestamp(raw: object) -> datetime:

@@ -55,6 +55,8 @@ def record(session: Session, event: ChatEvent) -> str:
         intent=event.intent,
         confidence=event.confidence,
         entities=event.entities,
+        model_id=event.model_id,
+        intent_ranking=event.intent_ranking,
         response_name=event.response_name,
         channel_message_id=event.channel_message_id,
         source_event_id=event.key,

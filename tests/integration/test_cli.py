@@ -15,6 +15,7 @@ from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
 from tests.integration.orm_builders import DEMO_CSV, add_customer, add_order, at
+from tests.model_archives import write_model_archive
 
 
 def app_context(settings: Settings):
@@ -346,7 +347,9 @@ def test_train_on_a_fresh_install_migrates_first_and_keeps_the_catalog_words(tmp
 
     roots = []
     monkeypatch.setattr(
-        cli.learning_commands, "ensure_model", lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz"
+        cli.learning_commands,
+        "ensure_model",
+        lambda *a, root, **k: roots.append(root) or write_model_archive(tmp_path / "m.tar.gz", "m1"),
     )
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'fresh.db'}",
@@ -354,6 +357,7 @@ def test_train_on_a_fresh_install_migrates_first_and_keeps_the_catalog_words(tmp
     )
     result = CliRunner().invoke(shop, ["train"], obj=AppContext(settings))
     assert result.exit_code == 0, result.output
+    assert "candidate m1" in result.output  # registered, not live: it goes live past the gate
     [root] = roots
     assert root == tmp_path / "var" / "training" / "shop"
     assert (root / "data" / GENERATED_FILE.name).read_text() == GENERATED_FILE.read_text()
@@ -366,7 +370,9 @@ def test_train_learns_the_shops_catalog_words_in_a_folder_of_its_own(tmp_path, m
 
     roots = []
     monkeypatch.setattr(
-        cli.learning_commands, "ensure_model", lambda *a, root, **k: roots.append(root) or tmp_path / "m.tar.gz"
+        cli.learning_commands,
+        "ensure_model",
+        lambda *a, root, **k: roots.append(root) or write_model_archive(tmp_path / "m.tar.gz", "m1"),
     )
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'shop.db'}",

@@ -128,6 +128,29 @@ def test_a_message_rasa_never_answered_is_recorded_once(clean_db):
         assert session.scalar(select(func.count(Message.id))) == 1
 
 
+def test_a_shopper_message_keeps_the_model_that_read_it_and_its_ranking(clean_db):
+    ranking = [("add_to_cart", 0.61237), ("product_info", 0.3), ("greet", 0.05)]
+    identity = ShopperIdentity.from_rasa("555", "rest", {**TELEGRAM})
+    with clean_db.transaction() as session:
+        apply_event(
+            session, user_event("555", "2 black hoodies", "add_to_cart", 0.61237, model_id="m-1", ranking=ranking)
+        )
+        apply_event(session, bot_event("555", "Added.", None))
+        record_unanswered_message(session, identity, "hello?", "9")
+    with clean_db.reading() as session:
+        said, answered, unanswered = rows(session, Message)
+    assert (said.model_id, said.intent_ranking) == (
+        "m-1",
+        [
+            {"name": "add_to_cart", "confidence": 0.6124},
+            {"name": "product_info", "confidence": 0.3},
+            {"name": "greet", "confidence": 0.05},
+        ],
+    )
+    assert (answered.model_id, answered.intent_ranking) == (None, None)
+    assert (unanswered.model_id, unanswered.intent_ranking, unanswered.intent) == (None, None, None)
+
+
 def _snapshot(db) -> list:
     with db.reading() as session:
         return [

@@ -26,6 +26,8 @@ PAGES = [
     "/seller/catalog",
     "/seller/insights",
     "/seller/campaigns",
+    "/seller/training",
+    "/seller/training/models",
     "/seller/orders/export.csv",
     "/seller/catalog/export.csv",
     "/seller/customers?segment=new&sort=spent&dir=asc",
@@ -44,6 +46,8 @@ def state_changing_routes(app) -> list[str]:
         "variant_id": "1",
         "conversation_id": "1",
         "campaign_id": "1",
+        "message_id": "1",
+        "model_id": "candidate-1",
         "token": "forged-token",
     }
     routes = []

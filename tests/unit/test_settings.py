@@ -155,3 +155,21 @@ def test_delivery_fee_settings(tmp_path):
 def test_a_bad_delivery_amount_is_refused_at_load(tmp_path, name, value):
     with pytest.raises(ValueError, match=name):
         load_settings(environ={name: value}, env_file=tmp_path / "missing.env")
+
+
+def test_the_review_confidence_is_a_float_and_a_bad_one_is_named(tmp_path):
+    missing = tmp_path / "missing.env"
+    assert load_settings(environ={}, env_file=missing).shop_review_confidence == 0.6
+    settings = load_settings(environ={"SHOP_REVIEW_CONFIDENCE": " 0.45 "}, env_file=missing)
+    assert settings.shop_review_confidence == 0.45 and isinstance(settings.shop_review_confidence, float)
+    assert settings.as_environment()["SHOP_REVIEW_CONFIDENCE"] == "0.45"
+    with pytest.raises(ValueError, match=r"SHOP_REVIEW_CONFIDENCE='high' is not a number"):
+        load_settings(environ={"SHOP_REVIEW_CONFIDENCE": "high"}, env_file=missing)
+    for out_of_range in ("1.5", "-0.1", "nan"):
+        with pytest.raises(ValueError, match="SHOP_REVIEW_CONFIDENCE"):
+            load_settings(environ={"SHOP_REVIEW_CONFIDENCE": out_of_range}, env_file=missing)
+
+
+def test_a_bad_whole_number_names_its_variable(tmp_path):
+    with pytest.raises(ValueError, match=r"WEB_PORT='eighty' is not a whole number"):
+        load_settings(environ={"WEB_PORT": "eighty"}, env_file=tmp_path / "missing.env")

@@ -60,4 +60,6 @@ from web.seller import (  # noqa: E402,F401  (routes register on bp)
     insights,
     orders,
     promotions,
+    training,
+    training_models,
 )

@@ -12,6 +12,7 @@ from .outbox import OUTBOX_STATUSES, OutboxMessage
 from .payments import Payment, PaymentProof, ProcessedEvent
 from .promotions import PromoCode, PromoRedemption, Promotion
 from .records import ConsumerPosition
+from .training import NluModel, NluReview
 
 __all__ = [
     "ApiToken",
@@ -30,6 +31,8 @@ __all__ = [
     "ForgottenSender",
     "LoginAttempt",
     "Message",
+    "NluModel",
+    "NluReview",
     "ORDER_STATUSES",
     "OUTBOX_STATUSES",
     "Order",

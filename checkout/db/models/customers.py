@@ -80,6 +80,9 @@ class Message(Base):
     # An NLU score, not money: a float is the right type.
     confidence: Mapped[float | None] = mapped_column(Float)
     entities: Mapped[list | None] = mapped_column(JSON)
+    # Which model parsed it (Rasa's model_id from the event's metadata) and its top intents with confidences.
+    model_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    intent_ranking: Mapped[list | None] = mapped_column(JSON)
     response_name: Mapped[str | None] = mapped_column(String(100))
     channel_message_id: Mapped[str | None] = mapped_column(String(100))
     # Where the row came from (e.g. a broker event id), unique so a replayed event is applied once.

@@ -120,3 +120,43 @@ def test_phone_numbers_and_other_digits_stay(text):
 
 def test_luhn():
     assert luhn_valid("79927398713") and not luhn_valid("79927398710")
+
+
+def test_a_shopper_message_keeps_the_model_that_read_it_and_its_top_five_intents():
+    ranking = [
+        ("add_to_cart", 0.512345),
+        ("product_info", 0.40004),
+        ("browse_catalog", 0.05),
+        ("greet", 0.02),
+        ("inform", 0.01),
+        ("deny", 0.005),
+    ]
+    event = parse_event(
+        user_event("s1", "black hoodie", "add_to_cart", 0.512345, model_id="20261201-101010-brisk-fox", ranking=ranking)
+    )
+    assert event.model_id == "20261201-101010-brisk-fox"
+    assert event.intent_ranking == [
+        {"name": "add_to_cart", "confidence": 0.5123},
+        {"name": "product_info", "confidence": 0.4},
+        {"name": "browse_catalog", "confidence": 0.05},
+        {"name": "greet", "confidence": 0.02},
+        {"name": "inform", "confidence": 0.01},
+    ]
+
+
+def test_a_bot_message_has_no_model_or_ranking_and_malformed_rankings_are_dropped():
+    bot = parse_event({**bot_event("s1", "Hi!"), "metadata": {"utter_action": "utter_greet", "model_id": "m1"}})
+    assert (bot.model_id, bot.intent_ranking) == (None, None)
+    body = user_event("s1", "hi", metadata={"model_id": 42})
+    body["parse_data"]["intent_ranking"] = [
+        {"name": "greet", "confidence": float("nan")},
+        {"name": "", "confidence": 0.5},
+        {"confidence": 0.4},
+        "goodbye",
+        {"name": "thank", "confidence": True},
+        {"name": "affirm", "confidence": 0.3},
+    ]
+    event = parse_event(body)
+    assert (event.model_id, event.intent_ranking) == (None, [{"name": "affirm", "confidence": 0.3}])
+    body["parse_data"]["intent_ranking"] = "greet"
+    assert parse_event(body).intent_ranking is None
