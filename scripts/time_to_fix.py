@@ -5,13 +5,13 @@ this repository, so the example it adds to data/nlu_reviewed.yml never touches t
 
 1. a shopper sends TEXT; the records show the live model read it as another intent than INTENT (if it reads it
    right already, there is nothing to measure: pick another text);
-2. the trainer's steps, without their reading time: the message is in the review inbox, annotated as INTENT into
-   the training file, "Train" asked for; the trainer (`shop learn`) trains the candidate at low priority and
-   compares it with the live model on the held-out files (the gate);
+2. a seller marks it "Not understood"; then the trainer's steps, without their reading time: the message is in
+   the review inbox, annotated as INTENT into the training file, "Train" asked for; the trainer (`shop learn`)
+   trains the candidate at low priority and compares it with the live model on the held-out files (the gate);
 3. the candidate is activated (refused when the gate refuses it, unless --override REASON);
 4. another shopper sends TEXT; the records show the new model read it as INTENT.
 
-    .venv/bin/python scripts/time_to_fix.py --text "how do folks normally pay over here" --intent ask_payment_methods
+    .venv/bin/python scripts/time_to_fix.py --text "is revolut ok for paying" --intent ask_payment_methods
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def _measure(settings, args: argparse.Namespace, shop_log: Path) -> int:
     from checkout.learning import learner_running, learning_status, request_model_training
     from checkout.trainer.activation import GateRefused, activate_model
     from checkout.trainer.annotation import annotate
+    from checkout.trainer.flagging import flag_message
     from checkout.trainer.review import review_queue
     from checkout.trainer.review_files import ReviewFiles
 
@@ -104,10 +105,13 @@ def _measure(settings, args: argparse.Namespace, shop_log: Path) -> int:
     if read_as == args.intent:
         print(f"The live model reads it as {args.intent} already: nothing to fix. Pick another text.")
         return 2
+    # Read with full confidence, it comes to the inbox when a seller marks it "Not understood" on the transcript.
+    flag_message(db, message_id, actor="seller")
     with db.reading() as session:
-        listed = any(row.message_id == message_id for row in review_queue(session, settings, limit=500))
+        [row] = [row for row in review_queue(session, settings, limit=500) if row.message_id == message_id]
+    mark(f"in the review inbox ({row.reason})")
     annotate(db, ReviewFiles(), message_id, args.intent, actor="time-to-fix")
-    mark(f"annotated as {args.intent} ({'from the review inbox' if listed else 'not in the inbox: annotated by id'})")
+    mark(f"annotated as {args.intent}")
     request = request_model_training(settings)
     last = ""
     while True:
