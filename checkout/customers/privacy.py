@@ -25,6 +25,7 @@ from checkout.db.models import (
     ForgottenSender,
     InboundMessage,
     Message,
+    NluReview,
     Order,
     OutboxMessage,
     Payment,
@@ -46,6 +47,7 @@ from checkout.records.transcripts import (
     customer_messages,
     message_to_dict,
 )
+from checkout.statuses import ReviewState
 
 
 def export_customer(session: Session, customer_id: int, currency: str) -> dict | None:
@@ -111,6 +113,22 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
             .values(text=None, entities=None, channel_message_id=None)
             .execution_options(synchronize_session=False)
         )
+    )
+    # A flag or an "ignore" on what they wrote points at their message and keys its text: gone. An example a trainer
+    # added stays (checked free of personal data when written), without the link to the message.
+    their_messages = select(Message.id).where(Message.conversation_id.in_(conversation_ids)).scalar_subquery()
+    session.execute(
+        delete(NluReview)
+        .where(
+            NluReview.message_id.in_(their_messages), NluReview.state.in_((ReviewState.FLAGGED, ReviewState.IGNORED))
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(NluReview)
+        .where(NluReview.message_id.in_(their_messages))
+        .values(message_id=None)
+        .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Conversation)

@@ -21,6 +21,7 @@ from checkout.db.models import (
     Customer,
     InboundMessage,
     Message,
+    NluReview,
     Order,
     OutboxMessage,
     Payment,
@@ -31,7 +32,7 @@ from checkout.marketing.consent import record_consent
 from checkout.notifications import mark_failed, queue_order_update
 from checkout.records.recorder import FORGOTTEN, RECORDED, apply_event
 from checkout.settings import Settings
-from checkout.statuses import ConsentChannel, ConsentSource, InboundStatus
+from checkout.statuses import ConsentChannel, ConsentSource, InboundStatus, ReviewState
 from cli.context import AppContext
 from cli.main import shop
 from tests.integration.campaign_rows import add_campaign, queue_campaign
@@ -285,3 +286,24 @@ def test_forgetting_a_whatsapp_shopper_drops_their_stored_messages(clean_db):
         erase_customer_records(session, customer, actor="test")
     with clean_db.reading() as session:
         assert list(session.scalars(select(InboundMessage.chat_id))) == ["447700900123"]  # someone else's stays
+
+
+def test_forgetting_drops_their_flags_and_unlinks_the_examples_a_trainer_added(clean_db):
+    with clean_db.transaction() as session:
+        customer = add_customer(session, "4242", "Ana Lima")
+        conversation = Conversation(customer=customer, sender_id="4242", channel="telegram", started_at=utcnow())
+        flagged, annotated = (
+            Message(conversation=conversation, direction="in", text=t) for t in ("hm?", "u do paypal")
+        )
+        session.add_all([conversation, flagged, annotated])
+        session.flush()
+        session.add_all(
+            [
+                NluReview(text_key="k1", message_id=flagged.id, state=ReviewState.FLAGGED),
+                NluReview(text_key="k2", message_id=annotated.id, state=ReviewState.TRAINING, example="paypal?"),
+            ]
+        )
+        session.flush()
+        erase_customer_records(session, customer, actor="test")
+    with clean_db.reading() as session:
+        assert [(r.text_key, r.message_id) for r in session.scalars(select(NluReview))] == [("k2", None)]

@@ -214,3 +214,13 @@ def test_an_import_publishes_the_new_names_and_the_page_says_the_assistant_is_le
     assert "The assistant is learning the new names" in page
     record_status(settings, "learned", "abc.tar.gz")
     assert "The assistant has learned the current catalog" in seller.get("/seller/catalog").get_data(as_text=True)
+
+
+def test_a_trainers_training_is_not_called_the_catalogs_learning(app, seller, shop):
+    settings = app.config["SETTINGS"]
+    record_status(settings, "training", stage="DIETClassifier", epoch=3, epochs=100, request="r1")
+    page = seller.get("/seller/catalog").get_data(as_text=True)
+    assert "learning the new names" not in page and "A trainer's model is being trained" in page
+    record_status(settings, "failed", "cancelled", request="r1")
+    page = seller.get("/seller/catalog").get_data(as_text=True)
+    assert "could not learn the latest catalog changes" not in page and "being trained" not in page
