@@ -18,6 +18,16 @@ def parse_day(text: str | None, field: str, problems: list[str]) -> date | None:
         return None
 
 
+def day_range(args, problems: list[str]) -> tuple[date | None, date | None]:
+    """The "from" and "to" days of a filter form, swapped (and said so) when given the wrong way round."""
+    since = parse_day(args.get("from"), "From", problems)
+    until = parse_day(args.get("to"), "To", problems)
+    if since and until and since > until:
+        problems.append("From is after To; the dates were swapped.")
+        since, until = until, since
+    return since, until
+
+
 def parse_page(text: str | None) -> int:
     try:
         return max(1, int(text or 1))
@@ -31,11 +41,7 @@ def order_filters(args) -> tuple[OrderFilters, list[str]]:
     if status and status not in ORDER_STATUSES:
         problems.append(f"There is no order status {status!r}; showing every status.")
         status = None
-    since = parse_day(args.get("from"), "From", problems)
-    until = parse_day(args.get("to"), "To", problems)
-    if since and until and since > until:
-        problems.append("From is after To; the dates were swapped.")
-        since, until = until, since
+    since, until = day_range(args, problems)
     query = (args.get("q") or "").strip()[:100] or None
     channel = (args.get("channel") or "").strip()[:32] or None
     return OrderFilters(status=status, channel=channel, since=since, until=until, query=query), problems

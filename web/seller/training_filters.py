@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from web.seller.filters import parse_day
+from web.seller.filters import day_range
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,7 @@ def review_filters(args, intents: Collection[str]) -> tuple[ReviewFilters, list[
     if intent and intent not in intents:
         problems.append(f"There is no intent {intent!r} in the domain; showing every intent.")
         intent = None
-    since = parse_day(args.get("from"), "From", problems)
-    until = parse_day(args.get("to"), "To", problems)
-    if since and until and since > until:
-        problems.append("From is after To; the dates were swapped.")
-        since, until = until, since
+    since, until = day_range(args, problems)
     model = (args.get("model") or "").strip()[:64] or None
     channel = (args.get("channel") or "").strip()[:32] or None
     return ReviewFilters(intent, model, channel, since, until), problems
