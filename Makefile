@@ -7,13 +7,15 @@ VENV := .venv
 RASA_VENV := .venv-rasa
 UV := $(VENV)/bin/uv
 
-.PHONY: run test lint envs lock chromium clean-envs
+.PHONY: run test lint envs lock chromium haproxy clean-envs
 
+# HAProxy only when the settings ask for several Rasa or action servers (RASA_INSTANCES, ACTION_INSTANCES).
 run: envs
+	@if $(VENV)/bin/python -m cli.layout; then $(MAKE) --no-print-directory haproxy; fi
 	$(VENV)/bin/shop run
 
 # TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests.
-test: envs chromium lint
+test: envs chromium haproxy lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # The gates before the tests (configured in pyproject.toml): a lint finding, a file not formatted as ruff
@@ -28,16 +30,11 @@ envs: $(VENV)/.installed $(RASA_VENV)/.installed
 # The browser tests drive Debian's chromium; never a browser downloaded by Playwright. Installed from
 # Debian packages when missing; without apt (or root) the browser tests skip and say why.
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	  echo "Installing Debian's chromium for the browser tests (apt-get install -y chromium)..."; \
-	  apt-get install -y chromium >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; } \
-	    || echo "apt-get could not install chromium: the browser tests will be skipped."; \
-	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1; then \
-	  sudo -n apt-get install -y chromium >/dev/null || echo "could not install chromium: the browser tests will be skipped."; \
-	else \
-	  echo "No apt-get here: install chromium from your system's packages; until then the browser tests are skipped."; \
-	fi
+	@scripts/install-debian-package chromium /usr/bin/chromium "the browser tests"
+
+# The balancer in front of several Rasa / action servers (and the scale-out tests): Debian's package.
+haproxy:
+	@scripts/install-debian-package haproxy /usr/sbin/haproxy "the scale-out tests"
 
 $(UV):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
@@ -50,10 +47,18 @@ $(VENV)/.installed: requirements/app.lock.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(VENV)/bin/python --no-deps -e .
 	@touch $@
 
-$(RASA_VENV)/.installed: requirements/rasa.lock.txt | $(UV)
+# Our lock store for several Rasa servers (packages/redis_ticket_lock), installed after the sync, which removes
+# whatever the lock file does not name. Not editable: Rasa's environment runs a built copy, rebuilt when one of
+# the package's files changes. Built with the environment's own pinned setuptools (no download).
+REDIS_TICKET_LOCK := $(wildcard packages/redis_ticket_lock/pyproject.toml packages/redis_ticket_lock/redis_ticket_lock/*.py)
+
+$(RASA_VENV)/.installed: requirements/rasa.lock.txt $(REDIS_TICKET_LOCK) | $(UV)
 	@py310=$$(scripts/find-python310 $(UV)) && \
 	  { [ -x $(RASA_VENV)/bin/python ] || $(UV) venv --quiet --python "$$py310" $(RASA_VENV); }
 	$(UV) pip sync --quiet --python $(RASA_VENV)/bin/python requirements/rasa.lock.txt
+	@rm -rf packages/redis_ticket_lock/build  # setuptools' build tree would carry a deleted module into the wheel
+	$(UV) pip install --quiet --python $(RASA_VENV)/bin/python --no-deps --no-build-isolation \
+	  --reinstall-package redis-ticket-lock ./packages/redis_ticket_lock
 	@touch $@
 
 # Re-pin both environments after editing requirements/*.in.

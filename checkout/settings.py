@@ -61,6 +61,14 @@ class Settings:
     # Every Rasa server a model is activated in (`PUT /model`), comma-separated; unset: RASA_HOST:RASA_PORT.
     # Scaled out, several serve the same conversations behind the load balancer.
     rasa_urls: str = ""
+    # Scaled out on one machine (`shop run --rasa-instances N --action-instances M`): N Rasa servers on the ports
+    # after RASA_PORT and M action servers on the ports after ACTION_SERVER_PORT, with HAProxy on RASA_PORT and
+    # ACTION_SERVER_PORT in front of them. 1 and 1: no balancer, as `make run` has always been.
+    rasa_instances: int = 1
+    action_instances: int = 1
+    # How long a Rasa server's hold on a conversation (Redis lock store) outlives the server: a killed server's
+    # conversations wait at most this long for another one.
+    rasa_lock_lease_seconds: float = 5.0
     action_server_host: str = "127.0.0.1"
     action_server_port: int = 5055
     web_host: str = "127.0.0.1"
@@ -110,15 +118,32 @@ class Settings:
     # The trainer's inbox: shopper messages the model read with less confidence than this are worth a look.
     shop_review_confidence: float = 0.6
     log_level: str = "INFO"
+    # Runtime files: generated secrets and configuration (endpoints.yml, haproxy.cfg), the trainer's state.
+    shop_var_dir: str = str(PROJECT_ROOT / "var")
 
     @property
     def rasa_url(self) -> str:
         return f"http://{self.rasa_host}:{self.rasa_port}"
 
     @property
+    def balanced(self) -> bool:
+        """Several servers of a kind on this machine: HAProxy takes RASA_PORT and ACTION_SERVER_PORT."""
+        return self.rasa_instances > 1 or self.action_instances > 1
+
+    @property
+    def rasa_instance_ports(self) -> list[int]:
+        """The Rasa servers' own ports: RASA_PORT itself, or the ports after it behind the balancer."""
+        return _instance_ports(self.rasa_port, self.rasa_instances, self.balanced)
+
+    @property
+    def action_instance_ports(self) -> list[int]:
+        return _instance_ports(self.action_server_port, self.action_instances, self.balanced)
+
+    @property
     def rasa_server_urls(self) -> list[str]:
+        """Every Rasa server (not the balancer): a model is activated in each of them."""
         urls = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
-        return urls or [self.rasa_url]
+        return urls or [f"http://{self.rasa_host}:{port}" for port in self.rasa_instance_ports]
 
     @property
     def action_server_url(self) -> str:
@@ -138,7 +163,7 @@ class Settings:
 
     @property
     def var_dir(self) -> Path:
-        return PROJECT_ROOT / "var"
+        return Path(self.shop_var_dir).expanduser()
 
     @property
     def delivery_fees(self) -> DeliveryFees:
@@ -155,6 +180,10 @@ class Settings:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         values.update(changes)
         return Settings(**values)
+
+
+def _instance_ports(port: int, instances: int, balanced: bool) -> list[int]:
+    return [port + i for i in range(1, instances + 1)] if balanced else [port]
 
 
 def whatsapp_configuration_error(settings: Settings) -> str | None:
@@ -215,6 +244,11 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             raise ValueError(f"{name.upper()}={raw!r}: {exc}") from None
     if not 0 <= settings.shop_review_confidence <= 1:
         raise ValueError(f"SHOP_REVIEW_CONFIDENCE={settings.shop_review_confidence}: a confidence is between 0 and 1")
+    for name in ("rasa_instances", "action_instances"):
+        if getattr(settings, name) < 1:
+            raise ValueError(f"{name.upper()}={getattr(settings, name)}: at least one server of each kind runs")
+    if settings.rasa_lock_lease_seconds <= 0:
+        raise ValueError(f"RASA_LOCK_LEASE_SECONDS={settings.rasa_lock_lease_seconds}: a lease is a positive time")
     return settings
 
 

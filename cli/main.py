@@ -11,6 +11,7 @@ from cli.context import AppContext
 from cli.conversation_commands import handoff
 from cli.customer_commands import customers
 from cli.data_commands import catalog, db, orders, seller
+from cli.deploy_command import deploy
 from cli.learning_commands import learn
 from cli.model_commands import model
 from cli.nlu_commands import nlu
@@ -19,6 +20,7 @@ from cli.promo_commands import promo
 from cli.records_commands import api_token, records
 from cli.review_commands import review
 from cli.run_command import run
+from cli.serve_command import serve
 from cli.telegram_commands import telegram
 from cli.train_command import train
 
@@ -37,6 +39,8 @@ for command in (
     db,
     seller,
     run,
+    serve,
+    deploy,
     handoff,
     chat,
     nlu,

@@ -22,6 +22,9 @@ class ProcessSpec:
     env: dict[str, str] = field(default_factory=dict)
     # Answering 2xx here means the process serves (printed in "what runs where").
     ready_url: str | None = None
+    # One of several interchangeable servers behind the balancer: when it dies the others carry on and it is
+    # started again, rather than the whole shop stopping with it.
+    restart: bool = False
 
 
 class Supervisor:
@@ -30,26 +33,32 @@ class Supervisor:
         self.out = out
         self.cwd = cwd
         self.processes: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self._restart_at: dict[str, float] = {}  # pool members waiting to be started again
         self._lock = threading.Lock()
         self._width = max(len(s.name) for s in specs)
 
     def start(self) -> None:
         for spec in self.specs:
-            process = subprocess.Popen(
-                spec.command,
-                env={**os.environ, **spec.env},
-                cwd=self.cwd,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                bufsize=1,
-                errors="replace",
-                # Own process group: Ctrl-C reaches us once, and we stop each child in order.
-                start_new_session=True,
-            )
-            self.processes[spec.name] = process
-            threading.Thread(target=self._pump, args=(spec.name, process), daemon=True).start()
+            self._spawn(spec)
+
+    def _spawn(self, spec: ProcessSpec) -> None:
+        process = subprocess.Popen(
+            spec.command,
+            env={**os.environ, **spec.env},
+            cwd=self.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            errors="replace",
+            # Own process group: Ctrl-C reaches us once, and we stop each child in order.
+            start_new_session=True,
+        )
+        self.processes[spec.name] = process
+        self.started_at[spec.name] = time.monotonic()
+        threading.Thread(target=self._pump, args=(spec.name, process), daemon=True).start()
 
     def _pump(self, name: str, process: subprocess.Popen) -> None:
         assert process.stdout is not None  # started with stdout=PIPE
@@ -86,18 +95,33 @@ class Supervisor:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        code = 0
-        while not stop.is_set():
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    self.log("shop", f"{name} exited with code {process.returncode}; stopping the others")
-                    code = process.returncode or 1
-                    stop.set()
-                    break
+        code = None
+        while code is None and not stop.is_set():
+            code = self.tend()
             stop.wait(0.5)
         self.log("shop", "stopping all processes")
         self.stop()
-        return code
+        return code or 0
+
+    def tend(self) -> int | None:
+        """One look at the children: a stopped pool member is started again (after a pause); any other stopped
+        child ends the shop. Returns the exit code to end with, or None to carry on."""
+        now = time.monotonic()
+        for spec in self.specs:
+            process = self.processes[spec.name]
+            if spec.name in self._restart_at:
+                if now >= self._restart_at[spec.name]:
+                    del self._restart_at[spec.name]
+                    self.log("shop", f"starting {spec.name} again")
+                    self._spawn(spec)
+            elif process.poll() is not None and spec.restart:
+                # Quickly again after a long life; after a crash at start, no faster than every 10 s.
+                self._restart_at[spec.name] = now + (1.0 if now - self.started_at[spec.name] > 60 else 10.0)
+                self.log("shop", f"{spec.name} exited with code {process.returncode}; the others serve its share")
+            elif process.poll() is not None:
+                self.log("shop", f"{spec.name} exited with code {process.returncode}; stopping the others")
+                return process.returncode or 1
+        return None
 
     def stop(self, timeout: float = 10) -> None:
         for process in self.processes.values():

@@ -91,16 +91,19 @@ def _database_identity(url: str) -> tuple:
     return (parsed.get_backend_name(), parsed.host or "localhost", parsed.port or 5432, parsed.database)
 
 
-def lock_store_config(redis_url: str) -> dict:
-    """In-memory locks for one Rasa process; Redis when several share the conversations."""
-    if not redis_url:
+def lock_store_config(settings: Settings) -> dict:
+    """In-memory locks for one Rasa process; with Redis, our atomic ticket lock (packages/redis_ticket_lock),
+    since Rasa 3.6's own Redis lock store can give two servers the same ticket (RasaHQ/rasa#9213)."""
+    if not settings.redis_url:
         return {"type": "in_memory"}
-    parts = urlsplit(redis_url)
-    config = {
-        "type": "redis",
+    parts = urlsplit(settings.redis_url)
+    config: dict[str, str | int | float | bool] = {
+        "type": "redis_ticket_lock.AtomicRedisLockStore",
         "url": parts.hostname or "localhost",
         "port": parts.port or 6379,
         "db": int(parts.path.strip("/") or 0),
+        "use_ssl": parts.scheme == "rediss",
+        "lease_seconds": settings.rasa_lock_lease_seconds,
     }
     if parts.password:
         config["password"] = unquote(parts.password)
@@ -114,7 +117,7 @@ def endpoints_config(settings: Settings) -> dict:
         "action_endpoint": {"url": settings.action_server_url},
         "tracker_store": sql_store_config(settings.rasa_tracker_url),
         "event_broker": event_broker_config(settings),
-        "lock_store": lock_store_config(settings.redis_url),
+        "lock_store": lock_store_config(settings),
     }
 
 
@@ -140,7 +143,7 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     return path
 
 
-def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[str]:
+def rasa_run_command(settings: Settings, model: Path, endpoints: Path, port: int | None = None) -> list[str]:
     if not settings.rasa_api_token:
         raise ValueError("Rasa's HTTP API needs a token (see cli.secrets.with_generated_secrets)")
     return [
@@ -159,7 +162,7 @@ def rasa_run_command(settings: Settings, model: Path, endpoints: Path) -> list[s
         "--interface",
         settings.rasa_host,
         "--port",
-        str(settings.rasa_port),
+        str(port or settings.rasa_port),
         # Our web app and gateway call Rasa server-side; no browser talks to it directly.
         "--cors",
         settings.web_url,

@@ -17,7 +17,9 @@ from checkout.settings import PROJECT_ROOT, Settings, whatsapp_configuration_err
 from checkout.statuses import ModelOrigin, ModelState
 from checkout.trainer.model_files import ModelFileError, model_file
 from checkout.trainer.registry import live_model, register_model
+from cli.balancer import haproxy_command, write_haproxy_config
 from cli.context import AppContext, pass_app
+from cli.layout import scale_out_problem
 from cli.learning_commands import cached_shop_model
 from cli.processes import ProcessSpec, Supervisor
 from cli.rasa_engine import rasa_environment, rasa_run_command, write_endpoints
@@ -67,18 +69,8 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
     env = settings.as_environment()
     python = sys.executable
     specs = [
-        ProcessSpec(
-            "rasa",
-            rasa_run_command(settings, model, endpoints),
-            rasa_environment(env),
-            ready_url=f"{settings.rasa_url}/",
-        ),
-        ProcessSpec(
-            "actions",
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_server_port)],
-            {**env, "SANIC_HOST": settings.action_server_host},
-            ready_url=f"http://{settings.action_server_host}:{settings.action_server_port}/health",
-        ),
+        *rasa_specs(settings, model, endpoints, env),
+        *action_server_specs(settings, env),
         ProcessSpec(
             "web",
             [
@@ -100,6 +92,10 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
         ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
         ProcessSpec("learn", [python, "-m", "cli", "learn"], env),
     ]
+    if settings.balanced:
+        # Ready once a turn can reach a Rasa server through it: that is what the web app and gateways call.
+        config = write_haproxy_config(settings)
+        specs.append(ProcessSpec("haproxy", haproxy_command(config), env, ready_url=f"{settings.rasa_url}/"))
     if settings.telegram_bot_token and telegram_gateway_available():
         # In webhook mode the gateway serves a health check beside the webhook; polling has no address.
         ready = (
@@ -115,6 +111,43 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
         # The outbox's email rows: order emails and campaigns, sent over SMTP (checkout/email/sender.py).
         specs.append(ProcessSpec("email", [python, "-m", "checkout.email"], env))
     return specs
+
+
+def rasa_specs(settings: Settings, model: Path, endpoints: Path, env: dict[str, str]) -> list[ProcessSpec]:
+    """One Rasa server on RASA_PORT, or RASA_INSTANCES of them on the ports after it, behind the balancer."""
+    ports = settings.rasa_instance_ports
+    return [
+        ProcessSpec(
+            _instance_name("rasa", i, len(ports)),
+            rasa_run_command(settings, model, endpoints, port),
+            rasa_environment(env),
+            ready_url=f"http://{settings.rasa_host}:{port}/",
+            restart=len(ports) > 1,
+        )
+        for i, port in enumerate(ports, 1)
+    ]
+
+
+def action_server_specs(settings: Settings, env: dict[str, str]) -> list[ProcessSpec]:
+    ports = settings.action_instance_ports
+    return [
+        ProcessSpec(
+            _instance_name("actions", i, len(ports)),
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            {**env, "SANIC_HOST": settings.action_server_host},
+            ready_url=f"http://{settings.action_server_host}:{port}/health",
+            restart=len(ports) > 1,
+        )
+        for i, port in enumerate(ports, 1)
+    ]
+
+
+def _behind(instances: int) -> str:
+    return f"  (HAProxy, {instances} servers)" if instances > 1 else ""
+
+
+def _instance_name(kind: str, number: int, count: int) -> str:
+    return kind if count == 1 else f"{kind}-{number}"
 
 
 def email_status(settings: Settings) -> str:
@@ -143,9 +176,22 @@ def telegram_status(settings: Settings) -> str:
 
 
 @click.command("run")
+@click.option(
+    "--rasa-instances", type=click.IntRange(min=1), help="Rasa servers behind HAProxy (default RASA_INSTANCES, 1)."
+)
+@click.option(
+    "--action-instances", type=click.IntRange(min=1), help="Action servers behind HAProxy (ACTION_INSTANCES, 1)."
+)
 @pass_app
-def run(app: AppContext):
+def run(app: AppContext, rasa_instances: int | None, action_instances: int | None):
     """Set up what is missing, then start Rasa, the action server, the web app (Telegram, WhatsApp, email if set)."""
+    app.settings = app.settings.replace(
+        rasa_instances=rasa_instances or app.settings.rasa_instances,
+        action_instances=action_instances or app.settings.action_instances,
+    )
+    problem = scale_out_problem(app.settings)
+    if problem:
+        raise click.ClickException(problem)
     problem = email_configuration_error(app.settings) if app.settings.smtp_url else None
     if problem:  # said now, before anything starts, rather than by a sender process that exits at once
         raise click.ClickException(f"email: {problem}")
@@ -166,8 +212,9 @@ def run(app: AppContext):
     s = settings
     supervisor.log("shop", "ready:")
     supervisor.log("shop", f"  shop chat + seller dashboard  {s.web_url}/  ({s.web_url}/seller)")
-    supervisor.log("shop", f"  Rasa REST channel             {s.rasa_url}/webhooks/rest/webhook")
-    supervisor.log("shop", f"  action server                 {s.action_server_url}")
+    rest_channel = f"{s.rasa_url}/webhooks/rest/webhook"
+    supervisor.log("shop", f"  Rasa REST channel             {rest_channel}" + _behind(s.rasa_instances))
+    supervisor.log("shop", f"  action server                 {s.action_server_url}" + _behind(s.action_instances))
     supervisor.log("shop", "  Telegram gateway              " + telegram_status(s))
     supervisor.log("shop", "  WhatsApp gateway              " + whatsapp_status(s))
     supervisor.log("shop", "  email                         " + email_status(s))

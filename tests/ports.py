@@ -52,21 +52,36 @@ def _bindable(host: str, port: int) -> bool:
 
 def reserve_port(host: str = "127.0.0.1") -> int:
     """A port on `host` that stays this process's to bind (by itself or a child) until the process ends."""
-    LOCK_DIR.mkdir(parents=True, exist_ok=True)
     candidates = _candidate_range()
     for _ in range(500):
         port = random.choice(candidates)
-        if port in _held:
-            continue
-        fd = os.open(LOCK_DIR / f"{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # another test run holds it
-            os.close(fd)
-            continue
-        if not _bindable(host, port):  # something else on the machine listens there
-            os.close(fd)
-            continue
-        _held[port] = fd
-        return port
+        if reserve_given_port(port, host):
+            return port
     raise RuntimeError(f"no free loopback port to reserve in {candidates}")
+
+
+def reserve_consecutive_ports(count: int, host: str = "127.0.0.1") -> int:
+    """The first of `count` consecutive ports, all reserved (a balancer's and then its servers')."""
+    for _ in range(200):
+        first = reserve_port(host)
+        if all(reserve_given_port(first + i, host) for i in range(1, count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free loopback ports")
+
+
+def reserve_given_port(port: int, host: str = "127.0.0.1") -> bool:
+    """Reserves this port if no test run holds it and nothing listens on it; False otherwise."""
+    if port in _held:
+        return False
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    fd = os.open(LOCK_DIR / f"{port}.lock", os.O_CREAT | os.O_RDWR, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # another test run holds it
+        os.close(fd)
+        return False
+    if not _bindable(host, port):  # something else on the machine listens there
+        os.close(fd)
+        return False
+    _held[port] = fd
+    return True

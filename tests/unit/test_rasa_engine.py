@@ -70,25 +70,29 @@ def test_tracker_store_refuses_other_engines():
 
 
 def test_lock_store_in_memory_without_redis():
-    assert lock_store_config("") == {"type": "in_memory"}
+    assert lock_store_config(Settings(redis_url="")) == {"type": "in_memory"}
 
 
-def test_lock_store_redis_with_password_port_and_db():
-    assert lock_store_config("redis://:pw@host:6380/2") == {
-        "type": "redis",
+def test_lock_store_is_our_atomic_ticket_lock_on_redis():
+    assert lock_store_config(Settings(redis_url="redis://:pw@host:6380/2", rasa_lock_lease_seconds=3.5)) == {
+        "type": "redis_ticket_lock.AtomicRedisLockStore",
         "url": "host",
         "port": 6380,
         "db": 2,
+        "use_ssl": False,
+        "lease_seconds": 3.5,
         "password": "pw",
     }
 
 
-def test_lock_store_redis_defaults():
-    assert lock_store_config("redis://localhost") == {"type": "redis", "url": "localhost", "port": 6379, "db": 0}
+def test_lock_store_redis_defaults_and_tls():
+    config = lock_store_config(Settings(redis_url="redis://localhost"))
+    assert (config["url"], config["port"], config["db"], "password" in config) == ("localhost", 6379, 0, False)
+    assert lock_store_config(Settings(redis_url="rediss://h"))["use_ssl"] is True
 
 
 def test_lock_store_redis_password_is_decoded():
-    assert lock_store_config("redis://:p%40ss@host:6380/2")["password"] == "p@ss"
+    assert lock_store_config(Settings(redis_url="redis://:p%40ss@host:6380/2"))["password"] == "p@ss"
 
 
 def test_endpoints_config_follows_the_settings(tmp_path):
@@ -101,7 +105,12 @@ def test_endpoints_config_follows_the_settings(tmp_path):
     config = endpoints_config(settings)
     assert config["action_endpoint"] == {"url": "http://10.0.0.5:6055/webhook"}
     assert config["tracker_store"]["db"] == str(tmp_path / "rasa.db")
-    assert config["lock_store"] == {"type": "redis", "url": "r", "port": 6379, "db": 1}
+    lock_store = config["lock_store"]
+    assert (lock_store["type"], lock_store["url"], lock_store["db"]) == (
+        "redis_ticket_lock.AtomicRedisLockStore",
+        "r",
+        1,
+    )
 
 
 def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
