@@ -33,6 +33,7 @@ from actions.common import (
     latest_text,
     phrase,
     shopper,
+    shopper_message_id,
 )
 from actions.parsing import SIZE_WORDS, article_quantity, parse_color, parse_quantity, parse_size
 from checkout.carts import NotInCart, WhichCartLine, add_cart_line, empty_cart, remove_cart_line, view_cart
@@ -133,7 +134,7 @@ class ActionStartCartLine(ShopAction):
             slots = self._known_choices(dispatcher, product, color, size, quantity)
         if product is not None and all(slots.get(s) for s in CART_SLOTS):
             # Everything said at once ("2 black hoodies in M"): added now, no question asked.
-            check = add_chosen_line(dispatcher, domain, shopper(tracker), slots)
+            check = add_chosen_line(dispatcher, domain, shopper(tracker), slots, shopper_message_id(tracker))
             if check.ok:
                 return self._not_started() + [SlotSet("last_product", product.name)]
             say(dispatcher, check)
@@ -196,9 +197,10 @@ def said_quantity(reading) -> str | None:
 
 
 def add_chosen_line(
-    dispatcher: CollectingDispatcher, domain: dict, identity: ShopperIdentity, values: dict
+    dispatcher: CollectingDispatcher, domain: dict, identity: ShopperIdentity, values: dict, message_id: str | None
 ) -> LineCheck:
-    """Adds the line the cart slots describe, after checking it against the stock at this moment."""
+    """Adds the line the cart slots describe, after checking it against the stock at this moment (once for the
+    shopper message `message_id`)."""
     color, size = choice(values.get("cart_color")), choice(values.get("cart_size"))
     try:
         added = add_cart_line(
@@ -210,6 +212,7 @@ def add_chosen_line(
             parse_quantity(values.get("cart_quantity") or "") or 0,
             runtime.settings().shop_currency,
             runtime.settings().delivery_fees,
+            message_id=message_id,
         )
     except NoSuchVariant:
         return LineCheck(False, "utter_default", {})
@@ -235,7 +238,8 @@ class ActionAddToCart(ShopAction):
     action_name = "action_add_to_cart"
 
     def act(self, dispatcher, tracker, domain):
-        check = add_chosen_line(dispatcher, domain, shopper(tracker), {s: tracker.get_slot(s) for s in CART_SLOTS})
+        slots = {s: tracker.get_slot(s) for s in CART_SLOTS}
+        check = add_chosen_line(dispatcher, domain, shopper(tracker), slots, shopper_message_id(tracker))
         if not check.ok:
             say(dispatcher, check)
         if not tracker.get_slot("checkout_after_line"):
@@ -314,6 +318,7 @@ class ActionRemoveFromCart(ShopAction):
                 size=entity(tracker, "size"),
                 quantity=quantity,
                 fees=runtime.settings().delivery_fees,
+                message_id=shopper_message_id(tracker),
             )
         except CartEmpty:
             dispatcher.utter_message(response="utter_cart_empty")

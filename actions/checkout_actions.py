@@ -21,6 +21,7 @@ from actions.common import (
     latest_text,
     phrase,
     shopper,
+    shopper_message_id,
     skips_empty,
     sounds_like_small_talk,
     sounds_like_yes_or_no,
@@ -186,7 +187,12 @@ def show_summary(dispatcher: CollectingDispatcher, tracker: Tracker, cart, domai
         dispatcher.utter_message(response="utter_cart_empty")
         return [SlotSet("pending_confirmation", None)]
     email = tracker.get_slot("customer_email")
-    asked = offer_consent_question(runtime.database(), shopper(tracker), None if email in (None, SKIPPED) else email)
+    asked = offer_consent_question(
+        runtime.database(),
+        shopper(tracker),
+        None if email in (None, SKIPPED) else email,
+        message_id=shopper_message_id(tracker),
+    )
     if asked is not None:  # once per customer, before their first summary; its buttons answer it (or nothing does)
         dispatcher.utter_message(
             response="utter_ask_marketing_consent", where=where(domain, asked.chat_reachable, asked.email_reachable)
@@ -217,7 +223,14 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
         dispatcher.utter_message(response="utter_nothing_pending")
         return []
     try:
-        placed = place_order_from_cart(runtime.database(), runtime.settings(), identity, details, expected_cart)
+        placed = place_order_from_cart(
+            runtime.database(),
+            runtime.settings(),
+            identity,
+            details,
+            expected_cart,
+            message_id=shopper_message_id(tracker),
+        )
     except CartChangedSinceSummary as changed:
         dispatcher.utter_message(response="utter_cart_changed_since_summary")
         return show_summary(dispatcher, tracker, changed.cart, domain)

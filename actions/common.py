@@ -49,6 +49,14 @@ def shopper(tracker: Tracker) -> ShopperIdentity:
     return ShopperIdentity.from_rasa(tracker.sender_id, tracker.get_latest_input_channel(), metadata)
 
 
+def shopper_message_id(tracker: Tracker) -> str | None:
+    """The id of the shopper message being answered (its channel's, or the one our clients give it): the services
+    make its changes once, should its turn run again on another Rasa server (checkout/message_effects.py)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    value = metadata.get("message_id")
+    return str(value) if value is not None else None
+
+
 def phrase(domain: dict[str, Any], name: str, **values: Any) -> str:
     """A text fragment from domain.yml's responses, so every word the bot says lives there."""
     return domain["responses"][name][0]["text"].format(**values)

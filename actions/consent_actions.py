@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions import runtime
-from actions.common import ShopAction, latest_text, phrase, shopper
+from actions.common import ShopAction, latest_text, phrase, shopper, shopper_message_id
 from checkout.marketing.consent import answer_checkout_question, subscribe_in_chat, unsubscribe_in_chat
 from checkout.statuses import ConsentChannel
 
@@ -44,12 +44,15 @@ class ActionSubscribe(ShopAction):
     action_name = "action_subscribe"
 
     def act(self, dispatcher, tracker, domain):
+        message_id = shopper_message_id(tracker)
         if tracker.get_slot("consent_question"):
-            state = answer_checkout_question(runtime.database(), shopper(tracker), True, checkout_email(tracker))
+            state = answer_checkout_question(
+                runtime.database(), shopper(tracker), True, checkout_email(tracker), message_id=message_id
+            )
             named = None
         else:
             named = named_channel(latest_text(tracker))
-            state = subscribe_in_chat(runtime.database(), shopper(tracker), named)
+            state = subscribe_in_chat(runtime.database(), shopper(tracker), named, message_id=message_id)
         chat = state.chat and state.chat_reachable and named != ConsentChannel.EMAIL
         email = state.email and named != ConsentChannel.CHAT
         if not (chat or email):  # the web chat cannot be written to first, and there is no address to email
@@ -65,14 +68,17 @@ class ActionUnsubscribe(ShopAction):
     action_name = "action_unsubscribe"
 
     def act(self, dispatcher, tracker, domain):
+        message_id = shopper_message_id(tracker)
         if tracker.get_slot("consent_question"):
-            answer_checkout_question(runtime.database(), shopper(tracker), False, checkout_email(tracker))
+            answer_checkout_question(
+                runtime.database(), shopper(tracker), False, checkout_email(tracker), message_id=message_id
+            )
             dispatcher.utter_message(response="utter_consent_declined")
             return [SlotSet("consent_question", None)]
         named = named_channel(latest_text(tracker))
         settings = runtime.settings()
         state = unsubscribe_in_chat(
-            runtime.database(), shopper(tracker), named, settings.shop_campaign_attribution_days
+            runtime.database(), shopper(tracker), named, settings.shop_campaign_attribution_days, message_id=message_id
         )
         chat = named != ConsentChannel.EMAIL
         email = named != ConsentChannel.CHAT and bool(state.email_address)

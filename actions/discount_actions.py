@@ -10,7 +10,7 @@ from actions import runtime
 from actions.cart_actions import cart_lines_text, cart_state
 from actions.checkout_actions import show_summary
 from actions.code_replies import effect, say_refusal
-from actions.common import ShopAction, entity, latest_text, shopper
+from actions.common import ShopAction, entity, latest_text, shopper, shopper_message_id
 from checkout.carts import CartView
 from checkout.promotions.cart_codes import NoCodeGiven, apply_code_to_cart, remove_code_from_cart
 
@@ -66,7 +66,9 @@ class ActionRemoveDiscount(ShopAction):
     action_name = "action_remove_discount"
 
     def act(self, dispatcher, tracker, domain):
-        removed = remove_code_from_cart(runtime.database(), runtime.settings(), shopper(tracker))
+        removed = remove_code_from_cart(
+            runtime.database(), runtime.settings(), shopper(tracker), message_id=shopper_message_id(tracker)
+        )
         if removed is None:
             dispatcher.utter_message(response="utter_no_discount_to_remove")
             return []

@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 
 from actions import runtime
 from actions.checkout_actions import place_confirmed_order
-from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper
+from actions.common import ShopAction, entity, latest_intent, latest_text, phrase, price, shopper, shopper_message_id
 from actions.payment_actions import method_buttons
 from checkout.customers.identity import identify
 from checkout.errors import InvalidTransition
@@ -118,7 +118,9 @@ class ActionCancelOrder(ShopAction):
 
 def cancel_confirmed_order(dispatcher, tracker, domain, number: str) -> None:
     try:
-        cancel_own_order(runtime.database(), runtime.settings(), shopper(tracker), number)  # the reply says so
+        cancel_own_order(  # the reply says so
+            runtime.database(), runtime.settings(), shopper(tracker), number, message_id=shopper_message_id(tracker)
+        )
     except OrderNotFound:
         dispatcher.utter_message(response="utter_order_not_found", number=number)
     except InvalidTransition as refused:

@@ -24,7 +24,8 @@ class Gateway:
         return cls(
             settings,
             Database(settings.database_url),
-            AsyncAssistantClient(settings.rasa_url, timeout=LATE_REPLY_SECONDS),
+            # The API token: a turn lost with its Rasa server is looked up in the conversation's tracker.
+            AsyncAssistantClient(settings.rasa_url, timeout=LATE_REPLY_SECONDS, api_token=settings.rasa_api_token),
             channel,
         )
 

@@ -22,6 +22,7 @@ from bot.gateway import Gateway
 from bot.pacing import CampaignPace
 from checkout.db.models import OutboxMessage, utcnow
 from checkout.marketing.delivery import campaign_stopped, drop_stopped, mark_campaign_message_sent
+from checkout.message_effects import forget_old_message_claims
 from checkout.notifications import (
     SELLER_CHANNEL,
     claim_pending,
@@ -241,3 +242,5 @@ def _housekeeping(gw: Gateway) -> None:
         if expired:
             log.info("outbox: %d seller alerts older than 24 hours not sent", expired)
     forget_old_claims(gw.db, gw.channel)
+    # The claims of shopper messages' changes, whatever their channel: here, as they are forgotten like the above.
+    forget_old_message_claims(gw.db)

@@ -23,6 +23,7 @@ from checkout.errors import (
     NotEnoughStock,
     ProductUnavailable,
 )
+from checkout.message_effects import MessageChange, MessageEffect, message_change
 from checkout.money import Money, zero
 from checkout.promotions.pricing import NO_FEES, DeliveryFees, Pricing, price
 from checkout.promotions.redemption import check_code, find_code, terms_of
@@ -231,11 +232,14 @@ def add_cart_line(
     quantity: int,
     currency: str,
     fees: DeliveryFees = NO_FEES,
+    *,
+    message_id: str | None = None,
 ) -> AddedLine:
     """Adds `quantity` of the product in that colour and size to the shopper's cart, checked against the stock now.
-    Raises NoSuchVariant, InvalidQuantity or CartLineAboveStock."""
+    Raises NoSuchVariant, InvalidQuantity or CartLineAboveStock. The shopper message `message_id` adds it once:
+    run again, it answers as it did and adds nothing (checkout/message_effects.py)."""
     with db.transaction() as session:
-        outcome = _add_line(session, identity, product_name, color, size, quantity, currency, fees)
+        outcome = _add_line(session, identity, product_name, color, size, quantity, currency, fees, message_id)
     if isinstance(outcome, CheckoutError):
         raise outcome
     return outcome
@@ -250,17 +254,22 @@ def _add_line(
     quantity: int,
     currency: str,
     fees: DeliveryFees,
+    message_id: str | None,
 ) -> AddedLine | CheckoutError:
     product = find_product(session, product_name) if product_name else None
     variant = find_variant(product, color, size) if product else None
     if variant is None:
         return NoSuchVariant(product_name, color, size)
     customer = identify(session, identity)
-    try:
-        check_quantity_to_add(session, customer, variant, quantity)
-    except (InvalidQuantity, CartLineAboveStock) as refused:
-        return refused
-    add_to_cart(session, customer, variant, quantity)
+    # Per SKU: "two red notebooks and a brown bookmark" adds two lines with one message.
+    change = message_change(customer.id, message_id, MessageEffect.ADD_CART_LINE, variant.sku)
+    if change.earlier(session) is None:  # else added by this message before: the stock check counted it then
+        try:
+            check_quantity_to_add(session, customer, variant, quantity)
+        except (InvalidQuantity, CartLineAboveStock) as refused:
+            return refused
+        if change.claim(session):
+            add_to_cart(session, customer, variant, quantity)
     cart = view_cart(session, customer, currency, fees)
     current_conversation(session, customer, identity).had_cart = True
     return AddedLine(
@@ -308,11 +317,20 @@ def remove_cart_line(
     size: str | None = None,
     quantity: int | None = None,
     fees: DeliveryFees = NO_FEES,
+    message_id: str | None = None,
 ) -> RemovedLine:
     """Removes `quantity` (all when None) of the one cart line the words (or the `named` product) point to.
-    Raises CartEmpty, NotInCart, or WhichCartLine."""
+    Raises CartEmpty, NotInCart, or WhichCartLine. The shopper message `message_id` removes once: run again, it
+    names the line it removed (which the words may no longer find) and removes nothing more."""
     with db.transaction() as session:
-        outcome = _remove_line(session, identity, text, currency, named, color, size, quantity, fees)
+        customer = identify(session, identity)
+        change = message_change(customer.id, message_id, MessageEffect.REMOVE_CART_LINE)
+        earlier = change.earlier(session)
+        outcome: RemovedLine | CheckoutError
+        if earlier is not None and earlier.outcome:
+            outcome = _removed_before(session, customer, earlier.outcome, currency, fees)
+        else:
+            outcome = _remove_line(session, customer, change, text, currency, named, color, size, quantity, fees)
     if isinstance(outcome, CheckoutError):
         raise outcome
     return outcome
@@ -320,7 +338,8 @@ def remove_cart_line(
 
 def _remove_line(
     session: Session,
-    identity: ShopperIdentity,
+    customer: Customer,
+    change: MessageChange,
     text: str,
     currency: str,
     named: str | None,
@@ -329,7 +348,6 @@ def _remove_line(
     quantity: int | None,
     fees: DeliveryFees,
 ) -> RemovedLine | CheckoutError:
-    customer = identify(session, identity)
     cart = view_cart(session, customer, currency)
     if cart.is_empty:
         return CartEmpty()
@@ -350,5 +368,13 @@ def _remove_line(
             return NotInCart(named, cart)
         return WhichCartLine(lines or cart.lines)
     variant = lines[0].variant
+    if not change.claim(session, outcome=variant.sku):  # the same message removed it a moment ago
+        return _removed_before(session, customer, variant.sku, currency, fees)
     remove_from_cart(session, customer, variant, quantity)
+    return RemovedLine(variant.product.name, variant.color, variant.size, view_cart(session, customer, currency, fees))
+
+
+def _removed_before(session: Session, customer: Customer, sku: str, currency: str, fees: DeliveryFees) -> RemovedLine:
+    """The answer of a removal this message made already: the line it removed, the cart as it is."""
+    variant = session.scalars(select(Variant).where(Variant.sku == sku)).one()
     return RemovedLine(variant.product.name, variant.color, variant.size, view_cart(session, customer, currency, fees))

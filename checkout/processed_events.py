@@ -12,22 +12,24 @@ from checkout.db.database import rowcount
 from checkout.db.models import ProcessedEvent
 
 
-def claim_event(session: Session, provider: str, event_id: str) -> bool:
+def claim_event(session: Session, provider: str, event_id: str, outcome: str | None = None) -> bool:
     """True the first time this event id is seen; False for a repeat (also one claimed by another process
-    a moment ago: the unique index decides)."""
-    if (
-        session.scalar(
-            select(ProcessedEvent.id).where(ProcessedEvent.provider == provider, ProcessedEvent.event_id == event_id)
-        )
-        is not None
-    ):
+    a moment ago: the unique index decides). `outcome`: what applying it produces, for a repeat to answer with."""
+    if claimed_event(session, provider, event_id) is not None:
         return False
     try:
         with session.begin_nested():
-            session.add(ProcessedEvent(provider=provider, event_id=event_id))
+            session.add(ProcessedEvent(provider=provider, event_id=event_id, outcome=outcome))
     except IntegrityError:
         return False
     return True
+
+
+def claimed_event(session: Session, provider: str, event_id: str) -> ProcessedEvent | None:
+    """The claim of this event id, with its outcome; None while it is unclaimed."""
+    return session.scalar(
+        select(ProcessedEvent).where(ProcessedEvent.provider == provider, ProcessedEvent.event_id == event_id)
+    )
 
 
 def forget_events_before(session: Session, provider: str, before: datetime) -> int:

@@ -13,8 +13,9 @@ from typing import TextIO
 
 import click
 
-from checkout.assistant_client import AssistantClient, AssistantUnavailable
+from checkout.assistant_client import AssistantClient, AssistantUnavailable, new_message_id
 from cli.context import AppContext, pass_app
+from cli.secrets import generated_secret
 
 QUIT = "/quit"
 
@@ -78,7 +79,8 @@ def typed_lines(stdin: TextIO) -> Iterator[str]:
 def chat(app: AppContext, sender: str | None):
     """Chat with the running assistant: one message per line, a number picks a button, Ctrl-D or /quit leaves."""
     sender = sender or "cli-" + secrets.token_urlsafe(9)
-    client = AssistantClient(app.settings.rasa_url)
+    # The API token `shop run` gave Rasa: a turn lost with its Rasa server is looked up in the tracker.
+    client = AssistantClient(app.settings.rasa_url, generated_secret(app.settings, "rasa_api_token"))
     click.echo(f"Chatting with {app.settings.shop_name} as {sender} (Ctrl-D or {QUIT} to leave).", err=True)
     buttons: list[dict] = []
     for line in typed_lines(sys.stdin):
@@ -86,7 +88,7 @@ def chat(app: AppContext, sender: str | None):
         if text is None:
             continue
         try:
-            replies = client.send(sender, text, {"channel": "cli", "user_id": sender})
+            replies = client.send(sender, text, {"channel": "cli", "user_id": sender, "message_id": new_message_id()})
         except AssistantUnavailable as exc:
             click.echo(
                 f"The assistant at {app.settings.rasa_url} is not reachable ({exc}). Is `shop run` running?", err=True

@@ -22,3 +22,12 @@ def with_generated_secrets(settings: Settings) -> Settings:
             path.write_text(secrets.token_urlsafe(32))
         changes[field] = path.read_text().strip()
     return settings.replace(**changes) if changes else settings
+
+
+def generated_secret(settings: Settings, field: str) -> str:
+    """The secret kept in var/ for `field` when the operator set none, read without making one ("" when there is
+    none yet): for a client of processes `shop run` started, which made it."""
+    if getattr(settings, field):
+        return getattr(settings, field)
+    path = settings.var_dir / GENERATED[field]
+    return path.read_text().strip() if path.exists() else ""

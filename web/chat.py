@@ -11,7 +11,7 @@ import secrets
 
 from flask import Blueprint, current_app, render_template, request, session
 
-from checkout.assistant_client import AssistantClient, AssistantUnavailable, typed_text
+from checkout.assistant_client import AssistantClient, AssistantUnavailable, new_message_id, typed_text
 from checkout.chat_delivery import has_undelivered, poll
 
 bp = Blueprint("chat", __name__)
@@ -45,9 +45,14 @@ def post_message():
     if not isinstance(text, str) or not text.strip():
         return {"error": "Please write a message first."}, 400
     sender = sender_id()
-    client = AssistantClient(current_app.config["SETTINGS"].rasa_url)
+    settings = current_app.config["SETTINGS"]
+    # The API token: a turn lost with its Rasa server is looked up in the conversation's tracker.
+    client = AssistantClient(settings.rasa_url, settings.rasa_api_token)
+    # One id per POST: the message's changes are made once and its record is kept once, whichever Rasa server
+    # runs its turn and however often.
+    metadata = {"channel": "web", "user_id": sender, "message_id": new_message_id()}
     try:
-        replies = client.send(sender, text, {"channel": "web", "user_id": sender})
+        replies = client.send(sender, text, metadata)
     except AssistantUnavailable as exc:
         current_app.logger.warning("assistant unavailable for %s: %s", sender, exc)
         return {"error": UNREACHABLE}, 503

@@ -15,6 +15,7 @@ from checkout.db.database import Database
 from checkout.db.models import ConsentChange, Customer, utcnow
 from checkout.marketing.attribution import latest_campaign_received
 from checkout.marketing.audience import CAMPAIGN_CHAT_CHANNELS
+from checkout.message_effects import MessageEffect, message_change
 from checkout.statuses import ConsentChannel, ConsentSource
 
 # Bumped whenever the words that ask for consent change (domain.yml's utter_ask_marketing_consent, the email
@@ -88,34 +89,51 @@ def consent_history(session: Session, customer_id: int) -> list[ConsentChange]:
     )
 
 
-def answer_checkout_question(db: Database, identity: ShopperIdentity, granted: bool, email: str | None) -> ConsentState:
+# Each answer in the chat is one history row (and one unsubscribe in a campaign's report), however often the
+# message's turn runs: claimed per shopper message (checkout/message_effects.py); a second run only reads.
+
+
+def answer_checkout_question(
+    db: Database, identity: ShopperIdentity, granted: bool, email: str | None, *, message_id: str | None = None
+) -> ConsentState:
     """The checkout's one question: yes consents to offers in this chat and at the email given there; no (or no
     answer) is recorded as a no. Either way the question is not asked again."""
     with db.transaction() as session:
         customer = identify(session, identity)
-        record_consent(session, customer, BOTH_CHANNELS, granted, ConsentSource.CHECKOUT, email=email or customer.email)
-        customer.consent_asked_at = utcnow()
+        if message_change(customer.id, message_id, MessageEffect.CONSENT).claim(session):
+            email = email or customer.email
+            record_consent(session, customer, BOTH_CHANNELS, granted, ConsentSource.CHECKOUT, email=email)
+            customer.consent_asked_at = utcnow()
         return consent_state(customer)
 
 
-def subscribe_in_chat(db: Database, identity: ShopperIdentity, named: ConsentChannel | None) -> ConsentState:
+def subscribe_in_chat(
+    db: Database, identity: ShopperIdentity, named: ConsentChannel | None, *, message_id: str | None = None
+) -> ConsentState:
     """ "send me offers": the channel named, or both (email only with an address on record)."""
     with db.transaction() as session:
         customer = identify(session, identity)
-        record_consent(session, customer, [named] if named else BOTH_CHANNELS, True, ConsentSource.CHAT)
+        if message_change(customer.id, message_id, MessageEffect.CONSENT).claim(session):
+            record_consent(session, customer, [named] if named else BOTH_CHANNELS, True, ConsentSource.CHAT)
         return consent_state(customer)
 
 
 def unsubscribe_in_chat(
-    db: Database, identity: ShopperIdentity, named: ConsentChannel | None, window_days: int
+    db: Database,
+    identity: ShopperIdentity,
+    named: ConsentChannel | None,
+    window_days: int,
+    *,
+    message_id: str | None = None,
 ) -> ConsentState:
     """ "stop sending me offers", "unsubscribe", "stop": the channel named, or both, at once. Credited to the
     latest campaign that reached the customer lately (the campaign report counts its unsubscribes)."""
     with db.transaction() as session:
         customer = identify(session, identity)
-        campaign_id = latest_campaign_received(session, customer.id, utcnow(), window_days)
-        channels = [named] if named else BOTH_CHANNELS
-        record_consent(session, customer, channels, False, ConsentSource.CHAT, campaign_id=campaign_id)
+        if message_change(customer.id, message_id, MessageEffect.CONSENT).claim(session):
+            campaign_id = latest_campaign_received(session, customer.id, utcnow(), window_days)
+            channels = [named] if named else BOTH_CHANNELS
+            record_consent(session, customer, channels, False, ConsentSource.CHAT, campaign_id=campaign_id)
         return consent_state(customer)
 
 
@@ -127,14 +145,21 @@ class ConsentOffer:
     email_reachable: bool
 
 
-def offer_consent_question(db: Database, identity: ShopperIdentity, email: str | None) -> ConsentOffer | None:
+def offer_consent_question(
+    db: Database, identity: ShopperIdentity, email: str | None, *, message_id: str | None = None
+) -> ConsentOffer | None:
     """Whether the checkout asks about offers now: once per customer (noted as asked from now on), and only when an
-    offer could reach them. Not answering leaves them without consent."""
+    offer could reach them. Not answering leaves them without consent. The shopper message `message_id` that was
+    answered with the question gets it again when its turn runs again (its first answer was lost)."""
     with db.transaction() as session:
         customer = identify(session, identity)
         chat = customer.channel in CAMPAIGN_CHAT_CHANNELS
         by_email = bool(email or customer.email)
+        change = message_change(customer.id, message_id, MessageEffect.CONSENT_QUESTION)
+        if change.earlier(session) is not None:
+            return ConsentOffer(chat, by_email)
         if customer.consent_asked_at is not None or not (chat or by_email):
             return None
-        customer.consent_asked_at = utcnow()
+        if change.claim(session):  # else asked by the same message a moment ago
+            customer.consent_asked_at = utcnow()
         return ConsentOffer(chat, by_email)

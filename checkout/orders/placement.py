@@ -15,6 +15,7 @@ from checkout.email.kinds import OrderEmail
 from checkout.email.transactional import queue_order_email
 from checkout.errors import CartEmpty, CheckoutError, InvalidTransition, NotEnoughStock
 from checkout.marketing.attribution import credited_campaign
+from checkout.message_effects import MessageChange, MessageEffect, message_change
 from checkout.money import Money
 from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
@@ -152,30 +153,47 @@ class PlacedOrder:
 
 
 def place_order_from_cart(
-    db: Database, settings: Settings, identity: ShopperIdentity, details: DeliveryDetails, expected_cart: str
+    db: Database,
+    settings: Settings,
+    identity: ShopperIdentity,
+    details: DeliveryDetails,
+    expected_cart: str,
+    *,
+    message_id: str | None = None,
 ) -> PlacedOrder:
     """The shopper's "yes" to the summary of the cart with fingerprint `expected_cart`: places the order, then
     starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock, PromoCodeRefused or
-    CheckoutError (nothing ordered then)."""
+    CheckoutError (nothing ordered then). The shopper message `message_id` places one order: run again, it answers
+    with the order it placed (its cart is empty by then)."""
     fees = settings.delivery_fees
+    changed: CartView | None = None
     with db.transaction() as session:
         customer = identify(session, identity)
-        cart = view_cart(session, customer, settings.shop_currency, fees)
-        changed = cart_fingerprint(cart) != expected_cart and not cart.is_empty
-        if not changed:
-            conversation = current_conversation(session, customer, identity)
-            order = place_order(
-                session,
-                customer,
-                conversation,
-                details,
-                settings.shop_currency,
-                fees,
-                settings.shop_campaign_attribution_days,
-            )
-            number, total = order.number, cart.total
-    if changed:  # raised after the commit, as the summary shown again is of the cart as it now is
-        raise CartChangedSinceSummary(cart)
+        change = message_change(customer.id, message_id, MessageEffect.PLACE_ORDER)
+        placed = _placed_by(session, customer, change)
+        if placed is None:
+            cart = view_cart(session, customer, settings.shop_currency, fees)
+            if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
+                changed = cart
+            elif change.claim(session):  # before the stock is touched: a second run waits here, then finds it
+                order = place_order(
+                    session,
+                    customer,
+                    current_conversation(session, customer, identity),
+                    details,
+                    settings.shop_currency,
+                    fees,
+                    settings.shop_campaign_attribution_days,
+                )
+                change.record_outcome(session, order.number)
+                placed = (order.number, cart.total)
+            else:  # the same message placed it a moment ago (its turn running twice at once)
+                placed = _placed_by(session, customer, change)
+    if changed is not None:  # raised after the commit, as the summary shown again is of the cart as it now is
+        raise CartChangedSinceSummary(changed)
+    if placed is None:  # claimed without its order: never, as both are written in one transaction
+        raise CheckoutError("the order this message placed is not there")
+    number, total = placed
     # The order stands whatever happens next: starting a payment opens its own transactions (a provider that
     # calls out, like Stripe, must not hold the order's), and a failed start leaves the order to pay later.
     try:
@@ -183,6 +201,15 @@ def place_order_from_cart(
     except InvalidTransition:  # cancelled in the instant since it was placed
         payment = None
     return PlacedOrder(number, total, payment)
+
+
+def _placed_by(session: Session, customer: Customer, change: MessageChange) -> tuple[str, Money] | None:
+    """The number and total of the order this message placed already; None when it placed none."""
+    claim = change.earlier(session)
+    if claim is None or claim.outcome is None:
+        return None
+    order = session.scalar(select(Order).where(Order.customer_id == customer.id, Order.number == claim.outcome))
+    return (order.number, Money(order.total_minor, order.currency)) if order is not None else None
 
 
 def new_order_alert(order: Order) -> str:

@@ -12,6 +12,7 @@ from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
 from checkout.db.models import PromoCode, utcnow
 from checkout.errors import CheckoutError
+from checkout.message_effects import MessageEffect, message_change
 from checkout.promotions.kinds import KEPT_ON_CART
 from checkout.promotions.redemption import check_code, terms_of
 from checkout.promotions.rules import PromoTerms, Refused, normalize_code
@@ -81,13 +82,23 @@ def apply_code_to_cart(
     return CodeOutcome(typed, terms, refused, kept, cart)
 
 
-def remove_code_from_cart(db: Database, settings: Settings, identity: ShopperIdentity) -> CodeOutcome | None:
-    """Drops the cart's code; the outcome names the code dropped and the cart without it (None: it had none)."""
+def remove_code_from_cart(
+    db: Database, settings: Settings, identity: ShopperIdentity, *, message_id: str | None = None
+) -> CodeOutcome | None:
+    """Drops the cart's code; the outcome names the code dropped and the cart without it (None: it had none). The
+    shopper message `message_id`, run again, names the code it dropped as it did then."""
     with db.transaction() as session:
         customer = identify(session, identity)
-        cart = get_cart(session, customer)
-        code, cart.discount_code = cart.discount_code, None
-        session.flush()
+        change = message_change(customer.id, message_id, MessageEffect.REMOVE_CODE)
+        earlier = change.earlier(session)
+        if earlier is not None:
+            code = earlier.outcome
+        else:
+            cart = get_cart(session, customer)
+            code = cart.discount_code
+            if code is not None and change.claim(session, outcome=code):  # else dropped by this message just now
+                cart.discount_code = None
+                session.flush()
         view = view_cart(session, customer, settings.shop_currency, settings.delivery_fees)
     if code is None:
         return None

@@ -128,6 +128,19 @@ def test_a_message_rasa_never_answered_is_recorded_once(clean_db):
         assert session.scalar(select(func.count(Message.id))) == 1
 
 
+def test_a_message_whose_turn_ran_twice_is_recorded_once(clean_db):
+    """A turn lost with its Rasa server is sent again (checkout/assistant_client.py): should both runs reach the
+    broker (Rasa publishes before it saves), the shopper's message is one record, by the id our client gave it."""
+    web = {"channel": "web", "user_id": "web-ana", "message_id": "5d1c0e7f9a2b4c6d8e0f1a2b3c4d5e6f"}
+    with clean_db.transaction() as session:
+        assert apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web)) == RECORDED
+        # the second run: another Rasa server, another moment, another Rasa event id
+        assert apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web)) == DUPLICATE
+    with clean_db.reading() as session:
+        [message] = rows(session, Message)
+        assert message.channel_message_id == web["message_id"]
+
+
 def test_a_shopper_message_keeps_the_model_that_read_it_and_its_ranking(clean_db):
     ranking = [("add_to_cart", 0.61237), ("product_info", 0.3), ("greet", 0.05)]
     identity = ShopperIdentity.from_rasa("555", "rest", {**TELEGRAM})

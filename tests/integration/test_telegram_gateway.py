@@ -22,7 +22,7 @@ from checkout.notifications import queue_for_customer, queue_for_seller
 from checkout.orders.lifecycle import change_status
 from checkout.settings import Settings
 from cli.processes import Supervisor
-from tests.fake_rasa import FakeRasa
+from tests.fake_rasa import FakeRasa, LostTurn
 from tests.fake_telegram import FakeTelegram
 from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
 from tests.ports import reserve_port
@@ -30,6 +30,7 @@ from tests.telegram_chat import TelegramChat, buttons_of, start_gateway, stop_ga
 
 SELLER_CHAT = -100500
 RASA_TIMEOUT = 2
+RASA_TOKEN = "rasa-api-token"
 
 
 class Script:
@@ -67,8 +68,8 @@ def env(tmp_path_factory):
     db = Database(url)
     load_demo_catalog(db)
     script = Script()
-    rasa, fake = FakeRasa(script), FakeTelegram()
-    settings = Settings(database_url=url, rasa_port=rasa.port, log_level="DEBUG")
+    rasa, fake = FakeRasa(script, api_token=RASA_TOKEN), FakeTelegram()
+    settings = Settings(database_url=url, rasa_port=rasa.port, rasa_api_token=RASA_TOKEN, log_level="DEBUG")
     log_path = tmp / "gateway.log"
     gateway = start_gateway(
         settings,
@@ -233,6 +234,21 @@ def test_failing_rasa_gets_an_apology_the_message_is_recorded_and_the_gateway_ke
     env.script.fail = False
     assert chat.say("and now?") == "echo: and now?"
     assert alive(env)
+
+
+def test_a_turn_lost_with_its_rasa_server_is_answered_once_without_an_apology(env, chat):
+    env.rasa.lost_turns = [LostTurn(502, after_turn=True)]  # ran, then its server died: taken from the tracker
+    assert chat.say("where is my order") == "echo: where is my order"
+    env.rasa.lost_turns = [LostTurn(None)]  # died before it ran: sent once more
+    assert chat.say("and my cart") == "echo: and my cart"
+    sent = [b["message"] for b in env.rasa.received if b["sender"] == str(chat.chat_id)]
+    assert sent == ["where is my order", "and my cart", "and my cart"]
+    assert [text_of(c) for c in chat.delivered()] == ["echo: where is my order", "echo: and my cart"]
+    with env.db.reading() as session:  # nothing recorded as unanswered
+        assert (
+            session.scalar(select(Message.id).join(Conversation).where(Conversation.sender_id == str(chat.chat_id)))
+            is None
+        )
 
 
 def test_slow_rasa_gets_a_note_in_seconds_and_its_answer_when_it_comes(env, chat):

@@ -64,7 +64,9 @@ def test_sender_and_metadata_are_one_cli_conversation(rasa):
     chat(rasa.port, "hi\nmore\n")
     senders = {body["sender"] for body in rasa.received}
     assert len(senders) == 1 and senders.pop().startswith("cli-")
-    assert rasa.received[0]["metadata"] == {"channel": "cli", "user_id": rasa.received[0]["sender"]}
+    first, second = (body["metadata"] for body in rasa.received[:2])
+    assert first == {"channel": "cli", "user_id": rasa.received[0]["sender"], "message_id": first["message_id"]}
+    assert first["message_id"] != second["message_id"]  # one per line sent
     assert chat(rasa.port, "again\n").exit_code == 0
     assert rasa.received[-1]["sender"] != rasa.received[0]["sender"]
 

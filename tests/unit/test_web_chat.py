@@ -9,7 +9,7 @@ import pytest
 
 from checkout.db.migrate import upgrade
 from checkout.settings import Settings
-from tests.fake_rasa import FakeRasa, closed_port
+from tests.fake_rasa import FakeRasa, LostTurn, closed_port
 from web import create_app
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
@@ -110,11 +110,38 @@ def test_message_is_forwarded_with_sender_and_metadata(app, rasa):
     body = rasa.received[0]
     assert re.fullmatch(r"web-[A-Za-z0-9_-]{24}", body["sender"])
     assert body["message"] == "do u have the black hoodie in M??"
-    assert body["metadata"] == {"channel": "web", "user_id": body["sender"]}
+    assert body["metadata"] == {
+        "channel": "web",
+        "user_id": body["sender"],
+        "message_id": body["metadata"]["message_id"],
+    }
+    assert re.fullmatch(r"[0-9a-f]{32}", body["metadata"]["message_id"])
     text, image = response.get_json()["messages"]
     assert text["text"] == "echo: do u have the black \nline 2"
     assert text["buttons"][0] == {"title": "Hoodies", "payload": "/browse_catalog"}
     assert image["image"] == IMAGE_URL
+
+
+def test_each_post_is_a_message_of_its_own(app, rasa):
+    client = app.test_client()
+    token = csrf_token(client)
+    post(client, {"text": "hi"}, token)
+    post(client, {"text": "hi"}, token)  # the same words again: another message
+    first, second = (body["metadata"]["message_id"] for body in rasa.received)
+    assert first != second
+
+
+def test_a_turn_lost_with_its_rasa_server_is_answered_from_the_tracker(make_app):
+    fake = FakeRasa(lambda body: echo(fake, body), api_token="rasa-token")
+    fake.reply_text = "answered"
+    fake.lost_turns = [LostTurn(502, after_turn=True)]
+    try:
+        response = post(make_app(fake.port, rasa_api_token="rasa-token").test_client(), {"text": "hi"})
+        assert response.status_code == 200
+        assert [m.get("text") for m in response.get_json()["messages"]] == ["answered", None]
+        assert len(fake.received) == 1  # not sent again: it had run
+    finally:
+        fake.close()
 
 
 def test_a_card_number_typed_in_the_chat_never_reaches_rasa(app, rasa):

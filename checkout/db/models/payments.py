@@ -69,7 +69,8 @@ class PaymentProof(Base):
 
 
 class ProcessedEvent(Base):
-    """An external event (webhook, broker message) already applied; written in the same transaction."""
+    """An external event (webhook, broker message, a shopper message's change) already applied; written in the
+    same transaction."""
 
     __tablename__ = "processed_events"
     __table_args__ = (UniqueConstraint("provider", "event_id", name="uq_processed_events_provider_event"),)
@@ -78,3 +79,5 @@ class ProcessedEvent(Base):
     provider: Mapped[str] = mapped_column(String(32))
     event_id: Mapped[str] = mapped_column(String(255))
     processed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What applying it produced (the number of the order a message placed), so a repeat answers as the first did.
+    outcome: Mapped[str | None] = mapped_column(String(255))
