@@ -112,12 +112,13 @@ def short_sender(sender_id: str) -> str:
 
 def recovered(sender_id: str, replies: list[dict] | None, lost: LostTurn) -> list[dict] | None:
     """Logs what a lost turn's tracker said; returns the replies found in it (None: the turn is to be resent)."""
+    # A warning: a lost turn means a Rasa server died or was taken out mid-turn, which an operator wants to see.
     if replies is None:
-        log.info(
+        log.warning(
             "turn of conversation %s lost (%s), not in its tracker: sending it again", short_sender(sender_id), lost
         )
     else:
-        log.info(
+        log.warning(
             "turn of conversation %s lost (%s) after it ran: %d replies taken from its tracker",
             short_sender(sender_id),
             lost,
