@@ -51,14 +51,17 @@ $(VENV)/.installed: requirements/app.lock.txt pyproject.toml | $(UV)
 # whatever the lock file does not name. Not editable: Rasa's environment runs a built copy, rebuilt when one of
 # the package's files changes. Built with the environment's own pinned setuptools (no download).
 REDIS_TICKET_LOCK := $(wildcard packages/redis_ticket_lock/pyproject.toml packages/redis_ticket_lock/redis_ticket_lock/*.py)
+# The same for our tracker store (packages/lean_rasa_turns: Rasa's SQL tracker store with less work per turn).
+LEAN_RASA_TURNS := $(wildcard packages/lean_rasa_turns/pyproject.toml packages/lean_rasa_turns/lean_rasa_turns/*.py)
 
-$(RASA_VENV)/.installed: requirements/rasa.lock.txt $(REDIS_TICKET_LOCK) | $(UV)
+$(RASA_VENV)/.installed: requirements/rasa.lock.txt $(REDIS_TICKET_LOCK) $(LEAN_RASA_TURNS) | $(UV)
 	@py310=$$(scripts/find-python310 $(UV)) && \
 	  { [ -x $(RASA_VENV)/bin/python ] || $(UV) venv --quiet --python "$$py310" $(RASA_VENV); }
 	$(UV) pip sync --quiet --python $(RASA_VENV)/bin/python requirements/rasa.lock.txt
-	@rm -rf packages/redis_ticket_lock/build  # setuptools' build tree would carry a deleted module into the wheel
+	@rm -rf packages/redis_ticket_lock/build packages/lean_rasa_turns/build  # setuptools' build tree would carry a deleted module into the wheel
 	$(UV) pip install --quiet --python $(RASA_VENV)/bin/python --no-deps --no-build-isolation \
-	  --reinstall-package redis-ticket-lock ./packages/redis_ticket_lock
+	  --reinstall-package redis-ticket-lock --reinstall-package lean-rasa-turns \
+	  ./packages/redis_ticket_lock ./packages/lean_rasa_turns
 	@touch $@
 
 # Re-pin both environments after editing requirements/*.in.

@@ -245,7 +245,9 @@ class ActionAddToCart(ShopAction):
         if not tracker.get_slot("checkout_after_line"):
             return reset_cart_slots()
         # The shopper asked to check out while this line was pending: now is the time.
-        events = reset_cart_slots() + [SlotSet("checkout_after_line", False)] + start_checkout(dispatcher, tracker)
+        events = (
+            reset_cart_slots() + [SlotSet("checkout_after_line", False)] + start_checkout(dispatcher, tracker, domain)
+        )
         return events + checkout_form_follows(events)
 
 

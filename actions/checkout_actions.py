@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import runtime
 from actions.cart_actions import CART_SLOTS, cart_lines_text, priced_cart
-from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, start_checkout
+from actions.checkout_start import DETAIL_SLOTS, checkout_form_follows, say_too_many_open_orders, start_checkout
 from actions.code_replies import say_refusal
 from actions.common import (
     CONFIDENT,
@@ -38,6 +38,7 @@ from checkout.customers.validation import (
 )
 from checkout.errors import CartEmpty, CheckoutError, NotEnoughStock
 from checkout.marketing.consent import offer_consent_question
+from checkout.orders.open_orders import TooManyOpenOrders
 from checkout.orders.placement import CartChangedSinceSummary, DeliveryDetails, place_order_from_cart
 from checkout.promotions.redemption import PromoCodeRefused
 
@@ -49,7 +50,7 @@ class ActionStartCheckout(ShopAction):
     action_name = "action_start_checkout"
 
     def act(self, dispatcher, tracker, domain):
-        return start_checkout(dispatcher, tracker)
+        return start_checkout(dispatcher, tracker, domain)
 
 
 class ActionCheckoutAfterLine(ShopAction):
@@ -63,7 +64,11 @@ class ActionCheckoutAfterLine(ShopAction):
             dispatcher.utter_message(response="utter_finish_line_first", product=tracker.get_slot("cart_product"))
             return [SlotSet("checkout_after_line", True)]
         # no product chosen yet: nothing is pending, so check out what the cart holds
-        events = [ActiveLoop(None), *(SlotSet(s, None) for s in CART_SLOTS), *start_checkout(dispatcher, tracker)]
+        events = [
+            ActiveLoop(None),
+            *(SlotSet(s, None) for s in CART_SLOTS),
+            *start_checkout(dispatcher, tracker, domain),
+        ]
         return events + checkout_form_follows(events)
 
 
@@ -241,6 +246,9 @@ def place_confirmed_order(dispatcher: CollectingDispatcher, tracker: Tracker, do
         dispatcher.utter_message(
             response="utter_checkout_stock_changed", product=exc.name or exc.sku, available=exc.available
         )
+        return []
+    except TooManyOpenOrders as refused:  # nothing ordered; the cart is kept for when one is paid or cancelled
+        say_too_many_open_orders(dispatcher, domain, refused, identity.channel)
         return []
     except PromoCodeRefused as refused:
         # Used up or expired since the summary: the reason, and the summary stays pending, so removing the code

@@ -21,6 +21,7 @@ from bot.dedupe import forget_old_claims
 from bot.gateway import Gateway
 from bot.pacing import CampaignPace
 from checkout.db.models import OutboxMessage, utcnow
+from checkout.log_redaction import chat_ref
 from checkout.marketing.delivery import campaign_stopped, drop_stopped, mark_campaign_message_sent
 from checkout.message_effects import forget_old_message_claims
 from checkout.notifications import (
@@ -163,7 +164,7 @@ async def _deliver(gw: Gateway, sender: ChannelSender, row: Claimed, pace: Campa
         log.warning("outbox: %s unreachable (%s); backing off", gw.channel, exc)
         return False
     except Unreachable as exc:
-        log.warning("outbox message %s: chat %s refuses the bot: %s", row.id, chat_id, exc)
+        log.warning("outbox message %s: chat %s refuses the bot: %s", row.id, chat_ref(chat_id), exc)
         if row.channel == SELLER_CHANNEL:
             await _failed(gw, row, exc, permanent=True)
         else:  # a shopper, not the seller's chat: no campaign picks them here again

@@ -13,14 +13,25 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from bot import texts
+from bot.flood import Verdict
 from bot.gateway import Gateway
 from checkout.assistant_client import AssistantUnavailable
 from checkout.customers.identity import ShopperIdentity
+from checkout.log_redaction import chat_ref
 from checkout.records.recorder import record_unanswered_message
 
 log = logging.getLogger(__name__)
 
 Say = Callable[[str], Awaitable[object]]  # sends one of the gateway's own sentences (bot/texts.py) to the chat
+
+
+async def admitted(gw: Gateway, sender: str, say: Say) -> bool:
+    """Whether this message may go to Rasa (bot/flood.py); past the limit the shopper is told once per period."""
+    verdict = await asyncio.to_thread(gw.flood.admit, sender)
+    if verdict is Verdict.TELL:
+        log.info("%s chat %s is past its flood limit: told to slow down", gw.channel, chat_ref(sender))
+        await say(texts.SLOW_DOWN)
+    return verdict is Verdict.ACCEPTED
 
 
 async def ask_assistant(
@@ -37,17 +48,19 @@ async def ask_assistant(
     try:
         return await asyncio.wait_for(asyncio.shield(turn), timeout=gw.settings.telegram_rasa_timeout_seconds)
     except TimeoutError:
-        log.warning("Rasa is slow to answer %s chat %s (message %s)", gw.channel, sender, message_id)
+        log.warning("Rasa is slow to answer %s chat %s (message %s)", gw.channel, chat_ref(sender), message_id)
         await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, sent_at)
         await say(texts.ASSISTANT_SLOW)
         try:
             return await turn  # bounded by the client's own timeout (LATE_REPLY_SECONDS)
         except AssistantUnavailable as exc:
-            log.warning("Rasa never answered %s chat %s (message %s): %s", gw.channel, sender, message_id, exc)
+            log.warning(
+                "Rasa never answered %s chat %s (message %s): %s", gw.channel, chat_ref(sender), message_id, exc
+            )
             await say(texts.ASSISTANT_UNAVAILABLE)
             return None
     except AssistantUnavailable as exc:
-        log.warning("Rasa did not answer %s chat %s (message %s): %s", gw.channel, sender, message_id, exc)
+        log.warning("Rasa did not answer %s chat %s (message %s): %s", gw.channel, chat_ref(sender), message_id, exc)
         # Recorded first: the record must not depend on the channel accepting the apology.
         await asyncio.to_thread(_record_unanswered, gw, sender, metadata, text, sent_at)
         await say(texts.ASSISTANT_UNAVAILABLE)
@@ -58,6 +71,15 @@ def _record_unanswered(gw: Gateway, sender: str, metadata: dict, text: str, sent
     identity = ShopperIdentity.from_rasa(sender, gw.channel, metadata)
     try:
         with gw.db.transaction() as session:
-            record_unanswered_message(session, identity, text, str(metadata.get("message_id")), sent_at)
+            record_unanswered_message(
+                session,
+                identity,
+                text,
+                str(metadata.get("message_id")),
+                sent_at,
+                shop_secret=gw.settings.shop_secret_key,
+            )
     except Exception:  # a failed record is logged; the shopper still gets their answer
-        log.exception("could not record the unanswered message %s of chat %s", metadata.get("message_id"), sender)
+        log.exception(
+            "could not record the unanswered message %s of chat %s", metadata.get("message_id"), chat_ref(sender)
+        )

@@ -13,7 +13,6 @@ message_effects.py).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 import uuid
@@ -22,6 +21,7 @@ from urllib.parse import quote
 
 import httpx
 
+from checkout.log_redaction import chat_ref
 from checkout.records.redaction import redact_card_numbers
 from checkout.tracker_replies import replies_in_tracker
 
@@ -107,7 +107,7 @@ def conversation_path(sender_id: str, rest: str) -> str:
 
 def short_sender(sender_id: str) -> str:
     """The conversation in a log line: enough to follow it, without the chat id itself."""
-    return hashlib.sha256(sender_id.encode()).hexdigest()[:10]
+    return chat_ref(sender_id)
 
 
 def recovered(sender_id: str, replies: list[dict] | None, lost: LostTurn) -> list[dict] | None:

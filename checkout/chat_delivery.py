@@ -1,8 +1,10 @@
 """Outbox delivery to the web chat, which has no push channel: the page polls for its messages.
 
-At least once: a poll returns the chat's undelivered messages and the next poll acknowledges the ones
-the page received (`after` = the highest id it has shown), which are then marked sent. A response lost
-on the way is returned again by the next poll; the page skips ids it has already shown.
+At least once: a poll (a GET, reading only) returns the chat's undelivered messages; the page then acknowledges the
+ones it showed (a POST carrying the CSRF token: the highest id it has shown), which are marked sent. A response or
+an acknowledgement lost on the way changes nothing: the next poll returns the messages again, the page skips the ids
+it has already shown and acknowledges them again. Only our own page can acknowledge: a GET another site makes the
+shopper's browser send marks nothing delivered.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
+from checkout.db.database import Database, rowcount
 from checkout.db.models import OutboxMessage, utcnow
 from checkout.statuses import OutboxStatus
 
@@ -32,24 +35,30 @@ def has_undelivered(session: Session, recipient: str) -> bool:
     return session.execute(select(exists().where(*_mine(recipient)))).scalar_one()
 
 
-def poll(session: Session, recipient: str, acknowledged_up_to: int) -> list[OutboxMessage]:
-    """Marks this chat's messages up to `acknowledged_up_to` sent; returns the later undelivered ones."""
-    now = utcnow()
-    session.execute(
-        update(OutboxMessage)
-        .where(*_mine(recipient), OutboxMessage.id <= acknowledged_up_to)
-        .values(status=OutboxStatus.SENT, sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    waiting = list(
+def undelivered(session: Session, recipient: str, after: int = 0) -> list[OutboxMessage]:
+    """This chat's messages not yet acknowledged, after the id `after` the page already shows. Reads only."""
+    return list(
         session.scalars(
             select(OutboxMessage)
-            .where(*_mine(recipient), OutboxMessage.id > acknowledged_up_to)
+            .where(*_mine(recipient), OutboxMessage.id > after)
             .order_by(OutboxMessage.id)
             .limit(20)
         )
     )
-    for message in waiting:
-        if message.status == OutboxStatus.PENDING:
-            message.status, message.attempts = OutboxStatus.SENDING, message.attempts + 1
-    return waiting
+
+
+def acknowledge(db: Database, recipient: str, shown_up_to: int) -> int:
+    """Marks this chat's messages up to `shown_up_to` sent; returns how many. One acknowledged already (the page
+    says it again after a lost answer) takes no write lock."""
+    with db.reading() as session:
+        if not has_undelivered(session, recipient):
+            return 0
+    with db.transaction() as session:
+        return rowcount(
+            session.execute(
+                update(OutboxMessage)
+                .where(*_mine(recipient), OutboxMessage.id <= shown_up_to)
+                .values(status=OutboxStatus.SENT, sent_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        )

@@ -29,6 +29,20 @@ ORDER_UPDATES: dict[str, str] = {
     ),
     OrderStatus.REFUNDED: "Order {number} has been refunded.",
 }
+# The refund notice (kind "order_refunded", as ORDER_UPDATES' would be), by the way the money goes back
+# (checkout.payments.refunds); {amount} is the amount, or "your payment" when it is not one sum in one currency.
+REFUND_NOTICES: dict[str, str] = {
+    "stripe": (
+        "Order {number} has been refunded: {amount} goes back to the card you paid with. "
+        "Your bank may take 5 to 10 business days to show it."
+    ),
+    "telegram": (
+        "Order {number} has been refunded: {amount} goes back through the payment provider you paid with in "
+        "Telegram (refund reference {reference})."
+    ),
+    "manual": "Order {number} has been refunded: the seller sent {amount} back to you (reference {reference}).",
+    "several": "Order {number} has been refunded: {amount} goes back the way each payment was made.",
+}
 
 
 def latest_sender(session: Session, customer: Customer) -> str:

@@ -10,14 +10,19 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 
 from dotenv import dotenv_values
 
+from checkout.flood_limits import parse_rate
 from checkout.money import Money, MoneyError
 from checkout.promotions.pricing import DeliveryFees
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The longest payment deadline SHOP_PAYMENT_DEADLINE_HOURS takes (a year; a seller extends single orders further).
+MAX_PAYMENT_DEADLINE_HOURS = 24 * 365
 
 DEFAULT_PAYMENT_INSTRUCTIONS = (
     "Pay by bank transfer to IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP), "
@@ -40,6 +45,13 @@ class Settings:
         "write to us here with your order number and we send a return label."
     )
     shop_payment_methods: str = "manual"
+    # Hours a shopper has to pay an order (decimals allowed): at half-time they are reminded, at the deadline the
+    # order expires and its stock goes back. Stored on each order when it is placed, so a change applies to new
+    # orders only; a payment link with its own deadline (Stripe's) keeps it. 0 < hours <= MAX_PAYMENT_DEADLINE_HOURS.
+    shop_payment_deadline_hours: float = 72.0
+    # Orders awaiting payment a shopper may have at once: the next checkout is refused with the open ones, so one
+    # shopper (or a script) cannot hold the catalog's stock for free.
+    shop_max_open_orders: int = 3
     # Delivery fee per order in the shop currency ("4.90"); 0: no fee. Free when the items subtotal after a
     # discount reaches SHOP_FREE_DELIVERY_FROM (unset: never).
     shop_delivery_fee: str = "0"
@@ -50,10 +62,11 @@ class Settings:
     # Guards Rasa's HTTP API (used to hand conversations back from the seller); `shop run` keeps a
     # generated one in var/ when this is unset.
     rasa_api_token: str = ""
-    # Where Rasa publishes every conversation event for the records consumer: its SQL event broker on this
-    # database (never the tracker store's: both use a table named `events`), or RabbitMQ when
-    # RASA_EVENT_BROKER_URL is an amqp:// URL.
-    rasa_events_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_events.db'}"
+    # How Rasa's conversation events reach the records consumer. Unset (the default): no event broker; the
+    # consumer follows the tracker store's own `events` table. RASA_EVENTS_URL: Rasa's SQL event broker on this
+    # database (never the tracker store's: both use a table named `events`). RASA_EVENT_BROKER_URL, an amqp://
+    # URL: RabbitMQ, for several Rasa servers.
+    rasa_events_url: str = ""
     rasa_event_broker_url: str = ""
     rasa_event_queue: str = "rasa_events"
     rasa_host: str = "127.0.0.1"
@@ -77,6 +90,12 @@ class Settings:
     # The catalog's words for Rasa's NLU component, rewritten on every catalog change.
     shop_catalog_terms_file: str = str(PROJECT_ROOT / "var" / "catalog_terms.json")
     redis_url: str = ""
+    # Flood control (checkout/flood_limits.py): messages one conversation (a web-chat browser, a Telegram chat) may send
+    # to the assistant, and all web-chat messages from one client address together (higher: shoppers behind one NAT
+    # share an address). One rate, "N/second|minute|hour|day"; past it a message never reaches Rasa and the shopper
+    # is asked to slow down. Counted per process, or on Redis when REDIS_URL is set, shared by every process.
+    shop_chat_limit_per_conversation: str = "20/minute"
+    shop_chat_limit_per_address: str = "60/minute"
     telegram_bot_token: str = ""
     telegram_api_base_url: str = ""
     telegram_webhook_url: str = ""
@@ -172,6 +191,11 @@ class Settings:
         free_from = self.shop_free_delivery_from.strip()
         return DeliveryFees(fee, Money.parse(free_from, self.shop_currency).amount_minor if free_from else None)
 
+    @property
+    def payment_deadline(self) -> timedelta:
+        """How long a new order may wait for its payment (SHOP_PAYMENT_DEADLINE_HOURS)."""
+        return timedelta(hours=self.shop_payment_deadline_hours)
+
     def as_environment(self) -> dict[str, str]:
         """The same settings as environment variables, for the processes `shop run` starts."""
         return {f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
@@ -247,6 +271,18 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     for name in ("rasa_instances", "action_instances"):
         if getattr(settings, name) < 1:
             raise ValueError(f"{name.upper()}={getattr(settings, name)}: at least one server of each kind runs")
+    if not 0 < settings.shop_payment_deadline_hours <= MAX_PAYMENT_DEADLINE_HOURS:  # also refuses nan and inf
+        raise ValueError(
+            f"SHOP_PAYMENT_DEADLINE_HOURS={settings.shop_payment_deadline_hours}: a number of hours above 0 and "
+            f"at most {MAX_PAYMENT_DEADLINE_HOURS} (a year)"
+        )
+    if settings.shop_max_open_orders < 1:
+        raise ValueError(f"SHOP_MAX_OPEN_ORDERS={settings.shop_max_open_orders}: a shopper may have at least one")
+    for name in ("shop_chat_limit_per_conversation", "shop_chat_limit_per_address"):
+        try:
+            parse_rate(getattr(settings, name))
+        except ValueError as exc:
+            raise ValueError(f"{name.upper()}={getattr(settings, name)!r}: {exc}") from None
     if settings.rasa_lock_lease_seconds <= 0:
         raise ValueError(f"RASA_LOCK_LEASE_SECONDS={settings.rasa_lock_lease_seconds}: a lease is a positive time")
     return settings

@@ -25,6 +25,16 @@ class PaymentStatus(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     FLAGGED = "flagged"  # money arrived that the order cannot take (another amount, after a cancel): for a refund
+    REFUNDED = "refunded"  # the money went back (checkout/payments/refunds.py)
+
+
+class RefundStatus(StrEnum):
+    """A refund of one payment (or of an order paid with no payment row: marked paid by hand)."""
+
+    REQUESTING = "requesting"  # Stripe was asked and has not answered yet: asked again with the same key
+    PENDING = "pending"  # Stripe took the request; its webhook (or `shop payments reconcile`) says how it ended
+    SUCCEEDED = "succeeded"  # the money went back (Stripe confirmed it; or the seller says so, with a reference)
+    FAILED = "failed"  # Stripe refused or failed it; the payment can be refunded again
 
 
 class OutboxStatus(StrEnum):

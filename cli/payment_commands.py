@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from checkout.payments.stripe.reconcile import reconcile_stripe
+from checkout.payments.stripe.reconcile import reconcile_stripe, reconcile_stripe_refunds
 from cli.context import AppContext, pass_app
 
 
@@ -16,11 +16,12 @@ def payments():
 @payments.command("reconcile")
 @pass_app
 def reconcile(app: AppContext):
-    """Ask Stripe about every order still awaiting payment that has a Checkout link, and apply what it says
-    (paid, expired) for webhooks that never arrived. Safe to run any number of times."""
+    """Ask Stripe about every order still awaiting payment that has a Checkout link, and about every refund still
+    pending, and apply what it says (paid, expired, refunded, refund failed) for webhooks that never arrived. Safe
+    to run any number of times."""
     if not app.settings.stripe_secret_key:
         raise click.ClickException("STRIPE_SECRET_KEY is not set: there is no Stripe account to ask.")
-    results = reconcile_stripe(app.db, app.settings)
+    results = reconcile_stripe(app.db, app.settings) + reconcile_stripe_refunds(app.db, app.settings)
     for r in results:
         click.echo(f"{r.order_number}\t{r.session_id}\t{r.outcome}")
     errors = sum(r.outcome.startswith("error") for r in results)

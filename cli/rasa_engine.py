@@ -18,6 +18,8 @@ from checkout.db.database import sqlalchemy_url
 from checkout.settings import PROJECT_ROOT, Settings
 
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+# `rasa run` through cli/rasa_launcher.py, which takes the API token from the environment (RASA_API_TOKEN).
+RASA_SERVER = [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "python"), "-m", "cli.rasa_launcher"]
 
 
 def rasa_environment(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -62,8 +64,29 @@ def sql_store_config(url: str) -> dict:
     return config
 
 
-def event_broker_config(settings: Settings) -> dict:
-    """RabbitMQ when configured, otherwise Rasa's SQL event broker on its own database."""
+LEAN_TRACKER_STORE = "lean_rasa_turns.LeanSQLTrackerStore"
+
+
+def tracker_store_config(url: str) -> dict:
+    """Rasa's SQL tracker store as our LeanSQLTrackerStore (packages/lean_rasa_turns: the same table, rows and
+    trackers, less work per turn) when Rasa's environment has it; Rasa's own otherwise: Rasa replaces a class it
+    cannot import by an in-memory store, with only a warning, and would lose every conversation and record."""
+    config = sql_store_config(url)
+    return {**config, "type": LEAN_TRACKER_STORE} if lean_rasa_turns_installed() else config
+
+
+def lean_rasa_turns_installed() -> bool:
+    return any(RASA_BIN.parent.parent.glob("lib/python3*/site-packages/lean_rasa_turns/__init__.py"))
+
+
+def event_broker_config(settings: Settings) -> dict | None:
+    """RabbitMQ when configured; Rasa's SQL event broker when RASA_EVENTS_URL is set; otherwise none.
+
+    Without a broker the records consumer follows the tracker store's own `events` table, which Rasa appends a
+    turn's events to in the transaction that saves the turn (checkout/records/sql_source.py). A broker costs each
+    turn, before the reply goes out, a second load and replay of the conversation (Rasa's TrackerStore.stream_events
+    finds the new events that way) and, for the SQL broker, a commit per event: a quarter of Rasa's time at 20
+    shoppers (README, "Measurements"). Several Rasa servers publish to RabbitMQ (cli/layout.py requires it)."""
     if settings.rasa_event_broker_url:
         parts = urlsplit(settings.rasa_event_broker_url)
         if parts.scheme not in ("amqp", "amqps"):
@@ -76,6 +99,8 @@ def event_broker_config(settings: Settings) -> dict:
             "password": unquote(parts.password or "guest"),
             "queues": [settings.rasa_event_queue],
         }
+    if not settings.rasa_events_url:
+        return None
     if _database_identity(settings.rasa_events_url) == _database_identity(settings.rasa_tracker_url):
         raise ValueError(
             "RASA_EVENTS_URL must not be the tracker store's database: Rasa's SQL event broker and "
@@ -111,14 +136,15 @@ def lock_store_config(settings: Settings) -> dict:
 
 
 def endpoints_config(settings: Settings) -> dict:
-    return {
+    config = {
         # Not "enable_selective_domain": rasa-sdk 3.11+ answers 449 for a call without the domain and
         # expects a retry with it, which Rasa 3.6 never makes.
         "action_endpoint": {"url": settings.action_server_url},
-        "tracker_store": sql_store_config(settings.rasa_tracker_url),
+        "tracker_store": tracker_store_config(settings.rasa_tracker_url),
         "event_broker": event_broker_config(settings),
         "lock_store": lock_store_config(settings),
     }
+    return {key: value for key, value in config.items() if value is not None}
 
 
 def use_wal_for_sqlite(url: str) -> None:
@@ -134,20 +160,26 @@ def write_endpoints(settings: Settings, path: Path) -> Path:
     """Rasa's endpoints file for these settings (the root endpoints.yml is the documented default)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     use_wal_for_sqlite(settings.rasa_tracker_url)
-    if not settings.rasa_event_broker_url:
+    if settings.rasa_events_url and not settings.rasa_event_broker_url:
         use_wal_for_sqlite(settings.rasa_events_url)
-    path.write_text(
-        "# Written by `shop run` from the settings; edit .env, not this file.\n"
-        + yaml.safe_dump(endpoints_config(settings), sort_keys=False)
-    )
+    # Only for this user: it holds the tracker store's and the broker's passwords.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # a file an older version wrote keeps its mode through O_CREAT
+    with os.fdopen(descriptor, "w") as file:
+        file.write(
+            "# Written by `shop run` from the settings; edit .env, not this file.\n"
+            + yaml.safe_dump(endpoints_config(settings), sort_keys=False)
+        )
     return path
 
 
 def rasa_run_command(settings: Settings, model: Path, endpoints: Path, port: int | None = None) -> list[str]:
+    """Rasa's server. Its API token is not on this command line (every user can read it with `ps`): the launcher
+    takes RASA_API_TOKEN from the environment the process is started with (Settings.as_environment)."""
     if not settings.rasa_api_token:
         raise ValueError("Rasa's HTTP API needs a token (see cli.secrets.with_generated_secrets)")
     return [
-        str(RASA_BIN),
+        *RASA_SERVER,
         "run",
         "--model",
         str(model),
@@ -157,8 +189,6 @@ def rasa_run_command(settings: Settings, model: Path, endpoints: Path, port: int
         str(PROJECT_ROOT / "credentials.yml"),
         # The HTTP API lets the seller hand a conversation back to the bot; it refuses calls without the token.
         "--enable-api",
-        "--auth-token",
-        settings.rasa_api_token,
         "--interface",
         settings.rasa_host,
         "--port",

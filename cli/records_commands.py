@@ -11,39 +11,35 @@ import click
 from checkout.access.api_tokens import create_token, list_tokens, revoke_token
 from checkout.db.migrate import upgrade
 from checkout.orders.export import isoformat_utc
-from checkout.records.consumer import run_consumer
-from checkout.records.sql_source import reset_position
+from checkout.records.consumer import run_consumer, source_description
+from checkout.records.sql_source import reset_position, sql_event_source
 from cli.context import AppContext, pass_app
+from cli.secrets import with_generated_secrets
 
 
 @click.group()
 def records():
-    """Customer records from Rasa's event broker."""
+    """Customer records from Rasa's conversation events."""
 
 
 @records.command("consume")
 @pass_app
 def records_consume(app: AppContext):
-    """Follow Rasa's event broker and record every message, until Ctrl-C / SIGTERM (`shop run` starts it)."""
+    """Follow Rasa's events and record every message, until Ctrl-C / SIGTERM (`shop run` starts it)."""
     logging.basicConfig(level=app.settings.log_level, format="%(levelname)s %(name)s: %(message)s")
     upgrade(app.settings.database_url)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    source = (
-        f"RabbitMQ queue {app.settings.rasa_event_queue}"
-        if app.settings.rasa_event_broker_url
-        else "Rasa's SQL event broker"
-    )
-    click.echo(f"Recording conversations from {source}.")
-    run_consumer(app.settings, app.db, stop)
+    click.echo(f"Recording conversations from {source_description(app.settings)}.")
+    run_consumer(with_generated_secrets(app.settings), app.db, stop)  # the secret keys forgotten chats' hashes
 
 
 @records.command("replay")
 @pass_app
 def records_replay(app: AppContext):
-    """Read the SQL event broker from its first event again; events already recorded are skipped."""
-    reset_position(app.db)
+    """Read Rasa's events (tracker store or SQL event broker) from the first again; what is recorded is skipped."""
+    reset_position(app.db, sql_event_source(app.settings).name)  # the engine connects on first use: not here
     click.echo("The consumer reads the event stream from the start on its next poll.")
 
 

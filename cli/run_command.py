@@ -83,6 +83,7 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
                 str(settings.web_port),
                 "--threads",
                 "8",
+                "--max-request-body-size=5308416",  # web.request_limits.largest_body(), the catalog import's
                 "--call",
                 "web:create_app",
             ],
@@ -91,6 +92,7 @@ def process_specs(settings: Settings, model: Path, endpoints: Path) -> list[Proc
         ),
         ProcessSpec("records", [python, "-m", "cli", "records", "consume"], env),
         ProcessSpec("learn", [python, "-m", "cli", "learn"], env),
+        ProcessSpec("deadlines", [python, "-m", "cli", "orders", "expire-unpaid", "--every", "60"], env),
     ]
     if settings.balanced:
         # Ready once a turn can reach a Rasa server through it: that is what the web app and gateways call.

@@ -18,7 +18,7 @@ from cli.run_command import model_to_serve, process_specs
 from cli.secrets import with_generated_secrets
 from cli.training import ensure_model
 
-KINDS = ("rasa", "actions", "web", "records", "learn", "telegram", "whatsapp", "email")
+KINDS = ("rasa", "actions", "web", "records", "learn", "deadlines", "telegram", "whatsapp", "email")
 
 
 @click.command("serve")

@@ -1,10 +1,11 @@
 """A fake Stripe API on loopback, for stripe-python (and the e2e stack) to talk to over real HTTP.
 
-It speaks the two Checkout Session calls we make (create, retrieve) the way Stripe does: form-encoded bodies
-with bracketed keys, a Bearer secret key, idempotency keys (same key and body: the first answer again; same
-key, other body: 400), Stripe's error objects, and the 30-minute..24-hour bounds on expires_at. Tests script
-failures (`fail_next`) and slow answers (`delay_next`), then read what was asked (`creates`). Also here: the
-events and signatures Stripe's webhooks carry."""
+It speaks the Checkout Session calls we make (create, retrieve, expire) and the Refunds API (create, retrieve) the
+way Stripe does: form-encoded bodies with bracketed keys, a Bearer secret key, idempotency keys (same key and body:
+the first answer again; same key, other body: 400), Stripe's error objects, the 30-minute..24-hour bounds on
+expires_at, and refunds only of a payment intent a completed session paid, once the whole of it. Tests script
+failures (`fail_next`) and slow answers (`delay_next`), then read what was asked (`creates`, `refund_creates`).
+Also here: the events and signatures Stripe's webhooks carry, and the Charge object `charge.refunded` carries."""
 
 from __future__ import annotations
 
@@ -60,6 +61,9 @@ class FakeStripe:
     def __init__(self):
         self.requests: list[Recorded] = []
         self.sessions: dict[str, dict] = {}
+        self.refunds: dict[str, dict] = {}
+        # What a new refund's status is in Stripe's answer (cards: mostly "succeeded" at once; some "pending").
+        self.refund_status = "succeeded"
         self._replies: dict[str, tuple[bytes, int, dict]] = {}  # idempotency key -> (body, status, answer)
         self._failures: list[int] = []
         self._delays: list[float] = []
@@ -90,6 +94,10 @@ class FakeStripe:
     def creates(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and r.path == "/v1/checkout/sessions"]
 
+    @property
+    def refund_creates(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and r.path == "/v1/refunds"]
+
     # --- what happens on Stripe's side after the shopper leaves us ---------------------------------------------
     def complete(self, session_id: str, payment_status: str = "paid", **changes) -> dict:
         session = self.sessions[session_id]
@@ -105,6 +113,37 @@ class FakeStripe:
     def expire(self, session_id: str) -> dict:
         self.sessions[session_id].update(status="expired", url=None)
         return self.sessions[session_id]
+
+    def settle_refund(self, refund_id: str, status: str = "succeeded", failure_reason: str | None = None) -> dict:
+        """The refund reaches its end at the card network (what `refund.updated` then reports)."""
+        refund = self.refunds[refund_id]
+        refund["status"] = status
+        if status == "failed":
+            refund["failure_reason"] = failure_reason or "expired_or_canceled_card"
+        return refund
+
+    def charge(self, payment_intent: str) -> dict:
+        """The Charge of a paid payment intent, as `charge.refunded` carries it."""
+        session = next(s for s in self.sessions.values() if s.get("payment_intent") == payment_intent)
+        refunded = self._refunded(payment_intent)
+        return {
+            "id": "ch_" + payment_intent[3:],
+            "object": "charge",
+            "amount": session["amount_total"],
+            "amount_refunded": refunded,
+            "currency": session["currency"],
+            "payment_intent": payment_intent,
+            "refunded": refunded >= session["amount_total"],
+            "status": "succeeded",
+        }
+
+    def _refunded(self, payment_intent: str) -> int:
+        """What went back of a payment intent (or is on its way): failed and canceled refunds gave nothing back."""
+        return sum(
+            r["amount"]
+            for r in self.refunds.values()
+            if r["payment_intent"] == payment_intent and r["status"] not in ("failed", "canceled")
+        )
 
     # --- the HTTP side ------------------------------------------------------------------------------------------
     def _handler(self):
@@ -160,7 +199,14 @@ class FakeStripe:
             if session is None or session["status"] != "open":
                 return 400 if session else 404, error("invalid_request_error", "Only open sessions can be expired.")
             return 200, self.expire(session["id"])
-        if method == "POST" and path == "/v1/checkout/sessions":
+        if method == "GET" and path.startswith("/v1/refunds/"):
+            refund = self.refunds.get(path.rsplit("/", 1)[1])
+            return (
+                (200, refund)
+                if refund
+                else (404, error("invalid_request_error", "No such refund", code="resource_missing"))
+            )
+        if method == "POST" and path in ("/v1/checkout/sessions", "/v1/refunds"):
             key = headers.get("idempotency-key")
             with self._lock:
                 if key in self._replies:
@@ -172,11 +218,46 @@ class FakeStripe:
                             "the same parameters they were first used with.",
                         )
                     return status, answer
-                status, answer = self._create_session(decode_form(raw))
+                create = self._create_session if path == "/v1/checkout/sessions" else self._create_refund
+                status, answer = create(decode_form(raw))
                 if key:
                     self._replies[key] = (raw, status, answer)
                 return status, answer
         return 404, error("invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
+
+    def _create_refund(self, form: dict) -> tuple[int, dict]:
+        payment_intent = form.get("payment_intent")
+        session = next((s for s in self.sessions.values() if s.get("payment_intent") == payment_intent), None)
+        if session is None:
+            return 400, error(
+                "invalid_request_error",
+                f"No such payment_intent: '{payment_intent}'",
+                code="resource_missing",
+                param="payment_intent",
+            )
+        left = session["amount_total"] - self._refunded(payment_intent)
+        if left <= 0:
+            return 400, error(
+                "invalid_request_error",
+                f"Charge ch_{payment_intent[3:]} has already been refunded.",
+                code="charge_already_refunded",
+            )
+        refund_id = f"re_{uuid.uuid4().hex[:24]}"
+        refund = {
+            "id": refund_id,
+            "object": "refund",
+            "amount": int(form.get("amount") or left),
+            "currency": session["currency"],
+            "charge": "ch_" + payment_intent[3:],
+            "payment_intent": payment_intent,
+            "metadata": form.get("metadata", {}),
+            "reason": form.get("reason"),
+            "status": self.refund_status,
+            "failure_reason": None,
+            "created": int(time.time()),
+        }
+        self.refunds[refund_id] = refund
+        return 200, refund
 
     def _create_session(self, form: dict) -> tuple[int, dict]:
         now = int(time.time())
@@ -226,6 +307,7 @@ def error(kind: str, message: str, **more) -> dict:
 
 
 def stripe_event(kind: str, session: dict, event_id: str | None = None) -> dict:
+    """An event carrying `session` (or any Stripe object: a refund, a charge) as data.object."""
     return {
         "id": event_id or f"evt_{uuid.uuid4().hex[:24]}",
         "object": "event",

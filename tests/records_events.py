@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 
 _clock = itertools.count()
+# The shop's secret key the tests record with: it keys the hashes of forgotten chats.
+SHOP_SECRET = "test-shop-secret"
 
 
 def stamp() -> float:

@@ -21,6 +21,9 @@ def create_app(config: dict | None = None) -> Flask:
         SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Served over HTTPS (SHOP_PUBLIC_URL says so): the cookie never travels over plain HTTP. Not on http://
+        # (the local default), where a Secure cookie would never come back and no one could log in.
+        SESSION_COOKIE_SECURE=settings.public_url.startswith("https://"),
         # The chat page may stay open for hours; its token then lives as long as the session cookie.
         WTF_CSRF_TIME_LIMIT=None,
     )
@@ -33,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
     app.extensions["database"] = Database(settings.database_url)
+    from web import request_limits
+
+    request_limits.init_app(app)  # before the CSRF check, which reads the body
     CSRFProtect(app)
 
     from web import api, chat, health, payment_pages, security, seller, stripe_webhook, unsubscribe, whatsapp_webhook
@@ -50,4 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(unsubscribe.bp)
     # RFC 8058: mail clients POST without cookies or our token; the signed token in the URL is the proof.
     app.extensions["csrf"].exempt(unsubscribe.bp)
+    from web import flood_control
+
+    flood_control.init_app(app)  # after the chat blueprint: it wraps the chat's message view in the flood limits
     return app

@@ -40,11 +40,12 @@ def bad_request(exc):
 @bp.before_request
 def require_token():
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    with current_app.extensions["database"].transaction() as session:
-        token = authenticate(session, presented.strip()) if scheme.lower() == "bearer" else None
-        if token is None:
-            return _error(401, "a valid API token is required: Authorization: Bearer <token> (shop api-token create)")
-        g.api_token_id = token.id
+    bearer = presented.strip() if scheme.lower() == "bearer" else None
+    token_id = authenticate(current_app.extensions["database"], bearer)
+    if token_id is None:
+        return _error(401, "a valid API token is required: Authorization: Bearer <token> (shop api-token create)")
+    g.api_token_id = token_id
+    return None
 
 
 @bp.after_request

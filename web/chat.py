@@ -12,7 +12,7 @@ import secrets
 from flask import Blueprint, current_app, render_template, request, session
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable, new_message_id, typed_text
-from checkout.chat_delivery import has_undelivered, poll
+from checkout.chat_delivery import acknowledge, undelivered
 
 bp = Blueprint("chat", __name__)
 
@@ -61,18 +61,27 @@ def post_message():
 
 @bp.get("/chat/updates")
 def updates():
-    """Messages queued for this browser's chat outside a turn (order updates, seller replies).
-    `after` acknowledges what the page already shows; see checkout.chat_delivery."""
+    """Messages queued for this browser's chat outside a turn (order updates, seller replies), after the id `after`
+    the page already shows. Reads only: another site can make a shopper's browser send this GET, cookie and all."""
     sender = session.get(SENDER_KEY)
     raw_after = request.args.get("after", "0")
     after = int(raw_after) if raw_after.isdigit() else 0
-    db = current_app.extensions["database"]
     if not sender:
         return {"messages": []}
-    with db.reading() as read:
-        if not has_undelivered(read, sender):  # the common case: no write for an idle poll
-            return {"messages": []}
-    with db.transaction() as write:
-        waiting = poll(write, sender, after)
-        messages = [{"id": m.id, "text": m.text, "buttons": m.buttons or []} for m in waiting]
+    with current_app.extensions["database"].reading() as read:
+        messages = [{"id": m.id, "text": m.text, "buttons": m.buttons or []} for m in undelivered(read, sender, after)]
     return {"messages": messages}
+
+
+@bp.post("/chat/updates")
+def acknowledge_updates():
+    """The page showed this chat's messages up to `delivered`: they are sent. A POST, so only our page, with its CSRF
+    token, can say so; see checkout.chat_delivery."""
+    body = request.get_json(silent=True)
+    delivered = body.get("delivered") if isinstance(body, dict) else None
+    if type(delivered) is not int or delivered < 0:
+        return {"error": "delivered must be the highest message id shown"}, 400
+    sender = session.get(SENDER_KEY)
+    if sender:
+        acknowledge(current_app.extensions["database"], sender, delivered)
+    return {"delivered": delivered}

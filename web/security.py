@@ -32,9 +32,19 @@ SECURITY_HEADERS = {
 }
 
 
+# A year, the usual: a browser that has seen the shop over HTTPS never tries plain HTTP for it again. Without
+# includeSubDomains: other sites of the seller's domain may still be served over HTTP.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    return response
+
+
+def add_strict_transport_security(response: Response) -> Response:
+    response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     return response
 
 
@@ -47,4 +57,6 @@ def csrf_error(error: CSRFError):
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+    if app.config.get("SESSION_COOKIE_SECURE"):  # SHOP_PUBLIC_URL is https
+        app.after_request(add_strict_transport_security)
     app.register_error_handler(CSRFError, csrf_error)

@@ -1,4 +1,5 @@
-"""`POST /webhooks/stripe`: Stripe's events about Checkout Sessions, verified, then applied to orders once.
+"""`POST /webhooks/stripe`: Stripe's events about Checkout Sessions and refunds, verified, then applied to orders
+once.
 
 Exempt from CSRF (Stripe cannot carry our token): the signature on the raw body is what proves the sender.
 The answer comes as soon as the transaction commits; shopper messages are outbox rows written in it, and the

@@ -7,7 +7,7 @@ from datetime import datetime
 from telegram import Bot, Chat, User
 
 from bot.gateway import Gateway
-from bot.relay import ask_assistant
+from bot.relay import admitted, ask_assistant
 from bot.telegram.gateway import CHANNEL
 from bot.telegram.replies import send_rasa_messages
 
@@ -34,11 +34,13 @@ async def forward(
     message_id: int | str,
     sent_at: datetime | None = None,
 ) -> None:
-    """One turn: the text to Rasa, every reply back in order."""
+    """One turn: the text to Rasa, every reply back in order; nothing past the chat's flood limit."""
 
     async def say(sentence: str) -> object:
         return await bot.send_message(chat.id, sentence)
 
+    if not await admitted(gw, str(chat.id), say):
+        return
     replies = await ask_assistant(gw, str(chat.id), text, shopper_metadata(user, message_id), say, sent_at)
     if replies is not None:
         await send_rasa_messages(bot, gw, chat.id, replies)

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot.gateway import Gateway
 from bot.telegram.rendering import Outgoing, keyboard, render
 from checkout.button_payloads import store_payloads
+from checkout.log_redaction import chat_ref
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ async def send_outgoing(bot: Bot, gw: Gateway, chat_id: int | str, outgoing: lis
                 )
                 continue
             except BadRequest as exc:  # Telegram could not fetch the image: the words still matter
-                log.warning("photo %s not sent to chat %s: %s", item.photo, chat_id, exc)
+                log.warning("photo %s not sent to chat %s: %s", item.photo, chat_ref(chat_id), exc)
                 if not item.text and not markup:
                     continue
         sent.append(await bot.send_message(chat_id, item.text or "🖼", parse_mode=ParseMode.HTML, reply_markup=markup))

@@ -6,10 +6,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from checkout.audit import record_audit
+from checkout.db.database import Database
 from checkout.db.models import ApiToken, utcnow
 
 PREFIX = "shop_"  # recognisable in a leaked-secret scan
@@ -43,16 +44,20 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def authenticate(session: Session, presented: str | None) -> ApiToken | None:
-    """The live token matching `presented`, or None. Looked up by its SHA-256: a timing difference in that
-    lookup tells an attacker nothing about any stored token's value."""
+def authenticate(db: Database, presented: str | None) -> int | None:
+    """The id of the live token matching `presented`, or None. Looked up by its SHA-256: a timing difference in that
+    lookup tells an attacker nothing about any stored token's value. Read-only unless the token is good and its
+    last use is due an update, so a made-up token (anyone can send one) never waits for or takes SQLite's write lock."""
     if not presented or len(presented) > 200:
         return None
     digest = _hash(presented)
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-    if record is None or record.revoked_at is not None:
-        return None
+    with db.reading() as session:
+        record = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+        if record is None or record.revoked_at is not None:
+            return None
+        token_id, last_used = record.id, record.last_used_at
     now = utcnow()
-    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-        record.last_used_at = now
-    return record
+    if last_used is None or now - last_used > LAST_USED_RESOLUTION:
+        with db.transaction() as session:
+            session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return token_id

@@ -8,11 +8,11 @@ import hmac
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from checkout.audit import record_audit
-from checkout.db.models import SellerUser
+from checkout.db.models import DashboardSession, SellerUser
 
 # n=2**15, r=8 costs ~32 MiB and ~50 ms here: slow for guessing, fine for a login.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
@@ -61,5 +61,7 @@ def add_seller(session: Session, email: str, password: str, actor: str = "cli") 
     seller.password_hash = hash_password(password)
     seller.active = True
     session.flush()
+    # A new password ends every session opened with the old one (someone else may have it).
+    session.execute(delete(DashboardSession).where(DashboardSession.seller_id == seller.id))
     record_audit(session, actor, action, "seller_user", seller.id, {"email": email})
     return seller

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from checkout.money import Money, MoneyError
+from checkout.spreadsheet_cells import spreadsheet_safe, without_spreadsheet_guard
 
 COLUMNS = ("sku", "name", "price", "currency", "stock", "category", "description", "color", "size", "image_url")
 # Prices (in minor units) and stock are 32-bit integers in the database.
@@ -94,7 +95,8 @@ def parse_catalog(data: bytes, default_currency: str) -> tuple[list[CatalogRow],
                 )
             )
             continue
-        row, row_errors = _parse_row(line, dict(zip(COLUMNS, fields, strict=True)), default_currency)
+        cells = (without_spreadsheet_guard(f) for f in fields)  # as write_catalog's export wrote them
+        row, row_errors = _parse_row(line, dict(zip(COLUMNS, cells, strict=True)), default_currency)
         errors.extend(row_errors)
         if row:
             rows.append(row)
@@ -207,9 +209,10 @@ def _cross_row_errors(rows: list[CatalogRow]) -> list[RowError]:
 
 
 def write_catalog(rows: list[dict[str, str]]) -> str:
-    """CSV text in the contract's shape, for `shop catalog export` and the dashboard."""
+    """CSV text in the contract's shape, for `shop catalog export` and the dashboard. Its cells are spreadsheet-safe
+    (checkout.spreadsheet_cells); parse_catalog takes the guard off again, so an exported file imports as it was."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: spreadsheet_safe(value) for column, value in row.items()} for row in rows)
     return out.getvalue()

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from checkout.db.models import Customer, Order
 from checkout.money import Money
-from checkout.orders.export import isoformat_utc, spreadsheet_safe
+from checkout.orders.export import isoformat_utc
+from checkout.spreadsheet_cells import spreadsheet_safe
 from checkout.statuses import SPENDING_STATUSES
 
 # Orders whose money the seller keeps.

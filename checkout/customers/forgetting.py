@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from checkout.customers.privacy import chat_ids_of, erase_customer_records
 from checkout.db.database import Database
-from checkout.db.models import Customer
+from checkout.db.models import Customer, utcnow
 from checkout.errors import CustomerNotFound
+from checkout.records.forgotten_chats import remember_forgotten
 from checkout.records.rasa_stores import forget_in_sql_broker, forget_in_tracker_store
 from checkout.settings import Settings
 
@@ -31,10 +32,21 @@ def forget_customer(db: Database, settings: Settings, customer_id: int, actor: s
         sender_ids = chat_ids_of(session, customer)
     # Rasa's stores first: our records keep the chat ids until the end, so a failed run can be repeated.
     tracker = forget_in_tracker_store(settings.rasa_tracker_url, sender_ids)
-    broker = 0 if settings.rasa_event_broker_url else forget_in_sql_broker(settings.rasa_events_url, sender_ids)
+    broker = sum(forget_in_sql_broker(url, sender_ids) for url in sql_broker_urls(settings))
     with db.transaction() as session:
         customer = session.get(Customer, customer_id)
         if customer is None:  # erased by someone else meanwhile
             raise CustomerNotFound(customer_id)
         erased = erase_customer_records(session, customer, actor)
+        # Events still queued for their chats must not bring them back; kept as hashes keyed with the shop's secret.
+        remember_forgotten(session, erased.sender_ids, settings.shop_secret_key, customer.forgotten_at or utcnow())
     return Forgotten(customer_id, erased.messages, erased.orders, tracker, broker)
+
+
+def sql_broker_urls(settings: Settings) -> list[str]:
+    """The SQL event broker's database (RASA_EVENTS_URL); unset, the file that was its default until the records
+    consumer followed the tracker store, where an older installation still has it, with every event of its past."""
+    if settings.rasa_events_url:
+        return [settings.rasa_events_url]
+    former = settings.var_dir / "rasa_events.db"
+    return [f"sqlite:///{former}"] if former.exists() else []

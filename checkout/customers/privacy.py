@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import String, cast, delete, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.sql.elements import Cast
 
-from checkout.audit import record_audit
+from checkout.audit import record_audit, scrub_personal_details
 from checkout.customers.export import customer_stats_query, customer_to_dict
 from checkout.db.database import rowcount
 from checkout.db.models import (
@@ -22,7 +23,6 @@ from checkout.db.models import (
     ConsentChange,
     Conversation,
     Customer,
-    ForgottenSender,
     InboundMessage,
     Message,
     NluReview,
@@ -40,7 +40,6 @@ from checkout.marketing.overview import (
 )
 from checkout.orders.export import isoformat_utc, order_to_dict
 from checkout.promotions.history import code_use_to_dict, codes_used
-from checkout.records.recorder import sender_hash
 from checkout.records.transcripts import (
     conversation_to_dict,
     customer_conversations,
@@ -101,7 +100,8 @@ def chat_ids_of(session: Session, customer: Customer) -> list[str]:
 
 
 def erase_customer_records(session: Session, customer: Customer, actor: str) -> ForgetResult:
-    """Erases the customer's personal data in our tables (Rasa's stores: checkout.records.rasa_stores)."""
+    """Erases the customer's personal data in our tables (Rasa's stores: checkout.records.rasa_stores). Their chats,
+    returned, are for the caller to remember as forgotten (checkout.records.forgotten_chats, with the shop's secret)."""
     sender_ids = chat_ids_of(session, customer)
     now = utcnow()
     placeholder = f"forgotten:{customer.id}"
@@ -200,12 +200,14 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
     # A new chat from the same person starts a new customer; the old channel id is personal data too.
     customer.channel_user_id = placeholder
     customer.forgotten_at = now
-    for sender_id in sender_ids:
-        forgotten = session.get(ForgottenSender, sender_hash(sender_id))
-        if forgotten is None:
-            session.add(ForgottenSender(sender_hash=sender_hash(sender_id), forgotten_at=now))
-        else:
-            forgotten.forgotten_at = now
+    # The audit log keeps who did what to their orders and messages, not who they were (checkout.audit).
+    for entity_type, ids in (
+        ("order", select(Order.number).where(Order.customer_id == customer.id)),
+        ("conversation", select(_as_text(Conversation.id)).where(Conversation.customer_id == customer.id)),
+        ("message", select(_as_text(Message.id)).where(Message.conversation_id.in_(conversation_ids))),
+        ("customer", select(_as_text(Customer.id)).where(Customer.id == customer.id)),
+    ):
+        scrub_personal_details(session, entity_type, ids)
     record_audit(
         session,
         actor,
@@ -215,3 +217,8 @@ def erase_customer_records(session: Session, customer: Customer, actor: str) -> 
         {"messages_erased": messages, "orders_anonymised": orders, "chats": len(sender_ids)},
     )
     return ForgetResult(customer.id, sender_ids, messages, orders)
+
+
+def _as_text(column: InstrumentedAttribute[int]) -> Cast[str]:
+    """An id as audit_log.entity_id holds it."""
+    return cast(column, String(64))

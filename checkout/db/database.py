@@ -23,19 +23,21 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def make_engine(url: str, begin: str = "BEGIN IMMEDIATE") -> Engine:
+    """hide_parameters: a database error's message (logged, shown in a traceback) names the statement, never its
+    values, which are shoppers' names, phone numbers, addresses and messages."""
     url = sqlalchemy_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; writers take the write lock up front so two
         # processes reserving the same stock serialise instead of failing on lock upgrade. Readers use
         # a plain BEGIN: in WAL mode they never wait for writers.
         event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(begin))
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

@@ -12,6 +12,7 @@ from checkout.orders.export import find_order
 from checkout.orders.proofs import proofs_for_order
 from checkout.orders.seller_actions import OrderNotFound
 from checkout.outbox_overview import ShopperMessage, order_messages
+from checkout.payments.refund_overview import RefundSummary, refund_summary
 from checkout.records.transcripts import Transcript, order_transcripts
 
 
@@ -22,6 +23,7 @@ class OrderDetail:
     proofs: list[PaymentProof]
     history: list[AuditLog]
     messages: list[ShopperMessage]
+    refund: RefundSummary  # its refunds, and whether it can be refunded
 
 
 def order_detail(db: Database, number: str) -> OrderDetail:
@@ -37,4 +39,5 @@ def order_detail(db: Database, number: str) -> OrderDetail:
             proofs=proofs_for_order(session, order.id),
             history=audit_history(session, "order", order.number),
             messages=order_messages(session, order.id),
+            refund=refund_summary(session, order),
         )

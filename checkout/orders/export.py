@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from checkout.db.models import Order
 from checkout.money import Money
+from checkout.spreadsheet_cells import spreadsheet_safe
 
 _Columns = TypeVarTuple("_Columns")
 CSV_COLUMNS = (
@@ -131,13 +132,6 @@ def find_orders(
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
-
-
-def spreadsheet_safe(value: object) -> object:
-    """Shopper-typed text starting with = + - @ would run as a formula in Excel; quote it."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def orders_to_csv(orders: list[Order]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,12 +21,16 @@ from checkout.money import Money
 from checkout.notifications import queue_for_seller
 from checkout.orders.labels import item_label
 from checkout.orders.numbers import new_order_number
+from checkout.orders.open_orders import check_open_orders
 from checkout.payments.starting import PaymentOffer, offer_payment
 from checkout.promotions.kinds import KEPT_ON_CART
 from checkout.promotions.pricing import NO_FEES, DeliveryFees
 from checkout.promotions.redemption import PromoCodeRefused, find_code, take_use
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
+
+# For orders placed without the shop's settings at hand (tests, scripts): SHOP_PAYMENT_DEADLINE_HOURS' default.
+DEFAULT_PAYMENT_DEADLINE = timedelta(hours=Settings.shop_payment_deadline_hours)
 
 
 @dataclass(frozen=True)
@@ -64,10 +69,14 @@ def place_order(
     default_currency: str,
     fees: DeliveryFees = NO_FEES,
     attribution_days: int = 7,
+    payment_deadline: timedelta = DEFAULT_PAYMENT_DEADLINE,
 ) -> Order:
     """Creates the order from the cart, priced with its code and the delivery fee, and takes the code's use.
     Raises CartEmpty, NotEnoughStock or PromoCodeRefused; the caller's transaction then rolls back, so a failed
-    order leaves no trace, no reserved stock and no use taken, and the cart is as it was."""
+    order leaves no trace, no reserved stock and no use taken, and the cart is as it was.
+
+    The order is to be paid within `payment_deadline` (reminded at half-time, expired at the end:
+    checkout.orders.deadlines)."""
     cart = view_cart(session, customer, default_currency, fees)
     if cart.is_empty:
         raise CartEmpty()
@@ -79,6 +88,7 @@ def place_order(
     if discount and discount.refused and discount.refused.reason not in KEPT_ON_CART:
         raise PromoCodeRefused(discount.code, discount.refused)
     code_used = discount.code if discount and not discount.refused else None
+    placed_at = utcnow()
     order = Order(
         number=_unused_number(session),
         status=OrderStatus.AWAITING_PAYMENT,
@@ -96,7 +106,10 @@ def place_order(
         discount_minor=pricing.discount_minor,
         discount_code=code_used,
         delivery_minor=pricing.delivery_minor,
-        campaign_id=credited_campaign(session, customer.id, code_used, utcnow(), attribution_days),
+        campaign_id=credited_campaign(session, customer.id, code_used, placed_at, attribution_days),
+        created_at=placed_at,
+        payment_due_at=placed_at + payment_deadline,
+        payment_reminder_at=placed_at + payment_deadline / 2,
     )
     for line in cart.lines:
         variant = line.variant
@@ -162,9 +175,10 @@ def place_order_from_cart(
     message_id: str | None = None,
 ) -> PlacedOrder:
     """The shopper's "yes" to the summary of the cart with fingerprint `expected_cart`: places the order, then
-    starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock, PromoCodeRefused or
-    CheckoutError (nothing ordered then). The shopper message `message_id` places one order: run again, it answers
-    with the order it placed (its cart is empty by then)."""
+    starts its payment. Raises CartChangedSinceSummary, CartEmpty, NotEnoughStock, PromoCodeRefused,
+    TooManyOpenOrders (SHOP_MAX_OPEN_ORDERS unpaid ones already) or CheckoutError (nothing ordered then). The
+    shopper message `message_id` places one order: run again, it answers with the order it placed (its cart is
+    empty by then)."""
     fees = settings.delivery_fees
     changed: CartView | None = None
     with db.transaction() as session:
@@ -176,6 +190,9 @@ def place_order_from_cart(
             if cart_fingerprint(cart) != expected_cart and not cart.is_empty:
                 changed = cart
             elif change.claim(session):  # before the stock is touched: a second run waits here, then finds it
+                # Raises TooManyOpenOrders, which rolls everything back, the claim too. Under a lock on the customer,
+                # so two checkouts at once cannot both count the same open orders and slip under the limit.
+                check_open_orders(session, customer, settings.shop_max_open_orders, lock=True)
                 order = place_order(
                     session,
                     customer,
@@ -184,6 +201,7 @@ def place_order_from_cart(
                     settings.shop_currency,
                     fees,
                     settings.shop_campaign_attribution_days,
+                    settings.payment_deadline,
                 )
                 change.record_outcome(session, order.number)
                 placed = (order.number, cart.total)

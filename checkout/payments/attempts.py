@@ -28,7 +28,8 @@ def order_awaiting_payment(session: Session, number: str, lock: bool = False) ->
 
 def other_open_attempt(session: Session, order: Order, but: Payment) -> Payment | None:
     """Another attempt that may still pay the order: a payment link not yet expired, or the manual method
-    (a bank transfer has no deadline). While one exists, one link expiring does not expire the order."""
+    (a bank transfer has no deadline of its own: the order's applies, checkout.orders.deadlines). While one exists,
+    one link expiring does not expire the order."""
     now = utcnow()
     for payment in session.scalars(
         select(Payment).where(Payment.order_id == order.id, Payment.id != but.id, Payment.status.in_(OPEN_STATUSES))

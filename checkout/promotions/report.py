@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from checkout.db.models import Order, PromoCode, PromoRedemption
 from checkout.money import Money
-from checkout.orders.export import isoformat_utc, spreadsheet_safe
+from checkout.orders.export import isoformat_utc
 from checkout.promotions.kinds import PromoKind
+from checkout.spreadsheet_cells import spreadsheet_safe
 from checkout.statuses import SPENDING_STATUSES
 
 CSV_COLUMNS = (
@@ -78,6 +79,11 @@ def list_codes(session: Session) -> list[dict]:
     figures = code_figures(session)
     codes = session.scalars(select(PromoCode).order_by(PromoCode.id))
     return [code_to_dict(code, *figures.get(code.id, (0, 0))) for code in codes]
+
+
+def new_codes_csv(codes: list[str]) -> str:
+    """A batch's codes as they are created, one a row under `code` (a prefix may start with `-`)."""
+    return "code\n" + "".join(f"{spreadsheet_safe(code)}\n" for code in codes)
 
 
 def codes_to_csv(codes: list[dict]) -> str:

@@ -1,4 +1,4 @@
-"""The records consumer process: follows Rasa's event broker and records every chat message."""
+"""The records consumer process: follows Rasa's events and records every chat message."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 
 from checkout.db.database import Database
 from checkout.records.rabbitmq_source import consume_queue
-from checkout.records.sql_source import SqlBrokerSource, consume_batch
+from checkout.records.sql_source import SqlEventSource, consume_batch, sql_event_source
 from checkout.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,11 @@ def run_consumer(settings: Settings, db: Database, stop: threading.Event) -> Non
     backoff = 1.0
     while not stop.is_set():
         try:
+            secret = settings.shop_secret_key  # keys the hashes of forgotten chats
             if settings.rasa_event_broker_url:
-                consume_queue(db, settings.rasa_event_broker_url, settings.rasa_event_queue, stop)
+                consume_queue(db, settings.rasa_event_broker_url, settings.rasa_event_queue, stop, shop_secret=secret)
             else:
-                follow_sql_broker(db, SqlBrokerSource(settings.rasa_events_url), stop)
+                follow_sql_table(db, sql_event_source(settings), stop, secret)
             backoff = 1.0
         except Exception as exc:  # noqa: BLE001 - the consumer must outlive any single failure
             log.error("records consumer: %s: %s; retrying in %.0f s", type(exc).__name__, exc, backoff)
@@ -32,10 +33,16 @@ def run_consumer(settings: Settings, db: Database, stop: threading.Event) -> Non
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
 
-def follow_sql_broker(db: Database, source: SqlBrokerSource, stop: threading.Event) -> None:
+def follow_sql_table(db: Database, source: SqlEventSource, stop: threading.Event, shop_secret: str) -> None:
     try:
         while not stop.is_set():
-            if consume_batch(db, source) == 0:
+            if consume_batch(db, source, shop_secret=shop_secret) == 0:
                 stop.wait(POLL_SECONDS)
     finally:
         source.dispose()
+
+
+def source_description(settings: Settings) -> str:
+    if settings.rasa_event_broker_url:
+        return f"RabbitMQ queue {settings.rasa_event_queue}"
+    return "Rasa's SQL event broker" if settings.rasa_events_url else "Rasa's tracker store"

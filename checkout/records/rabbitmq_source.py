@@ -15,7 +15,9 @@ log = logging.getLogger(__name__)
 PREFETCH = 100
 
 
-def consume_queue(db: Database, url: str, queue: str, stop: threading.Event, idle_seconds: float = 0.5) -> None:
+def consume_queue(
+    db: Database, url: str, queue: str, stop: threading.Event, idle_seconds: float = 0.5, *, shop_secret: str
+) -> None:
     """Until `stop` is set. A message is acknowledged after its transaction commits, so a crash in between
     redelivers it, and the recorder's event keys make the redelivery a no-op. One consumer per queue keeps
     each conversation in order."""
@@ -37,7 +39,7 @@ def consume_queue(db: Database, url: str, queue: str, stop: threading.Event, idl
                 continue
             try:
                 with db.transaction() as session:
-                    apply_event(session, event)
+                    apply_event(session, event, shop_secret)
             except Exception:
                 # Back to the queue, unacknowledged: nothing is lost while the database is unavailable.
                 channel.basic_nack(method.delivery_tag, requeue=True)

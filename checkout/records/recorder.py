@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,21 +9,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from checkout.customers.identity import ShopperIdentity, current_conversation, identify
-from checkout.db.models import Conversation, Customer, ForgottenSender, Message, utcnow
+from checkout.db.models import Conversation, Customer, Message, utcnow
 from checkout.records.events import MAX_TEXT, ChatEvent, inbound_key, parse_event
+from checkout.records.forgotten_chats import forgotten_since
 from checkout.records.redaction import redact_card_numbers
 
 RECORDED, DUPLICATE, IGNORED, FORGOTTEN = "recorded", "duplicate", "ignored", "forgotten"
 
 
-def apply_event(session: Session, body: dict) -> str:
-    """Records the chat message in one broker event. Safe to call again with the same event."""
+def apply_event(session: Session, body: dict, shop_secret: str) -> str:
+    """Records the chat message in one broker event. Safe to call again with the same event. `shop_secret`: the
+    shop's secret key, which keys the hashes of forgotten chats (checkout.records.forgotten_chats)."""
     event = parse_event(body)
-    return record(session, event) if event is not None else IGNORED
+    return record(session, event, shop_secret) if event is not None else IGNORED
 
 
 def record_unanswered_message(
-    session: Session, identity: ShopperIdentity, text: str, channel_message_id: str, at: datetime | None = None
+    session: Session,
+    identity: ShopperIdentity,
+    text: str,
+    channel_message_id: str,
+    at: datetime | None = None,
+    *,
+    shop_secret: str,
 ) -> str:
     """A gateway's own record of a shopper message Rasa did not take (down or too slow). When Rasa does
     process it after all, its event has the same key and is not recorded twice."""
@@ -39,13 +46,14 @@ def record_unanswered_message(
             identity=identity,
             channel_message_id=str(channel_message_id)[:100],
         ),
+        shop_secret,
     )
 
 
-def record(session: Session, event: ChatEvent) -> str:
+def record(session: Session, event: ChatEvent, shop_secret: str) -> str:
     if session.scalar(select(Message.id).where(Message.source_event_id == event.key)) is not None:
         return DUPLICATE
-    if _forgotten(session, event):
+    if _forgotten(session, event, shop_secret):
         return FORGOTTEN
     conversation = _conversation(session, event)
     message = Message(
@@ -70,15 +78,9 @@ def record(session: Session, event: ChatEvent) -> str:
     return RECORDED
 
 
-def sender_hash(sender_id: str) -> str:
-    return hashlib.sha256(sender_id.encode()).hexdigest()
-
-
-def _forgotten(session: Session, event: ChatEvent) -> bool:
+def _forgotten(session: Session, event: ChatEvent, shop_secret: str) -> bool:
     """Events of a forgotten person still waiting in a broker must not bring their records back."""
-    forgotten_at = session.scalar(
-        select(ForgottenSender.forgotten_at).where(ForgottenSender.sender_hash == sender_hash(event.sender_id))
-    )
+    forgotten_at = forgotten_since(session, event.sender_id, shop_secret)
     return forgotten_at is not None and event.at <= forgotten_at
 
 

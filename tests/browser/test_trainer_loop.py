@@ -32,7 +32,7 @@ from checkout.trainer.model_files import model_metadata
 from checkout.trainer.registry import live_model, record_scores, register_model
 from checkout.trainer.review_files import ReviewFiles
 from tests.fake_rasa import FakeRasa
-from tests.records_events import bot_event, user_event
+from tests.records_events import SHOP_SECRET, bot_event, user_event
 from web import create_app
 
 EMAIL, PASSWORD = "trainer@example.com", "correct horse battery"
@@ -96,7 +96,7 @@ def record_chat(db: Database, model_id: str) -> None:
     ]
     with db.transaction() as session:
         for event in events:
-            apply_event(session, event)
+            apply_event(session, event, SHOP_SECRET)
 
 
 def scores(intent_f1: float, greet: float, errors: list) -> dict:

@@ -103,10 +103,14 @@ class Stack:
         ]
         return all(httpx.get(u, timeout=WAIT_SECONDS).status_code == 200 for u in urls)
 
+    def events_file(self) -> str:
+        """The SQLite file of the `events` table the records consumer follows: the tracker store's, or the SQL
+        event broker's when RASA_EVENTS_URL is set."""
+        return (self.settings.rasa_events_url or self.settings.rasa_tracker_url).removeprefix("sqlite:///")
+
     def caught_up(self, timeout: float = WAIT_SECONDS) -> None:
-        """Waits until the records consumer has recorded every event Rasa published so far (SQL broker)."""
-        path = self.settings.rasa_events_url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as c:
+        """Waits until the records consumer has recorded every event Rasa saved so far (not with RabbitMQ)."""
+        with sqlite3.connect(self.events_file()) as c:
             end = c.execute("SELECT max(id) FROM events").fetchone()[0] or 0
         self.wait_until(
             lambda s: (s.scalar(select(func.max(ConsumerPosition.position))) or 0) >= end,
@@ -139,7 +143,6 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
         **{
             "database_url": f"sqlite:///{tmp / 'shop.db'}",
             "rasa_tracker_url": f"sqlite:///{tmp / 'rasa.db'}",
-            "rasa_events_url": f"sqlite:///{tmp / 'rasa_events.db'}",
             "shop_catalog_terms_file": str(tmp / "catalog_terms.json"),
             "rasa_port": reserve_port(),
             "action_server_port": reserve_port(),

@@ -1,6 +1,6 @@
-"""The production layout on one machine, started by the project's own command: `shop run --rasa-instances 2
---action-instances 2`, with HAProxy, PostgreSQL (databases of their own, dropped afterwards), Redis and RabbitMQ
-(a queue of its own). Skipped, saying why, where one of those is not running."""
+"""The production layout on one machine, started by the project's own command: `shop run --rasa-instances N
+--action-instances M`, with HAProxy, PostgreSQL (databases of its own, dropped afterwards), Redis and RabbitMQ (a
+queue of its own). Used by tests/e2e/test_scale_out.py and by scripts/benchmark.py --rasa-instances."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -58,17 +57,19 @@ def postgres_server_url() -> str:
     return url.set(database="postgres").render_as_string(hide_password=False)
 
 
-def skip_unless_engines_run() -> None:
+def missing_engine() -> str | None:
+    """What of HAProxy, Redis, RabbitMQ and PostgreSQL is not there to run the layout, or None."""
     if haproxy_binary() is None:
-        pytest.skip("HAProxy is not installed (`make haproxy`)")
+        return "HAProxy is not installed (`make haproxy`)"
     for name, address in (("Redis", REDIS), ("RabbitMQ", RABBITMQ)):
         if not _listening(address):
-            pytest.skip(f"{name} is not running on {address[0]}:{address[1]}")
+            return f"{name} is not running on {address[0]}:{address[1]}"
     try:
         with create_engine(postgres_server_url()).connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver error means: no server to test against
-        pytest.skip(f"PostgreSQL is not reachable ({type(exc).__name__})")
+    except Exception as exc:  # any driver error means: no server to run against
+        return f"PostgreSQL is not reachable ({type(exc).__name__})"
+    return None
 
 
 @contextlib.contextmanager
@@ -136,8 +137,9 @@ class ScaledShop:
 
 
 @contextlib.contextmanager
-def scaled_shop(tmp: Path, model: Path, artifacts: Path, catalog_csv: bytes):
-    skip_unless_engines_run()
+def scaled_shop(
+    tmp: Path, model: Path, log_path: Path, catalog_csv: bytes, rasa_instances: int = 2, action_instances: int = 2
+):
     tag = uuid.uuid4().hex[:10]
     with fresh_databases(f"shop_{tag}", f"tracker_{tag}") as (database_url, tracker_url):
         upgrade(database_url)
@@ -163,11 +165,10 @@ def scaled_shop(tmp: Path, model: Path, artifacts: Path, catalog_csv: bytes):
             "RASA_API_TOKEN": "scale-out-token",
             "SHOP_NAME": "Scale-out Shop",
         }
-        log_path = artifacts / "scale_out.log"
-        artifacts.mkdir(exist_ok=True)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w") as log:
             process = subprocess.Popen(
-                [str(SHOP), "run", "--rasa-instances", "2", "--action-instances", "2"],
+                [SHOP, "run", "--rasa-instances", str(rasa_instances), "--action-instances", str(action_instances)],
                 env={**os.environ, **env},
                 cwd=str(PROJECT_ROOT),
                 stdout=log,
@@ -178,8 +179,8 @@ def scaled_shop(tmp: Path, model: Path, artifacts: Path, catalog_csv: bytes):
                 env,
                 database_url,
                 tracker_url,
-                [rasa_port + 1, rasa_port + 2],
-                [action_port + 1, action_port + 2],
+                [rasa_port + i for i in range(1, rasa_instances + 1)],
+                [action_port + i for i in range(1, action_instances + 1)],
                 f"http://127.0.0.1:{web_port}",
                 f"http://127.0.0.1:{rasa_port}",
                 tmp / "var",
@@ -190,7 +191,8 @@ def scaled_shop(tmp: Path, model: Path, artifacts: Path, catalog_csv: bytes):
                 wait_until(lambda: "| ready:" in log_path.read_text() or process.poll() is not None, 600, "shop run")
                 assert process.poll() is None, f"shop run stopped: see {log_path}"
                 # HAProxy takes a server in after two passed health checks, a moment after it answers on its port.
-                wait_until(lambda: shop.servers_up() == {"rasa1", "rasa2"}, 60, "both Rasa servers in the balancer")
+                everyone = {f"rasa{i}" for i in range(1, rasa_instances + 1)}
+                wait_until(lambda: shop.servers_up() == everyone, 60, "every Rasa server in the balancer")
                 yield shop
             finally:
                 with contextlib.suppress(ProcessLookupError):

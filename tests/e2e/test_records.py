@@ -1,4 +1,4 @@
-"""Every conversation becomes records, captured from Rasa's event broker by the records consumer."""
+"""Every conversation becomes records, captured from Rasa's events by the records consumer."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ def rabbitmq_stack(tmp_path_factory, model):
     connection.close()
 
 
+@pytest.fixture(scope="module")
+def sql_broker_stack(tmp_path_factory, model):
+    """The same stack with Rasa's SQL event broker (RASA_EVENTS_URL) instead of the tracker store followed."""
+    tmp = tmp_path_factory.mktemp("sql-broker-stack")
+    with running_stack(tmp, model, "e2e-sql-broker-stack.log", rasa_events_url=f"sqlite:///{tmp / 'events.db'}") as s:
+        yield s
+
+
 def parse(stack, text: str) -> dict:
     response = httpx.post(
         f"{stack.settings.rasa_url}/model/parse",
@@ -50,7 +58,7 @@ def parse(stack, text: str) -> dict:
     return response.json()
 
 
-@pytest.mark.parametrize("broker", ["stack", "rabbitmq_stack"])
+@pytest.mark.parametrize("broker", ["stack", "sql_broker_stack", "rabbitmq_stack"])
 def test_a_conversation_produces_exactly_the_expected_records(broker, request):
     stack = request.getfixturevalue(broker)
     sender = f"e2e-records-{uuid.uuid4().hex[:8]}"
@@ -126,8 +134,8 @@ def run_cli(stack, *args, input=None):
     return result.output
 
 
-def broker_size(stack) -> int:
-    with sqlite3.connect(stack.settings.rasa_events_url.removeprefix("sqlite:///")) as c:
+def events_size(stack) -> int:
+    with sqlite3.connect(stack.events_file()) as c:
         return c.execute("SELECT max(id) FROM events").fetchone()[0]
 
 
@@ -146,7 +154,7 @@ def test_replaying_the_whole_event_stream_changes_nothing(stack):
     stack.caught_up()
     before = snapshot(stack)
     run_cli(stack, "records", "replay")
-    end = broker_size(stack)
+    end = events_size(stack)
     stack.wait_until(lambda s: s.scalar(select(func.max(ConsumerPosition.position))) >= end, what="the replay")
     assert snapshot(stack) == before
 
@@ -191,7 +199,9 @@ MARKERS = {
 
 def full_dump(stack) -> str:
     lines = []
-    for url in (stack.settings.database_url, stack.settings.rasa_tracker_url, stack.settings.rasa_events_url):
+    for url in filter(
+        None, (stack.settings.database_url, stack.settings.rasa_tracker_url, stack.settings.rasa_events_url)
+    ):
         with sqlite3.connect(url.removeprefix("sqlite:///")) as c:
             lines += list(c.iterdump())
     return "\n".join(lines)

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 from checkout.db.models import Conversation, Message, Order, OrderItem, Variant
 from cli.run_command import DEMO_CATALOG
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.scale_out import scaled_shop, wait_until
+from tests.e2e.scale_out import missing_engine, scaled_shop, wait_until
 
 SHOPPERS = 20
 SKU = "HOOD-HVY-BLK-M"
@@ -42,9 +42,13 @@ KILL_AFTER_TURNS = SHOPPERS * len(PURCHASE) * 2 // 5  # mid-run: 40 % of all tur
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory, model):
+    missing = missing_engine()
+    if missing:
+        pytest.skip(missing)
     catalog = re.sub(rf"^({SKU},[^,]*,[^,]*,[^,]*),\d+,", rf"\g<1>,{STOCK},", DEMO_CATALOG.read_text(), flags=re.M)
     assert f"{SKU},Heavyweight Hoodie,59.00,EUR,{STOCK}," in catalog
-    with scaled_shop(tmp_path_factory.mktemp("scale-out"), model, ARTIFACTS, catalog.encode()) as running:
+    log = ARTIFACTS / "scale_out.log"
+    with scaled_shop(tmp_path_factory.mktemp("scale-out"), model, log, catalog.encode()) as running:
         yield running
 
 

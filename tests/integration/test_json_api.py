@@ -14,7 +14,7 @@ from checkout.settings import Settings
 from cli.context import AppContext
 from cli.main import shop
 from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
-from tests.records_events import bot_event, user_event
+from tests.records_events import SHOP_SECRET, bot_event, user_event
 from web import create_app
 
 STATUSES = ["awaiting_payment", "paid", "fulfilled", "cancelled"]
@@ -36,8 +36,8 @@ def shop_data(clean_db, tmp_path):
                     status=STATUSES[(i + j) % 4],
                 )
         for k in range(5):
-            apply_event(session, user_event("user-0", f"question {k}", "product_info", 0.9 - k / 100))
-            apply_event(session, bot_event("user-0", f"answer {k}", "utter_price"))
+            apply_event(session, user_event("user-0", f"question {k}", "product_info", 0.9 - k / 100), SHOP_SECRET)
+            apply_event(session, bot_event("user-0", f"answer {k}", "utter_price"), SHOP_SECRET)
         _, token = create_token(session, "spreadsheet")
         _, revoked = create_token(session, "old laptop")
         revoke_token(session, 2)

@@ -37,7 +37,7 @@ from cli.context import AppContext
 from cli.main import shop
 from tests.integration.campaign_rows import add_campaign, queue_campaign
 from tests.integration.orm_builders import add_customer, add_order, at, load_demo_catalog
-from tests.records_events import bot_event, user_event
+from tests.records_events import SHOP_SECRET, bot_event, user_event
 
 MARKERS = {
     "name": "Zephyrine Quokkaberg",
@@ -81,7 +81,7 @@ def shop_with_a_customer(clean_db, tmp_path):
             bot_event(SENDER, f"Thanks {MARKERS['name']}! Your phone?", "utter_ask_phone"),
             user_event(SENDER, f"{MARKERS['phone']}, {MARKERS['email']}, {MARKERS['address']}", "inform"),
         ):
-            assert apply_event(session, event) == RECORDED
+            assert apply_event(session, event, SHOP_SECRET) == RECORDED
         customer = session.scalar(select(Customer))
         customer.name, customer.phone, customer.email, customer.address = (
             MARKERS["name"],
@@ -138,7 +138,13 @@ def shop_with_a_customer(clean_db, tmp_path):
         other = add_customer(session, "someone-else", "Other Person")
         add_order(session, other, "C9M4S5", [("TEE-LOGO-BLK-S", 1)], at("2026-11-21 11:00"))
         customer_id = customer.id
-    settings = Settings(database_url=clean_db.url, rasa_tracker_url=tracker_url, rasa_events_url=events_url)
+    settings = Settings(
+        database_url=clean_db.url,
+        rasa_tracker_url=tracker_url,
+        rasa_events_url=events_url,
+        shop_secret_key=SHOP_SECRET,
+        shop_var_dir=str(tmp_path),
+    )
     return clean_db, settings, customer_id
 
 
@@ -249,9 +255,9 @@ def test_events_still_queued_for_a_forgotten_chat_do_not_bring_it_back(shop_with
     queued = user_event(SENDER, f"it's {MARKERS['name']} again", timestamp=1_790_000_000.0)
     run(settings, "customers", "forget", str(customer_id), "--yes")
     with db.transaction() as session:
-        assert apply_event(session, queued) == FORGOTTEN
+        assert apply_event(session, queued, SHOP_SECRET) == FORGOTTEN
         assert (
-            apply_event(session, user_event(SENDER, "hello, new here", timestamp=time.time())) == RECORDED
+            apply_event(session, user_event(SENDER, "hello, new here", timestamp=time.time()), SHOP_SECRET) == RECORDED
         )  # a new contact, later
     with db.reading() as session:
         fresh = session.scalar(select(Customer).where(Customer.channel_user_id == SENDER))

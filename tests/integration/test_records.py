@@ -15,7 +15,7 @@ from checkout.db.models import ConsumerPosition, Conversation, Customer, Message
 from checkout.records import sql_source
 from checkout.records.recorder import DUPLICATE, IGNORED, RECORDED, apply_event, record_unanswered_message
 from checkout.records.sql_source import SqlBrokerSource, consume_batch, reset_position
-from tests.records_events import bot_event, other_event, stamp, user_event
+from tests.records_events import SHOP_SECRET, bot_event, other_event, stamp, user_event
 
 TELEGRAM = {
     "channel": "telegram",
@@ -47,7 +47,8 @@ def test_a_conversation_becomes_one_customer_one_conversation_and_its_messages(c
         bot_event("555", "Added 2 × Hoodie.", None),
     ]
     with clean_db.transaction() as session:
-        assert [apply_event(session, e) for e in events] == [RECORDED, IGNORED, RECORDED, RECORDED, RECORDED]
+        outcomes = [apply_event(session, e, SHOP_SECRET) for e in events]
+        assert outcomes == [RECORDED, IGNORED, RECORDED, RECORDED, RECORDED]
     with clean_db.reading() as session:
         [customer] = rows(session, Customer)
         assert (customer.channel, customer.channel_user_id, customer.name, customer.username, customer.language) == (
@@ -82,10 +83,10 @@ def test_applying_the_whole_stream_again_changes_nothing(clean_db):
     events = [user_event("s1", "hi"), bot_event("s1", "hello"), user_event("s2", "yo"), bot_event("s2", "hey")]
     with clean_db.transaction() as session:
         for event in events:
-            apply_event(session, event)
+            apply_event(session, event, SHOP_SECRET)
     before = _snapshot(clean_db)
     with clean_db.transaction() as session:
-        assert {apply_event(session, json.loads(json.dumps(e))) for e in events} == {DUPLICATE}
+        assert {apply_event(session, json.loads(json.dumps(e)), SHOP_SECRET) for e in events} == {DUPLICATE}
     assert _snapshot(clean_db) == before
 
 
@@ -93,10 +94,10 @@ def test_silence_longer_than_the_timeout_starts_a_new_conversation(clean_db):
     first = stamp()
     later = first + CONVERSATION_TIMEOUT.total_seconds() + 60
     with clean_db.transaction() as session:
-        apply_event(session, user_event("s1", "hi", timestamp=first))
-        apply_event(session, bot_event("s1", "hello", timestamp=first + 1))
-        apply_event(session, user_event("s1", "back again", timestamp=later))
-        apply_event(session, bot_event("s1", "welcome back", timestamp=later + 1))
+        apply_event(session, user_event("s1", "hi", timestamp=first), SHOP_SECRET)
+        apply_event(session, bot_event("s1", "hello", timestamp=first + 1), SHOP_SECRET)
+        apply_event(session, user_event("s1", "back again", timestamp=later), SHOP_SECRET)
+        apply_event(session, bot_event("s1", "welcome back", timestamp=later + 1), SHOP_SECRET)
     with clean_db.reading() as session:
         old, new = rows(session, Conversation)
         assert old.ended_at == old.last_message_at and new.ended_at is None
@@ -112,7 +113,7 @@ def test_the_action_and_the_consumer_land_on_the_same_conversation(clean_db):
         customer = identify(session, identity)
         action_conversation = current_conversation(session, customer, identity).id  # created "now"
     with clean_db.transaction() as session:
-        apply_event(session, user_event("s1", "checkout", timestamp=said_at))
+        apply_event(session, user_event("s1", "checkout", timestamp=said_at), SHOP_SECRET)
     with clean_db.reading() as session:
         [conversation] = rows(session, Conversation)
         assert conversation.id == action_conversation
@@ -121,9 +122,12 @@ def test_the_action_and_the_consumer_land_on_the_same_conversation(clean_db):
 def test_a_message_rasa_never_answered_is_recorded_once(clean_db):
     identity = ShopperIdentity.from_rasa("555", "rest", {**TELEGRAM})
     with clean_db.transaction() as session:
-        assert record_unanswered_message(session, identity, "hello?", "9") == RECORDED
+        assert record_unanswered_message(session, identity, "hello?", "9", shop_secret=SHOP_SECRET) == RECORDED
     with clean_db.transaction() as session:  # Rasa processed it after all: same channel message id
-        assert apply_event(session, user_event("555", "hello?", metadata={**TELEGRAM, "message_id": 9})) == DUPLICATE
+        assert (
+            apply_event(session, user_event("555", "hello?", metadata={**TELEGRAM, "message_id": 9}), SHOP_SECRET)
+            == DUPLICATE
+        )
     with clean_db.reading() as session:
         assert session.scalar(select(func.count(Message.id))) == 1
 
@@ -133,9 +137,13 @@ def test_a_message_whose_turn_ran_twice_is_recorded_once(clean_db):
     broker (Rasa publishes before it saves), the shopper's message is one record, by the id our client gave it."""
     web = {"channel": "web", "user_id": "web-ana", "message_id": "5d1c0e7f9a2b4c6d8e0f1a2b3c4d5e6f"}
     with clean_db.transaction() as session:
-        assert apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web)) == RECORDED
+        assert (
+            apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web), SHOP_SECRET) == RECORDED
+        )
         # the second run: another Rasa server, another moment, another Rasa event id
-        assert apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web)) == DUPLICATE
+        assert (
+            apply_event(session, user_event("web-ana", "2 caps", "add_to_cart", metadata=web), SHOP_SECRET) == DUPLICATE
+        )
     with clean_db.reading() as session:
         [message] = rows(session, Message)
         assert message.channel_message_id == web["message_id"]
@@ -146,10 +154,12 @@ def test_a_shopper_message_keeps_the_model_that_read_it_and_its_ranking(clean_db
     identity = ShopperIdentity.from_rasa("555", "rest", {**TELEGRAM})
     with clean_db.transaction() as session:
         apply_event(
-            session, user_event("555", "2 black hoodies", "add_to_cart", 0.61237, model_id="m-1", ranking=ranking)
+            session,
+            user_event("555", "2 black hoodies", "add_to_cart", 0.61237, model_id="m-1", ranking=ranking),
+            SHOP_SECRET,
         )
-        apply_event(session, bot_event("555", "Added.", None))
-        record_unanswered_message(session, identity, "hello?", "9")
+        apply_event(session, bot_event("555", "Added.", None), SHOP_SECRET)
+        record_unanswered_message(session, identity, "hello?", "9", shop_secret=SHOP_SECRET)
     with clean_db.reading() as session:
         said, answered, unanswered = rows(session, Message)
     assert (said.model_id, said.intent_ranking) == (
@@ -206,7 +216,7 @@ def broker(tmp_path):
 
 def drain(db, source) -> int:
     total = 0
-    while (n := consume_batch(db, source, limit=7)) > 0:
+    while (n := consume_batch(db, source, limit=7, shop_secret=SHOP_SECRET)) > 0:
         total += n
     return total
 
@@ -259,17 +269,17 @@ def test_a_replaced_broker_database_is_read_from_the_start(clean_db, broker, tmp
 
 
 def test_events_for_a_broker_that_has_not_started_yet(clean_db, tmp_path):
-    assert consume_batch(clean_db, SqlBrokerSource(f"sqlite:///{tmp_path / 'none.db'}")) == 0
+    assert consume_batch(clean_db, SqlBrokerSource(f"sqlite:///{tmp_path / 'none.db'}"), shop_secret=SHOP_SECRET) == 0
 
 
 def test_shuffled_redelivery_of_seen_events_changes_nothing(clean_db):
     events = [e for i in range(4) for e in (user_event(f"s{i}", "hi"), bot_event(f"s{i}", "hello"))]
     with clean_db.transaction() as session:
         for event in events:
-            apply_event(session, event)
+            apply_event(session, event, SHOP_SECRET)
     before = _snapshot(clean_db)
     random.Random(7).shuffle(events)
     with clean_db.transaction() as session:
         for event in events:
-            apply_event(session, event)
+            apply_event(session, event, SHOP_SECRET)
     assert _snapshot(clean_db) == before

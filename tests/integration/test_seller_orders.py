@@ -127,7 +127,9 @@ def test_mark_paid_then_fulfilled_with_a_note(app, seller, shop):
     assert audit[-1].action == "order.fulfilled" and audit[-1].details == {"note": "DHL tracking 00340434"}
     assert outbox[-1].kind == "order_fulfilled" and outbox[-1].text.endswith("\nDHL tracking 00340434")
     html = seller.get("/seller/orders/A7K2Q9").get_data(as_text=True)
-    assert "Nothing left to do for a fulfilled order" in html and "paid by seller:owner@example.com" in html
+    # A fulfilled order can still be refunded (tests/integration/test_seller_order_refund.py); nothing else is left.
+    assert "Mark fulfilled" not in html and "Refund the whole order." in html
+    assert "paid by seller:owner@example.com" in html
     messages = html[html.index("Messages to the shopper") :]
     assert messages.index("Payment received") < messages.index("On its way")
     assert messages.count("waiting to be sent") == 2  # nothing has sent them yet
@@ -144,7 +146,7 @@ def test_a_refused_action_changes_nothing_and_says_why(app, seller, shop):
     post_form(seller, "/seller/orders/A7K2Q9/paid")  # a second click, or a second tab
     _, audit, outbox, _ = state(db, "A7K2Q9")
     assert len(audit) == 1 and len(outbox) == 1
-    assert post_form(seller, "/seller/orders/A7K2Q9/refund").status_code == 404
+    assert post_form(seller, "/seller/orders/A7K2Q9/ship").status_code == 404
     assert post_form(seller, "/seller/orders/NOPE99/paid").status_code == 404
 
 

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from checkout.settings import Settings
+from cli import rasa_engine
 from cli.rasa_engine import (
     endpoints_config,
     event_broker_config,
@@ -113,7 +114,8 @@ def test_endpoints_config_follows_the_settings(tmp_path):
     )
 
 
-def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
+def test_write_endpoints_is_yaml_rasa_can_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(rasa_engine, "lean_rasa_turns_installed", lambda: False)  # Rasa's own class: see below
     settings = Settings(
         rasa_tracker_url="postgresql://shop:pw@127.0.0.1:5432/shop",
         redis_url="",
@@ -137,6 +139,29 @@ def test_write_endpoints_is_yaml_rasa_can_read(tmp_path):
     }
     assert data["lock_store"] == {"type": "in_memory"}
     assert data["event_broker"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "events.db")}
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_the_tracker_store_is_ours_only_where_rasas_environment_has_it(monkeypatch, installed):
+    monkeypatch.setattr(rasa_engine, "lean_rasa_turns_installed", lambda: installed)
+    config = endpoints_config(Settings(rasa_tracker_url="postgresql://shop:pw@db:5432/shop"))["tracker_store"]
+    assert config["type"] == ("lean_rasa_turns.LeanSQLTrackerStore" if installed else "SQL")
+    assert {k: v for k, v in config.items() if k != "type"} == {
+        "dialect": "postgresql",
+        "url": "db",
+        "db": "shop",
+        "port": 5432,
+        "username": "shop",
+        "password": "pw",
+    }
+
+
+def test_no_event_broker_by_default_the_records_consumer_follows_the_tracker_store(tmp_path):
+    settings = Settings(rasa_tracker_url=f"sqlite:///{tmp_path / 'rasa.db'}")
+    assert event_broker_config(settings) is None
+    data = yaml.safe_load(write_endpoints(settings, tmp_path / "endpoints.yml").read_text())
+    assert list(data) == ["action_endpoint", "tracker_store", "lock_store"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["endpoints.yml", "rasa.db"]  # no broker file either
 
 
 def test_event_broker_is_rabbitmq_when_an_amqp_url_is_set():
@@ -174,8 +199,8 @@ def test_rasa_environment_switches_off_telemetry():
 def test_rasa_run_command_uses_the_settings(tmp_path):
     settings = Settings(rasa_host="127.0.0.2", rasa_port=5099, rasa_api_token="t0ken")
     command = rasa_run_command(settings, tmp_path / "m.tar.gz", tmp_path / "endpoints.yml")
-    assert command[1] == "run"
-    assert command[command.index("--auth-token") + 1] == "t0ken"
+    assert command[1:4] == ["-m", "cli.rasa_launcher", "run"]
+    assert "t0ken" not in command and "--auth-token" not in command  # the launcher adds it from the environment
     assert command[command.index("--model") + 1] == str(tmp_path / "m.tar.gz")
     assert command[command.index("--endpoints") + 1] == str(tmp_path / "endpoints.yml")
     assert command[command.index("--interface") + 1] == "127.0.0.2"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, g, redirect, render_template, request, session, url_for
 
-from checkout.access.login import LoginThrottled, log_in
-from checkout.db.models import utcnow
+from checkout.access.login import LoginThrottled, log_in, log_out
 from web.seller import SESSION_KEY, bp, database
 
 REFUSED = "That email and password do not match a seller account."
@@ -29,17 +30,26 @@ def login():
     try:
         seller = log_in(database(), email, request.form.get("password", ""), request.remote_addr or "")
     except LoginThrottled as exc:
-        minutes = max(1, round(exc.retry_after.total_seconds() / 60))
-        message = f"Too many failed logins. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        message = f"Too many failed logins. Try again in {_duration(exc.retry_after)}."
         return render_template("seller/login.html", error=message, email=email, next=request.form.get("next", "")), 429
     if seller is None:
         return render_template("seller/login.html", error=REFUSED, email=email, next=request.form.get("next", "")), 401
-    session[SESSION_KEY] = {"id": seller.seller_id, "fp": seller.fingerprint, "at": utcnow().timestamp()}
+    session[SESSION_KEY] = seller.token
     return redirect(safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    session.pop(SESSION_KEY, None)
+    token = session.pop(SESSION_KEY, None)
+    if isinstance(token, str):
+        log_out(database(), token)
     flash("You are logged out.")
     return redirect(url_for("seller.login"))
+
+
+def _duration(wait: timedelta) -> str:
+    seconds = max(1, round(wait.total_seconds()))
+    if seconds < 90:
+        return f"{seconds} second{'s' if seconds > 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes"

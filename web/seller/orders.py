@@ -69,6 +69,7 @@ def order_detail(number: str):
         proofs=detail.proofs,
         history=detail.history,
         messages=detail.messages,
+        refund=detail.refund,
         viewable_types=VIEWABLE_TYPES,
     )
 

@@ -10,7 +10,7 @@ from checkout.promotions.admin import MAX_BATCH, PromoSpec, change_code, create_
 from checkout.promotions.entry import KIND_LABELS, PromoError, read_customer_ids, read_kind, read_moment, read_whole
 from checkout.promotions.kinds import SEGMENT_NAMES, PromoKind
 from checkout.promotions.overview import batch_codes, promotions_overview
-from checkout.promotions.report import codes_to_csv
+from checkout.promotions.report import codes_to_csv, new_codes_csv
 from web.seller import actor, bp, database, settings
 
 
@@ -71,7 +71,7 @@ def promotion_batch():
         flash(f"Nothing created: {exc}.", "error")
         return redirect(url_for("seller.promotions"))
     flash(f"{len(codes)} codes {codes[0][:-6]}… created.")
-    return _attachment("code\n" + "\n".join(codes) + "\n", f"{codes[0][:-7]}-codes.csv")
+    return _attachment(new_codes_csv(codes), f"{codes[0][:-7]}-codes.csv")
 
 
 @bp.get("/promotions/batches/<int:promotion_id>/codes.csv")

@@ -17,7 +17,7 @@
   var POLL_MS = 4000;
   var log, form, input, sendButton, endpoint, updatesUrl, csrfToken;
   var busy = false;
-  var lastUpdateId = 0;  // the highest outbox message shown; the next poll acknowledges it
+  var lastUpdateId = 0;  // the highest outbox message shown; acknowledged after each poll that brings any
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -168,6 +168,11 @@
           showProblem(UNREACHABLE);
         } else {
           showProblem(result.data.error || "Sorry, that did not work. Please reload the page and try again.");
+          // 429: too many messages, this one was refused unread; back in the composer, to send again in a moment.
+          if (result.status === 429 && fromComposer && !input.value) {
+            input.value = text;
+            fitInput();
+          }
         }
       })
       .catch(function () {
@@ -200,10 +205,22 @@
     }
   }
 
+  /* The messages up to `shownUpTo` are on screen: a POST with the CSRF token (a GET from another site must not
+     be able to mark a shopper's messages delivered). Lost, the next poll brings them again and this repeats. */
+  function acknowledge(shownUpTo) {
+    fetch(updatesUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken },
+      body: JSON.stringify({ delivered: shownUpTo })
+    }).catch(function () { /* the next poll returns them again */ });
+  }
+
   /* Messages sent outside a turn (order paid, shipped, the seller's replies) arrive by polling. */
   function pollUpdates() {
     if (document.hidden) return;
-    fetch(updatesUrl + "?after=" + lastUpdateId, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    // Every message not yet acknowledged, so one whose acknowledgement was lost is acknowledged again.
+    fetch(updatesUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { messages: [] }; })
       .then(function (data) {
         var messages = data && Array.isArray(data.messages) ? data.messages : [];
@@ -212,7 +229,10 @@
           lastUpdateId = m.id;
           renderBotMessage(m);
         });
-        if (messages.length) scrollToEnd();
+        if (messages.length) {
+          scrollToEnd();
+          acknowledge(lastUpdateId);
+        }
       })
       .catch(function () { /* offline for a moment: the next poll asks again */ });
   }

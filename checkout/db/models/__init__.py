@@ -1,6 +1,6 @@
 """All tables; importing this package registers them on `Base.metadata`."""
 
-from .access import ApiToken, LoginAttempt, SellerUser
+from .access import ApiToken, DashboardSession, LoginAttempt, SellerUser
 from .audit import AuditLog
 from .base import Base, utcnow
 from .catalog import Product, Variant
@@ -9,7 +9,7 @@ from .customers import Conversation, Customer, ForgottenSender, Message
 from .marketing import Campaign, CampaignRecipient, ConsentChange
 from .orders import ORDER_STATUSES, Cart, CartItem, Order, OrderItem
 from .outbox import OUTBOX_STATUSES, OutboxMessage
-from .payments import Payment, PaymentProof, ProcessedEvent
+from .payments import Payment, PaymentProof, ProcessedEvent, Refund
 from .promotions import PromoCode, PromoRedemption, Promotion
 from .records import ConsumerPosition
 from .training import NluModel, NluReview
@@ -28,6 +28,7 @@ __all__ = [
     "ConsumerPosition",
     "Conversation",
     "Customer",
+    "DashboardSession",
     "ForgottenSender",
     "LoginAttempt",
     "Message",
@@ -45,6 +46,7 @@ __all__ = [
     "PromoCode",
     "PromoRedemption",
     "Promotion",
+    "Refund",
     "SellerUser",
     "Variant",
     "utcnow",

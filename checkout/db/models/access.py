@@ -1,10 +1,11 @@
-"""Who may act as the seller: dashboard accounts, their login attempts, and the JSON API's bearer tokens."""
+"""Who may act as the seller: dashboard accounts, their sessions and login attempts, and the JSON API's tokens."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    ForeignKey,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,6 +21,18 @@ class SellerUser(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DashboardSession(Base):
+    """One dashboard login, kept on the server so that logging out, or a new password, ends it: the cookie holds
+    only a random token, whose SHA-256 is the id here (a copy of this table logs no one in)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("seller_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class LoginAttempt(Base):

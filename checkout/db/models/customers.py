@@ -93,8 +93,9 @@ class Message(Base):
 
 
 class ForgottenSender(Base):
-    """A Rasa sender id whose person asked to be forgotten, kept only as a hash: events still queued in a
-    broker for it are dropped instead of recreating the records."""
+    """A Rasa sender id whose person asked to be forgotten, kept only as a hash keyed with the shop's secret
+    (checkout.records.forgotten_chats): events still queued in a broker for it are dropped instead of recreating
+    the records."""
 
     __tablename__ = "forgotten_senders"
 

@@ -96,6 +96,12 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When an unpaid order expires (checkout.orders.deadlines), set when it is placed; None: no deadline (orders
+    # not placed through checkout). The shopper is reminded once at payment_reminder_at, which the reminder stamps
+    # into payment_reminded_at in the same transaction as the message it queues.
+    payment_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -16,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from checkout.statuses import PaymentStatus
+from checkout.statuses import PaymentStatus, RefundStatus
 
 from .base import Base, UTCDateTime, utcnow
 
@@ -45,6 +46,37 @@ class Payment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="payments")
+
+
+class Refund(Base):
+    """Money given back for one payment of an order (checkout/payments/refunds.py): at Stripe through its Refunds
+    API, or by the seller at the provider or by hand (Telegram invoices, manual payments) with their reference.
+    An order refunded with no payment row (marked paid by hand) has one refund without a payment."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=RefundStatus.REQUESTING)
+    # What goes back; a Stripe refund takes the whole charge and its amount is what Stripe reports.
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # Stripe's refund id (re_...), or the seller's reference of the money they sent back.
+    reference: Mapped[str | None] = mapped_column(String(255), index=True)
+    # The Stripe PaymentIntent refunded: charge.refunded events name it, not the refund.
+    provider_payment_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # The exact request sent to Stripe, so asking again after a timeout sends it unchanged with the same key.
+    request: Mapped[dict | None] = mapped_column(JSON)
+    # Whether the order's items go back to stock when the refund succeeds.
+    restock: Mapped[bool] = mapped_column(Boolean, default=False)
+    requested_by: Mapped[str] = mapped_column(String(254))
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentProof(Base):

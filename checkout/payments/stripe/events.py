@@ -1,5 +1,6 @@
 """What Stripe tells us about a Checkout Session, applied to its order: from a webhook event (each event id
-once, recorded in the same transaction as the change) or from `shop payments reconcile`.
+once, recorded in the same transaction as the change) or from `shop payments reconcile`. Events about refunds
+(`charge.refunded`, `refund.*`) are recorded the same way and applied by checkout.payments.stripe.refunds.
 
 Every change is conditional on the state it expects, under a lock on the order row, so the same events in
 any order and any number of times end in the same state."""
@@ -17,6 +18,7 @@ from checkout.orders.lifecycle import change_status
 from checkout.payments.attempts import OPEN_STATUSES, other_open_attempt
 from checkout.payments.choice import payment_buttons
 from checkout.payments.flagging import display_amount, flag_order
+from checkout.payments.stripe.refunds import REFUND_KINDS, apply_refund_event
 from checkout.statuses import OrderStatus, PaymentStatus
 
 PROVIDER = "stripe"
@@ -38,7 +40,7 @@ def apply_stripe_event(db: Database, event: dict) -> str:
     event_id, kind = event.get("id"), event.get("type")
     if not isinstance(event_id, str) or not event_id:
         raise ValueError("a Stripe event has an id")
-    if kind not in HANDLED:
+    if kind not in HANDLED and kind not in REFUND_KINDS:
         return "ignored"
     checkout = (event.get("data") or {}).get("object") or {}
     try:
@@ -46,6 +48,8 @@ def apply_stripe_event(db: Database, event: dict) -> str:
             # The event's row goes first: a concurrent delivery of the same event waits on its unique key.
             session.add(ProcessedEvent(provider=PROVIDER, event_id=event_id))
             session.flush()
+            if kind in REFUND_KINDS:
+                return apply_refund_event(session, kind, checkout, cause=f"stripe:{event_id}")
             return apply_session_state(session, kind, checkout, cause=f"stripe:{event_id}")
     except IntegrityError:
         with db.reading() as session:
@@ -127,8 +131,10 @@ def _attempt(session: Session, checkout: dict) -> Payment | None:
 
 
 def _settle(session: Session, order: Order, payment: Payment, checkout: dict, cause: str) -> str:
-    if payment.status == PaymentStatus.PAID:
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):  # a late event of a settled payment
         return "already paid"
+    # Kept whatever follows: a refund (checkout.payments.refunds) names the payment intent, flagged payments' too.
+    payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}
     paid, currency = checkout.get("amount_total"), str(checkout.get("currency") or "").upper()
     if paid != order.total_minor or currency != order.currency:
         payment.status = PaymentStatus.FLAGGED
@@ -139,7 +145,6 @@ def _settle(session: Session, order: Order, payment: Payment, checkout: dict, ca
         flag_order(session, order, reason, cause)
         return "flagged"
     payment.status = PaymentStatus.PAID
-    payment.provider_data = {**(payment.provider_data or {}), "payment_intent": checkout.get("payment_intent")}
     if order.status != OrderStatus.AWAITING_PAYMENT:
         flag_order(
             session,

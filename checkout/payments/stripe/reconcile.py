@@ -1,5 +1,6 @@
-"""`shop payments reconcile`: ask Stripe about the sessions of orders still awaiting payment, and apply what it
-says, for webhooks that never arrived (endpoint down, secret rotated, events dropped)."""
+"""`shop payments reconcile`: ask Stripe about the sessions of orders still awaiting payment, and about refunds
+still pending, and apply what it says, for webhooks that never arrived (endpoint down, secret rotated, events
+dropped, or the refund events not chosen for the endpoint)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from checkout.db.models import Order, Payment
 from checkout.payments.attempts import OPEN_STATUSES
 from checkout.payments.stripe.api import stripe_client
 from checkout.payments.stripe.events import COMPLETED, EXPIRED, PROVIDER, apply_session_state
+from checkout.payments.stripe.refunds import apply_refund_event, pending_stripe_refunds
 from checkout.settings import Settings
 from checkout.statuses import OrderStatus
 
@@ -57,4 +59,25 @@ def reconcile_stripe(db: Database, settings: Settings, client: stripe.StripeClie
         with db.transaction() as session:
             outcome = apply_session_state(session, kind, checkout, cause=f"reconcile:{session_id}")
         results.append(Reconciled(number, session_id, outcome))
+    return results
+
+
+def reconcile_stripe_refunds(
+    db: Database, settings: Settings, client: stripe.StripeClient | None = None
+) -> list[Reconciled]:
+    """Asks Stripe about each refund it took and has not confirmed, and applies what it says (refunded, failed,
+    still pending) as the refund's webhook event would have. `session_id` of each result is the refund's id."""
+    client = client or stripe_client(settings)
+    with db.reading() as session:
+        rows = pending_stripe_refunds(session)
+    results = []
+    for number, refund_id in rows:
+        try:
+            refund = client.v1.refunds.retrieve(refund_id).to_dict()
+        except stripe.StripeError as exc:
+            results.append(Reconciled(number, refund_id, f"error: {exc.user_message or exc}"))
+            continue
+        with db.transaction() as session:
+            outcome = apply_refund_event(session, "refund.updated", refund, cause=f"reconcile:{refund_id}")
+        results.append(Reconciled(number, refund_id, outcome))
     return results
