@@ -164,6 +164,8 @@ def scaled_shop(
             "SHOP_SECRET_KEY": "scale-out-secret",
             "RASA_API_TOKEN": "scale-out-token",
             "SHOP_NAME": "Scale-out Shop",
+            # The simulated shoppers all come from 127.0.0.1; real ones have addresses of their own.
+            "SHOP_CHAT_LIMIT_PER_ADDRESS": "100000/minute",
         }
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with log_path.open("w") as log:
