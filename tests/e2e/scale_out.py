@@ -114,7 +114,8 @@ class ScaledShop:
                 continue
             with contextlib.suppress(OSError):
                 argv = (entry / "cmdline").read_bytes().split(b"\0")
-                is_rasa = any(arg.endswith(b"/rasa") for arg in argv[:3]) and b"--port" in argv
+                # Rasa runs through our launcher (cli/rasa_launcher.py) in Rasa's own environment.
+                is_rasa = argv[0].endswith(b".venv-rasa/bin/python") and b"--port" in argv
                 if is_rasa and argv[argv.index(b"--port") + 1] == str(port).encode():
                     return int(entry.name)
         raise AssertionError(f"no Rasa server on port {port}")
