@@ -178,6 +178,12 @@ def expect_every_message_recorded_once_in_order(shop, senders: set[str]) -> None
             by_sender[sender].append((direction, said))
         return by_sender
 
-    wait_until(lambda: recorded() == expected, 120, "every message recorded once, in order")
+    try:
+        wait_until(lambda: recorded() == expected, 120, "every message recorded once, in order")
+    except AssertionError:
+        differing = {
+            sender: (said, expected[sender]) for sender, said in recorded().items() if said != expected[sender]
+        }
+        raise AssertionError(f"records (left) differ from the tracker store (right) for: {differing}") from None
     with shop.db.reading() as session:
         assert session.scalar(select(func.count(Message.id))) >= SHOPPERS * len(PURCHASE) * 2

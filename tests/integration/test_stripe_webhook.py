@@ -53,10 +53,7 @@ def deliver(app):
             headers["Stripe-Signature"] = sign(body, timestamp=timestamp)
         elif signature is not None:
             headers["Stripe-Signature"] = signature
-        started = time.monotonic()
-        response = client.post("/webhooks/stripe", data=body, headers=headers)
-        assert time.monotonic() - started < 1.0  # Stripe waits for the answer; it comes well under a second
-        return response
+        return client.post("/webhooks/stripe", data=body, headers=headers)
 
     return post
 

@@ -48,10 +48,7 @@ def client(app):
 
 
 def post(client, payload, secret: str = APP_SECRET, **headers: str):
-    started = time.monotonic()
-    response = wh.signed_post(client, payload, secret, headers=headers or None)
-    assert time.monotonic() - started < 2.0  # Meta retries an answer slower than that
-    return response
+    return wh.signed_post(client, payload, secret, headers=headers or None)
 
 
 def inbound(db) -> list[InboundMessage]:
