@@ -3,6 +3,7 @@ tests/integration/test_lean_rasa_turns.py. Prints one JSON object.
 
     python tests/lean_turns_driver.py stores STORE_KWARGS_JSON   # the same turns through both tracker stores
     python tests/lean_turns_driver.py replies                    # action replies checked by both ways
+    python tests/lean_turns_driver.py publish STORE_KWARGS_JSON QUEUE  # what RabbitMQ holds when a save's commit fails
 """
 
 from __future__ import annotations
@@ -103,7 +104,67 @@ def replies() -> dict:
     return {"rasa": rasa, "lean": lean, "validators_built": len(action_replies._validators)}
 
 
+async def published_when_commit_fails(store_class: Any, store_kwargs: dict, queue: str) -> dict:
+    """One turn saved by `store_class` with Rasa's RabbitMQ broker, its commit failing as when the server is killed
+    there: how many of the turn's publishes were still unsent at the commit, and how many reached the queue."""
+    import contextlib
+
+    import aio_pika
+    from rasa.core.brokers.pika import PikaEventBroker
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue])
+    await broker.connect()
+    store = store_class(domain=Domain.from_dict(SLOTS_DOMAIN), event_broker=broker, **store_kwargs)
+    unsent_at_commit: list[int] = []
+    scope = store.session_scope
+
+    def killed_at_commit() -> None:
+        unsent_at_commit.append(sum(not task.done() for task in broker._background_tasks))
+        raise RuntimeError("killed before the commit")
+
+    @contextlib.contextmanager
+    def failing_scope():  # type: ignore[no-untyped-def]
+        with scope() as session:
+            session.commit = killed_at_commit
+            yield session
+
+    store.session_scope = failing_scope
+    tracker = DialogueStateTracker("killed-turn", store.domain.slots)
+    for event in (ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}), BotUttered("Hello")):
+        tracker.update(event)
+    with contextlib.suppress(RuntimeError):
+        await store.save(tracker)
+    await asyncio.gather(*broker._background_tasks)  # what the server would have sent had it lived
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    channel = await connection.channel()
+    declared = await channel.declare_queue(queue, durable=True, passive=True)
+    queued = declared.declaration_result.message_count
+    await channel.queue_delete(queue)
+    await connection.close()
+    await broker.close()
+    store.engine.dispose()
+    return {"unsent_at_commit": unsent_at_commit, "queued": queued}
+
+
+def publish(store_kwargs: dict, queue: str) -> dict:
+    from lean_rasa_turns import LeanSQLTrackerStore
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    return {
+        name: asyncio.run(published_when_commit_fails(store_class, store_kwargs, f"{queue}_{name}"))
+        for name, store_class in (("lean", LeanSQLTrackerStore), ("rasa", SQLTrackerStore))
+    }
+
+
 if __name__ == "__main__":
     command = sys.argv[1]
-    result = stores(json.loads(sys.argv[2])) if command == "stores" else replies()
+    if command == "stores":
+        result = stores(json.loads(sys.argv[2]))
+    elif command == "publish":
+        result = publish(json.loads(sys.argv[2]), sys.argv[3])
+    else:
+        result = replies()
     print(json.dumps(result, default=str))

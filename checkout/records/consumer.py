@@ -7,6 +7,7 @@ import threading
 
 from checkout.db.database import Database
 from checkout.records.rabbitmq_source import consume_queue
+from checkout.records.reruns import TurnReruns
 from checkout.records.sql_source import SqlEventSource, consume_batch, sql_event_source
 from checkout.settings import Settings
 
@@ -34,9 +35,10 @@ def run_consumer(settings: Settings, db: Database, stop: threading.Event) -> Non
 
 
 def follow_sql_table(db: Database, source: SqlEventSource, stop: threading.Event, shop_secret: str) -> None:
+    reruns = TurnReruns()
     try:
         while not stop.is_set():
-            if consume_batch(db, source, shop_secret=shop_secret) == 0:
+            if consume_batch(db, source, shop_secret=shop_secret, reruns=reruns) == 0:
                 stop.wait(POLL_SECONDS)
     finally:
         source.dispose()

@@ -10,6 +10,7 @@ import pika
 
 from checkout.db.database import Database
 from checkout.records.recorder import apply_event
+from checkout.records.reruns import TurnReruns
 
 log = logging.getLogger(__name__)
 PREFETCH = 100
@@ -22,6 +23,7 @@ def consume_queue(
     redelivers it, and the recorder's event keys make the redelivery a no-op. One consumer per queue keeps
     each conversation in order."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
+    reruns = TurnReruns()
     try:
         channel = connection.channel()
         channel.queue_declare(queue=queue, durable=True)  # the same declaration Rasa makes
@@ -39,7 +41,7 @@ def consume_queue(
                 continue
             try:
                 with db.transaction() as session:
-                    apply_event(session, event, shop_secret)
+                    apply_event(session, event, shop_secret, reruns)
             except Exception:
                 # Back to the queue, unacknowledged: nothing is lost while the database is unavailable.
                 channel.basic_nack(method.delivery_tag, requeue=True)

@@ -13,15 +13,24 @@ from checkout.db.models import Conversation, Customer, Message, utcnow
 from checkout.records.events import MAX_TEXT, ChatEvent, inbound_key, parse_event
 from checkout.records.forgotten_chats import forgotten_since
 from checkout.records.redaction import redact_card_numbers
+from checkout.records.reruns import TurnReruns
 
 RECORDED, DUPLICATE, IGNORED, FORGOTTEN = "recorded", "duplicate", "ignored", "forgotten"
 
 
-def apply_event(session: Session, body: dict, shop_secret: str) -> str:
+def apply_event(session: Session, body: dict, shop_secret: str, reruns: TurnReruns | None = None) -> str:
     """Records the chat message in one broker event. Safe to call again with the same event. `shop_secret`: the
-    shop's secret key, which keys the hashes of forgotten chats (checkout.records.forgotten_chats)."""
+    shop's secret key, which keys the hashes of forgotten chats (checkout.records.forgotten_chats). `reruns`: the
+    reader's memory of the stream so far, by which a turn published twice is recorded once."""
     event = parse_event(body)
-    return record(session, event, shop_secret) if event is not None else IGNORED
+    if event is None:
+        return IGNORED
+    if reruns is not None and event.direction == "out" and reruns.skips_answer(event.sender_id):
+        return DUPLICATE
+    outcome = record(session, event, shop_secret)
+    if reruns is not None and event.direction == "in":
+        reruns.message_seen(session, event.sender_id, event.key, again=outcome == DUPLICATE)
+    return outcome
 
 
 def record_unanswered_message(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from checkout.db.database import Database, sqlalchemy_url
 from checkout.db.models import ConsumerPosition
 from checkout.records.recorder import apply_event
+from checkout.records.reruns import TurnReruns
 from checkout.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,9 @@ def sql_event_source(settings: Settings) -> SqlEventSource:
     return TrackerStoreSource(settings.rasa_tracker_url)
 
 
-def consume_batch(db: Database, source: SqlEventSource, limit: int = 200, *, shop_secret: str) -> int:
+def consume_batch(
+    db: Database, source: SqlEventSource, limit: int = 200, *, shop_secret: str, reruns: TurnReruns | None = None
+) -> int:
     """Applies the next events and moves the position in the same transaction. Returns how many were read."""
     with db.transaction() as session:
         position = _position(session, source.name)
@@ -118,7 +121,7 @@ def consume_batch(db: Database, source: SqlEventSource, limit: int = 200, *, sho
         for row_id, sender_id, data in rows:
             body = _event(row_id, sender_id, data)
             if body is not None:
-                apply_event(session, body, shop_secret)
+                apply_event(session, body, shop_secret, reruns)
         if rows:
             position.position = rows[-1][0]
         return len(rows)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from pathlib import Path
 
 from cli.rasa_engine import sql_store_config
@@ -37,6 +38,15 @@ def test_the_lean_tracker_store_writes_and_reads_what_rasas_own_does(database_ur
     assert {row[2] for row in rasa["rows"]} == {"action", "session_started", "user", "bot", "slot"}  # type_name
     assert len(rasa["full"]["events"]) > len(rasa["latest"]["events"])
     assert rasa["latest"]["slots"]["customer_name"] == "Ana"
+
+
+def test_a_turn_is_confirmed_by_rabbitmq_before_it_is_saved(tmp_path):
+    """A server killed between saving a turn and publishing it would leave the records without that turn for good
+    (the client finds it saved and does not send it again): ours publishes first, Rasa's own store after."""
+    config = {"dialect": "sqlite", "db": str(tmp_path / "rasa.db")}
+    result = drive("publish", json.dumps(config), f"lean_turns_{uuid.uuid4().hex[:8]}")
+    assert result["lean"] == {"unsent_at_commit": [0], "queued": 3}  # action_listen, user, bot
+    assert result["rasa"]["unsent_at_commit"][0] > 0
 
 
 def test_action_replies_are_judged_as_rasa_judges_them_with_one_validator():

@@ -14,6 +14,7 @@ from checkout.customers.identity import CONVERSATION_TIMEOUT, ShopperIdentity, c
 from checkout.db.models import ConsumerPosition, Conversation, Customer, Message
 from checkout.records import sql_source
 from checkout.records.recorder import DUPLICATE, IGNORED, RECORDED, apply_event, record_unanswered_message
+from checkout.records.reruns import TurnReruns
 from checkout.records.sql_source import SqlBrokerSource, consume_batch, reset_position
 from tests.records_events import SHOP_SECRET, bot_event, other_event, stamp, user_event
 
@@ -88,6 +89,66 @@ def test_applying_the_whole_stream_again_changes_nothing(clean_db):
     with clean_db.transaction() as session:
         assert {apply_event(session, json.loads(json.dumps(e)), SHOP_SECRET) for e in events} == {DUPLICATE}
     assert _snapshot(clean_db) == before
+
+
+def web_message(text: str, message_id: str) -> dict:
+    return user_event("s1", text, metadata={"channel": "web", "user_id": "s1", "message_id": message_id})
+
+
+def recorded_texts(db) -> list[str | None]:
+    with db.reading() as session:
+        return [m.text for m in rows(session, Message)]
+
+
+def test_a_turn_published_twice_is_recorded_once(clean_db):
+    """A Rasa server killed after publishing a turn and before saving it: the client sends the message again (same
+    message id), another server runs the turn again; its answers come with new timestamps and are skipped."""
+    first_run = [web_message("add 1 hoodie", "w-1"), bot_event("s1", "Added 1"), bot_event("s1", "Anything else?")]
+    second_run = [web_message("add 1 hoodie", "w-1"), bot_event("s1", "Added 1"), bot_event("s1", "Anything else?")]
+    next_turn = [web_message("checkout", "w-2"), bot_event("s1", "Your name?")]
+    reruns = TurnReruns()
+    with clean_db.transaction() as session:
+        outcomes = [apply_event(session, e, SHOP_SECRET, reruns) for e in first_run + second_run + next_turn]
+    assert outcomes == [RECORDED] * 3 + [DUPLICATE] * 3 + [RECORDED] * 2
+    assert recorded_texts(clean_db) == ["add 1 hoodie", "Added 1", "Anything else?", "checkout", "Your name?"]
+
+
+def test_a_turn_published_in_part_then_again_whole_is_recorded_whole_once(clean_db):
+    reruns = TurnReruns()
+    events = [
+        web_message("add 1 hoodie", "w-1"),
+        bot_event("s1", "Added 1"),  # the server died here
+        web_message("add 1 hoodie", "w-1"),
+        bot_event("s1", "Added 1"),
+        bot_event("s1", "Anything else?"),
+    ]
+    with clean_db.transaction() as session:
+        for event in events:
+            apply_event(session, event, SHOP_SECRET, reruns)
+    assert recorded_texts(clean_db) == ["add 1 hoodie", "Added 1", "Anything else?"]
+
+
+def test_a_message_first_recorded_unanswered_gets_all_its_answers(clean_db):
+    """The gateway's own record of a message Rasa was too slow for is no rerun: Rasa's answers are all recorded."""
+    identity = ShopperIdentity.from_rasa("s1", "rest", {"channel": "web", "user_id": "s1"})
+    reruns = TurnReruns()
+    with clean_db.transaction() as session:
+        record_unanswered_message(session, identity, "add 1 hoodie", "w-1", shop_secret=SHOP_SECRET)
+        for event in (web_message("add 1 hoodie", "w-1"), bot_event("s1", "Added 1"), bot_event("s1", "More?")):
+            apply_event(session, event, SHOP_SECRET, reruns)
+    assert recorded_texts(clean_db) == ["add 1 hoodie", "Added 1", "More?"]
+
+
+def test_a_stream_read_again_from_a_turns_start_is_recorded_once(clean_db):
+    """A consumer restarted mid-turn reads the unacknowledged events again with a fresh memory."""
+    events = [web_message("add 1 hoodie", "w-1"), bot_event("s1", "Added 1"), bot_event("s1", "More?")]
+    with clean_db.transaction() as session:
+        for event in events[:2]:
+            apply_event(session, event, SHOP_SECRET, TurnReruns())
+    reruns = TurnReruns()
+    with clean_db.transaction() as session:
+        assert [apply_event(session, e, SHOP_SECRET, reruns) for e in events] == [DUPLICATE, DUPLICATE, RECORDED]
+    assert recorded_texts(clean_db) == ["add 1 hoodie", "Added 1", "More?"]
 
 
 def test_silence_longer_than_the_timeout_starts_a_new_conversation(clean_db):

@@ -9,6 +9,7 @@ model), the same rows column for column, the same trackers; records of ours foll
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Any
@@ -40,7 +41,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         return None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self.stream_events(tracker)
+        await self._publish_confirmed(tracker)
         with self.session_scope() as session:
             count = session.execute(self.statements.stored_in_latest_session, {"sender_id": tracker.sender_id})
             # As Rasa's _additional_events: the tracker's events past as many as the latest session has stored.
@@ -49,6 +50,19 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             if rows:
                 session.execute(self.statements.insert, rows)
             session.commit()
+
+    async def _publish_confirmed(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the turn's new events and, with RabbitMQ, waits for the broker to confirm them before the turn
+        is saved. Rasa's Pika broker publishes from background tasks that run after the save: a server killed
+        between the two would leave a saved turn that the records never get, and the shopper's client, finding the
+        turn saved, would not send it again. In this order a turn is always published when it is saved; one
+        published and not saved is sent again by the client, and the records consumer keeps it once
+        (checkout/records/reruns.py)."""
+        pending = getattr(self.event_broker, "_background_tasks", None)
+        before = set(pending) if pending is not None else set()
+        await self.stream_events(tracker)
+        if pending:
+            await asyncio.gather(*(set(pending) - before))
 
 
 class Statements:
