@@ -16,7 +16,7 @@ from pathlib import Path
 from checkout.settings import PROJECT_ROOT, Settings
 from cli.catalog_training import terms_from_csv, write_training_root_for_csv
 from cli.nlu_scoring import entity_scores, intent_scores, load_examples, resolution_scores
-from cli.scenario_runner import load_scenarios, run_scenario, running_shop
+from cli.scenario_runner import load_scenarios, run_scenarios, running_shop
 from cli.training import ensure_model
 
 RESULTS = PROJECT_ROOT / "results" / "nlu"
@@ -136,7 +136,7 @@ def evaluate_set(
                 shop.assistant.load_model(str(models[condition].resolve()))
             result = score_heldout(evaluation, condition, shop.parse)
             if scenarios:
-                outcomes = [run_scenario(shop, scenario, condition) for scenario in scenarios]
+                outcomes = run_scenarios(shop, scenarios, condition)
                 result.scenarios_total, result.scenarios_passed = len(outcomes), sum(o.passed for o in outcomes)
                 result.scenario_failures = [asdict(o) for o in outcomes if not o.passed]
                 echo(f"{evaluation.name} {condition}: {result.scenarios_passed}/{result.scenarios_total} scenarios")

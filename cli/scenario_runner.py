@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ import yaml
 
 from checkout.assistant_client import AssistantClient, AssistantUnavailable
 from checkout.carts import get_cart
-from checkout.catalog.importer import import_catalog
+from checkout.catalog.importer import import_catalog, restore_stock
 from checkout.catalog.terms_file import publish_catalog_terms
 from checkout.customers.identity import ShopperIdentity, identify
 from checkout.db.database import Database
@@ -24,6 +25,9 @@ from checkout.settings import PROJECT_ROOT, Settings
 from cli.nlu_scoring import parse_summary
 from cli.processes import Supervisor
 from cli.rasa_engine import write_endpoints
+
+# Conversations at once: measured on 2 cores (README, Measurements).
+SCENARIO_WORKERS = 4
 
 
 @dataclass
@@ -43,11 +47,14 @@ class Shop:
     assistant: AssistantClient
     catalog_csv: Path
 
-    def restock(self) -> None:
-        """The catalog's stock as in its file again, so that each conversation is judged on its own rather
-        than on what the conversations before it reserved (a few books are 3 in stock)."""
+    def restock(self, skus: set[str] | None = None) -> None:
+        """The catalog's stock as in its file again (of `skus` only, when given), so that each conversation is
+        judged on its own rather than on what the conversations before it reserved (a few books are 3 in stock)."""
         with self.db.transaction() as session:
-            import_catalog(session, self.catalog_csv.read_bytes(), self.settings.shop_currency)
+            if skus is None:
+                import_catalog(session, self.catalog_csv.read_bytes(), self.settings.shop_currency)
+            else:
+                restore_stock(session, self.catalog_csv.read_bytes(), self.settings.shop_currency, skus)
 
     def parse(self, text: str) -> dict:
         """The running pipeline's final intent and entities for a message (our catalog component included)."""
@@ -119,8 +126,58 @@ def load_scenarios(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]
 
 
-def run_scenario(shop: Shop, scenario: dict, tag: str) -> ScenarioResult:
+def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int = SCENARIO_WORKERS) -> list[ScenarioResult]:
+    """Every scenario, `workers` at a time (Rasa, the action server and the database each wait on the others in
+    a single conversation), in the given order of results. Two scenarios run at once only when their expected
+    carts and orders share no SKU: stock is all they share, and only orders take it."""
     shop.restock()
+    results: list[ScenarioResult | None] = [None] * len(scenarios)
+    waiting = list(range(len(scenarios)))
+    in_use: set[str] = set()
+    turn = threading.Condition()
+
+    def take() -> int | None:
+        with turn:
+            while waiting:
+                free = next((i for i in waiting if not scenario_skus(scenarios[i]) & in_use), None)
+                if free is not None:
+                    waiting.remove(free)
+                    in_use.update(scenario_skus(scenarios[free]))
+                    return free
+                turn.wait()
+            return None
+
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        while not failures and (index := take()) is not None:
+            try:
+                results[index] = run_scenario(shop, scenarios[index], tag)
+            except BaseException as exc:  # raised again below, in the caller's thread
+                failures.append(exc)
+            finally:
+                with turn:
+                    in_use.difference_update(scenario_skus(scenarios[index]))
+                    turn.notify_all()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    return [r for r in results if r is not None]
+
+
+def scenario_skus(scenario: dict) -> set[str]:
+    expect = scenario["expect"]
+    lines = [*(expect.get("cart") or []), *(item for o in expect.get("orders") or [] for item in o["items"])]
+    return {str(line["sku"]).casefold() for line in lines}
+
+
+def run_scenario(shop: Shop, scenario: dict, tag: str) -> ScenarioResult:
+    shop.restock(scenario_skus(scenario))
     sender = f"scenario-{tag}-{uuid.uuid4().hex[:8]}"
     transcript: list[str] = []
     replies: list[dict] = []

@@ -44,6 +44,16 @@ def import_catalog_file(db: Database, settings: Settings, data: bytes, source: s
     return result
 
 
+def restore_stock(session: Session, data: bytes, default_currency: str, skus: set[str]) -> None:
+    """The stock of `skus` (any case) as the catalog file gives it, every other row left as it is: the evaluation's
+    scripted conversations each start from the file's stock while others run beside them on other SKUs."""
+    rows, _errors = parse_catalog(data, default_currency)
+    in_file = {row.sku.casefold(): row.stock for row in rows}
+    wanted = {sku.casefold() for sku in skus} & in_file.keys()
+    for variant in session.scalars(select(Variant).where(func.lower(Variant.sku).in_(wanted))):
+        variant.stock = in_file[variant.sku.casefold()]
+
+
 def import_catalog(session: Session, data: bytes, default_currency: str) -> ImportResult:
     """A file with any bad row changes nothing and returns every error; otherwise the catalog matches the file."""
     rows, errors = parse_catalog(data, default_currency)
