@@ -28,7 +28,7 @@ from checkout.settings import PROJECT_ROOT, Settings, load_settings
 from cli.processes import Supervisor
 from cli.rasa_engine import write_endpoints
 from cli.run_command import DEMO_CATALOG, process_specs
-from tests.fake_stripe import FakeStripe
+from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, FakeStripe
 from tests.ports import reserve_port
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -179,9 +179,27 @@ def running_stack(tmp: Path, model: Path, log_name: str, catalog: Path = DEMO_CA
         db.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fake_stripe():
-    """Stripe's API on loopback for one test module (the card payment and promo-code tests)."""
+    """Stripe's API on loopback for the card payment and promo-code tests."""
     server = FakeStripe().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def card_stack(tmp_path_factory, model, fake_stripe):
+    """A shop taking cards (the fake Stripe) and the manual method, with delivery at 4.90 below 100: one stack
+    for the card payment and the promo-code tests (a Rasa start saved)."""
+    with running_stack(
+        tmp_path_factory.mktemp("card-stack"),
+        model,
+        log_name="e2e-card-stack.log",
+        shop_payment_methods="stripe,manual",
+        stripe_secret_key=API_KEY,
+        stripe_api_base=fake_stripe.url,
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        shop_delivery_fee="4.90",
+        shop_free_delivery_from="100",
+    ) as running:
+        yield running

@@ -10,9 +10,7 @@ import pytest
 from checkout.access.api_tokens import create_token
 from checkout.promotions.admin import PromoSpec, create_code
 from checkout.promotions.kinds import PromoKind
-from tests.e2e.conftest import running_stack
 from tests.e2e.conversation import Shopper
-from tests.fake_stripe import API_KEY, WEBHOOK_SECRET
 
 pytestmark = pytest.mark.e2e
 
@@ -21,21 +19,11 @@ HOODIE = "add 1 black hoodie in M"
 
 
 @pytest.fixture(scope="module")
-def promo_stack(tmp_path_factory, model, fake_stripe):
-    with running_stack(
-        tmp_path_factory.mktemp("promo-stack"),
-        model,
-        log_name="e2e-promo-stack.log",
-        shop_payment_methods="stripe,manual",
-        stripe_secret_key=API_KEY,
-        stripe_api_base=fake_stripe.url,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        shop_delivery_fee="4.90",
-        shop_free_delivery_from="100",
-    ) as running:
-        create_code(running.db, "SPRING10", PromoSpec(PromoKind.PERCENT, "10", "EUR"), actor="e2e")
-        create_code(running.db, "TAKE5", PromoSpec(PromoKind.AMOUNT, "5.00", "EUR", max_uses=1), actor="e2e")
-        yield running
+def promo_stack(card_stack):
+    """The card stack (tests/e2e/conftest.py) with two codes."""
+    create_code(card_stack.db, "SPRING10", PromoSpec(PromoKind.PERCENT, "10", "EUR"), actor="e2e")
+    create_code(card_stack.db, "TAKE5", PromoSpec(PromoKind.AMOUNT, "5.00", "EUR", max_uses=1), actor="e2e")
+    return card_stack
 
 
 @pytest.fixture(scope="module")

@@ -12,25 +12,10 @@ from sqlalchemy import select
 
 from checkout.db.models import OutboxMessage
 from checkout.notifications import SELLER_CHANNEL
-from tests.e2e.conftest import running_stack
 from tests.e2e.conversation import Shopper
-from tests.fake_stripe import API_KEY, WEBHOOK_SECRET, sign, stripe_event
+from tests.fake_stripe import WEBHOOK_SECRET, sign, stripe_event
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def card_stack(tmp_path_factory, model, fake_stripe):
-    with running_stack(
-        tmp_path_factory.mktemp("card-stack"),
-        model,
-        log_name="e2e-stripe-stack.log",
-        shop_payment_methods="stripe,manual",
-        stripe_secret_key=API_KEY,
-        stripe_api_base=fake_stripe.url,
-        stripe_webhook_secret=WEBHOOK_SECRET,
-    ) as running:
-        yield running
 
 
 def post_event(stack, event: dict, secret: str = WEBHOOK_SECRET) -> httpx.Response:
