@@ -126,7 +126,7 @@ def load_scenarios(path: Path) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["scenarios"]
 
 
-def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int = SCENARIO_WORKERS) -> list[ScenarioResult]:
+def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int | None = None) -> list[ScenarioResult]:
     """Every scenario, `workers` at a time (Rasa, the action server and the database each wait on the others in
     a single conversation), in the given order of results. Two scenarios run at once only when their expected
     carts and orders share no SKU: stock is all they share, and only orders take it."""
@@ -160,7 +160,7 @@ def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int = SC
                     in_use.difference_update(scenario_skus(scenarios[index]))
                     turn.notify_all()
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
+    threads = [threading.Thread(target=work) for _ in range(workers or SCENARIO_WORKERS)]
     for thread in threads:
         thread.start()
     for thread in threads:
