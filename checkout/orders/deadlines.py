@@ -144,7 +144,8 @@ def _remind(session: Session, settings: Settings, order_id: int, now: datetime) 
 
 def reminder_message(session: Session, settings: Settings, order: Order) -> tuple[str, list[dict] | None]:
     """ "Order X is waiting for payment: ..." with how to pay it: the manual method's instructions when that is the
-    way offered or chosen, and a button per method when the shopper has a choice."""
+    way offered or chosen, and a button per method unless the manual method is the only one (a card or Telegram
+    invoice offered alone still needs its button)."""
     assert order.payment_due_at is not None
     methods = offered_methods(settings, order.channel)
     manual_chosen = session.scalar(
@@ -157,7 +158,7 @@ def reminder_message(session: Session, settings: Settings, order: Order) -> tupl
         how=how,
         deadline=f"{order.payment_due_at:%d %b %H:%M} UTC",
     )
-    return text, (payment_buttons(methods, order.number) if len(methods) > 1 else None)
+    return text, (None if methods == ["manual"] else payment_buttons(methods, order.number))
 
 
 def _expire(session: Session, order_id: int, now: datetime) -> str | tuple[str, datetime | None] | None:

@@ -4,7 +4,7 @@ what time it is, so a test walks an order through half-time and its deadline wit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -150,6 +150,17 @@ def test_with_a_choice_of_methods_the_reminder_has_a_button_for_each(shop, setti
     assert [b["payload"] for b in reminder.buttons] == [
         f'/choose_payment_method{{"payment_method": "stripe", "order_number": "{number}"}}',
         f'/choose_payment_method{{"payment_method": "manual", "order_number": "{number}"}}',
+    ]
+
+
+def test_with_cards_alone_the_reminder_has_the_card_button(shop, settings):
+    cards = settings.replace(shop_payment_methods="stripe", stripe_secret_key="sk_test_x")
+    number = place(shop, cards)
+    run_payment_deadlines(shop, cards, now=order(shop, number).payment_reminder_at)
+    (reminder,) = sent(shop, number, "payment_reminder")
+    assert "Tap below to choose how to pay." in reminder.text
+    assert [b["payload"] for b in reminder.buttons] == [
+        f'/choose_payment_method{{"payment_method": "stripe", "order_number": "{number}"}}'
     ]
 
 
@@ -422,9 +433,10 @@ def test_two_checkouts_at_once_cannot_both_slip_under_the_limit(shop, settings):
 # --- the migration: orders placed before deadlines existed ------------------------------------------------------------
 
 
-def test_the_migration_gives_existing_unpaid_orders_a_deadline_from_when_they_were_placed(database_url):
+def test_the_migration_gives_existing_unpaid_orders_a_whole_deadline_from_the_upgrade(database_url):
+    """Their shoppers were never given a deadline: an order placed weeks ago is reminded first, not expired at once."""
     upgrade(database_url, "0009")
-    placed = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    placed = utcnow() - timedelta(days=20)
     db = Database(database_url)
     try:
         with db.engine.begin() as conn:
@@ -447,13 +459,12 @@ def test_the_migration_gives_existing_unpaid_orders_a_deadline_from_when_they_we
                         updated_at=placed,
                     )
                 )
+        upgraded = utcnow()
         upgrade(database_url)
         with db.reading() as session:
             unpaid, paid = session.scalars(select(Order).order_by(Order.id)).all()
-        assert (unpaid.payment_due_at, unpaid.payment_reminder_at) == (
-            placed + timedelta(hours=72),
-            placed + timedelta(hours=36),
-        )
+        assert upgraded <= unpaid.payment_due_at - timedelta(hours=72) <= utcnow()
+        assert unpaid.payment_due_at - unpaid.payment_reminder_at == timedelta(hours=36)
         assert unpaid.payment_reminded_at is None
         assert (paid.payment_due_at, paid.payment_reminder_at) == (None, None)
     finally:

@@ -5,7 +5,7 @@ Revises: 0009
 Create Date: 2026-12-15
 """
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,7 +16,8 @@ branch_labels = None
 depends_on = None
 
 # Orders placed before deadlines existed get the default one (SHOP_PAYMENT_DEADLINE_HOURS is not read here: a
-# migration runs without the shop's settings), counted from when they were placed; a seller can extend any of them.
+# migration runs without the shop's settings), counted from the upgrade: their shoppers were never given a deadline,
+# so each is reminded before it expires rather than expired at the first run; a seller can extend any of them.
 EXISTING_ORDERS_DEADLINE = timedelta(hours=72)
 
 
@@ -30,25 +31,19 @@ def upgrade() -> None:
         "orders",
         sa.column("id", sa.Integer()),
         sa.column("status", sa.String()),
-        sa.column("created_at", sa.DateTime(timezone=True)),
         sa.column("payment_due_at", sa.DateTime(timezone=True)),
         sa.column("payment_reminder_at", sa.DateTime(timezone=True)),
     )
     connection = op.get_bind()
-    unpaid = connection.execute(
-        sa.select(orders.c.id, orders.c.created_at).where(orders.c.status == "awaiting_payment")
-    ).all()
-    for order_id, created_at in unpaid:
-        # SQLite hands back naive UTC, PostgreSQL aware datetimes: each is written back as it came.
-        placed = created_at.astimezone(UTC) if created_at.tzinfo is not None else created_at
-        connection.execute(
-            orders.update()
-            .where(orders.c.id == order_id)
-            .values(
-                payment_due_at=placed + EXISTING_ORDERS_DEADLINE,
-                payment_reminder_at=placed + EXISTING_ORDERS_DEADLINE / 2,
-            )
+    upgraded = datetime.now(UTC)
+    connection.execute(
+        orders.update()
+        .where(orders.c.status == "awaiting_payment")
+        .values(
+            payment_due_at=upgraded + EXISTING_ORDERS_DEADLINE,
+            payment_reminder_at=upgraded + EXISTING_ORDERS_DEADLINE / 2,
         )
+    )
 
 
 def downgrade() -> None:
