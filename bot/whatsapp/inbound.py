@@ -13,7 +13,7 @@ import logging
 from bot import texts
 from bot.gateway import Gateway
 from bot.proofs import keep_proof
-from bot.relay import ask_assistant
+from bot.relay import admitted, ask_assistant
 from bot.whatsapp.graph_api import GraphApi, GraphError, GraphUnreachable
 from bot.whatsapp.rendering import Outgoing, more_choices, more_message
 from bot.whatsapp.replies import send_outgoing, send_rasa_messages, send_text
@@ -69,6 +69,8 @@ async def _forward(gw: Gateway, api: GraphApi, inbound: Inbound, text: str | Non
     async def say(sentence: str) -> object:
         return await send_text(gw, api, inbound.wa_id, sentence)
 
+    if not await admitted(gw, inbound.wa_id, say):
+        return
     replies = await ask_assistant(gw, inbound.wa_id, text, shopper_metadata(inbound), say, inbound.received_at)
     if replies is not None:
         await send_rasa_messages(gw, api, inbound.wa_id, replies)

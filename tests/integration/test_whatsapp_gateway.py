@@ -219,10 +219,30 @@ def test_a_message_waiting_behind_a_turn_at_a_stop_is_answered_after_the_restart
     assert shopper.at_rasa() == ["slow", "queued", "after"]
 
 
+def handled(env: GatewayEnv, wa_id: str) -> int:
+    with env.db.reading() as session:
+        rows = session.scalars(select(InboundMessage.status).where(InboundMessage.chat_id == wa_id)).all()
+    return sum(status == "handled" for status in rows)
+
+
 def claimed(env: GatewayEnv, wa_id: str) -> int:
     with env.db.reading() as session:
         rows = session.scalars(select(InboundMessage.status).where(InboundMessage.chat_id == wa_id)).all()
     return sum(status != "pending" for status in rows)
+
+
+def test_a_flooding_chat_reaches_rasa_only_up_to_its_limit_and_is_told_once(env, shopper):
+    restart(env, SHOP_CHAT_LIMIT_PER_CONVERSATION="3/minute")
+    try:
+        for i in range(6):
+            shopper.post(shopper.text(f"message {i}"))
+        eventually(lambda: handled(env, shopper.wa_id) == 6, 30, "every message handled")
+        assert shopper.at_rasa() == ["message 0", "message 1", "message 2"]
+        assert env.fake.texts_to(shopper.wa_id) == ["echo: message 0", "echo: message 1", "echo: message 2"] + [
+            texts.SLOW_DOWN
+        ]
+    finally:
+        restart(env)
 
 
 def test_buttons_become_reply_buttons_or_lists_and_each_press_forwards_its_payload(env, shopper):
