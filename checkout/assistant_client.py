@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 
 # The balancer hashes on it, so that one conversation stays on one Rasa server (and its lock and its cache).
 SENDER_HEADER = "X-Sender-Id"
-# Answers of a balancer (or a proxy) whose server died under the request, was down, or never answered: the turn
-# is lost to us, whether or not it ran; the tracker tells which.
-LOST_STATUSES = frozenset({502, 503, 504})
+# Answers of a balancer (or a proxy) whose server died under the request or was down: the turn is lost to us,
+# whether or not it ran; the tracker tells which. Not 504: a proxy that gave up waiting leaves the turn running, and
+# a copy sent now would run it a second time behind it.
+LOST_STATUSES = frozenset({502, 503})
 # The connection was refused, reset or closed before an answer. Timeouts are not among them: a slow turn may still
 # be running, and a copy sent now would run it a second time behind it (bot/relay.py waits for slow turns).
 LOST_CONNECTIONS = (httpx.NetworkError, httpx.RemoteProtocolError)

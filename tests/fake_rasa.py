@@ -18,7 +18,7 @@ SENDER_HEADER = "X-Sender-Id"  # as checkout.assistant_client sends it (not impo
 @dataclass(frozen=True)
 class LostTurn:
     """What one REST-channel request meets instead of Rasa's answer, as behind a balancer whose Rasa server dies:
-    `status` (502, 503, 504) from the balancer, or None: the connection closed without an answer. `after_turn`: the
+    `status` (502, 503) from the balancer, or None: the connection closed without an answer. `after_turn`: the
     turn ran and its tracker was saved first (only the answer was lost); otherwise it never ran."""
 
     status: int | None = 502

@@ -87,7 +87,7 @@ def test_a_turn_lost_after_it_ran_is_answered_from_the_tracker_without_a_resend(
     assert tracker_reads(rasa) == [("GET", f"/conversations/{QUOTED}/tracker", QUOTED)]
 
 
-@pytest.mark.parametrize("lost", [LostTurn(502), LostTurn(503), LostTurn(504), LostTurn(None)], ids=str)
+@pytest.mark.parametrize("lost", [LostTurn(502), LostTurn(503), LostTurn(None)], ids=str)
 def test_a_turn_lost_before_it_ran_is_sent_once_more_with_the_same_metadata(rasa, client, lost):
     rasa.lost_turns = [lost]
     answered = client(rasa.port)(SENDER, "hoodies?", {"channel": "web", "message_id": "m-1"})

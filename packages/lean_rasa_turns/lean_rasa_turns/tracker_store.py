@@ -55,9 +55,10 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         """Publishes the turn's new events and, with RabbitMQ, waits for the broker to confirm them before the turn
         is saved. Rasa's Pika broker publishes from background tasks that run after the save: a server killed
         between the two would leave a saved turn that the records never get, and the shopper's client, finding the
-        turn saved, would not send it again. In this order a turn is always published when it is saved; one
-        published and not saved is sent again by the client, and the records consumer keeps it once
-        (checkout/records/reruns.py)."""
+        turn saved, would not send it again. In this order a turn RabbitMQ accepted is published when it is saved;
+        one published and not saved is sent again by the client, and the records consumer keeps it once
+        (checkout/records/reruns.py). A publish RabbitMQ refuses is kept by Rasa's broker and sent again when it
+        reconnects (the turn is not held up by a broker outage): only a server dying before that loses it."""
         pending = getattr(self.event_broker, "_background_tasks", None)
         before = set(pending) if pending is not None else set()
         await self.stream_events(tracker)
