@@ -4,10 +4,12 @@ Everything the assistant says in a conversation lives in domain.yml; these are t
 work while Rasa is down or before a message reaches it.
 """
 
+from checkout import flood_limits
+
 ASSISTANT_UNAVAILABLE = "Sorry, I can't answer right now. I've kept your message; please try again in a minute."
 ASSISTANT_SLOW = "Sorry, this is taking longer than usual. I'll answer as soon as I can."
 # Past the flood limit (bot/flood.py): said once, then further messages are dropped until the limit's period passes.
-SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a minute, then send your message again."
+SLOW_DOWN = flood_limits.SLOW_DOWN
 TEXT_ONLY = "I can only read text messages. Please type what you're looking for."
 BUTTON_EXPIRED = "This button no longer works. Please type your message instead."
 PROOF_STORED = (

@@ -14,6 +14,8 @@ STRATEGY = "moving-window"
 KEY_PREFIX = "shop-flood"
 # A Redis that stops answering costs a message at most this long before its limiter falls back to memory.
 REDIS_TIMEOUT_SECONDS = 1
+# What a shopper past the limit is told, once per period, in every channel.
+SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a minute, then send your message again."
 
 
 def parse_rate(text: str) -> RateLimitItem:

@@ -20,7 +20,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from checkout import flood_limits
 from web import chat
 
-SLOW_DOWN = "You're sending messages faster than I can read them. Please wait a minute, then send your message again."
+SLOW_DOWN = flood_limits.SLOW_DOWN
 MESSAGE_VIEW = "chat.post_message"
 
 

@@ -29,7 +29,6 @@ REFUNDABLE_FROM = (
     OrderStatus.CANCELLED,
     OrderStatus.EXPIRED,
 )
-MAX_REFERENCE = 255
 
 
 def lock_order(session: Session, order_id: int) -> Order:
