@@ -10,7 +10,7 @@ import click
 from checkout.trainer.bars import BARS
 from cli.annotation_commands import nlu_annotate, nlu_ignore
 from cli.context import AppContext, pass_app
-from cli.nlu_evaluation import NluResult, evaluate_set, evaluation_sets, learned_model, save
+from cli.nlu_evaluation import NluResult, evaluate_set, evaluation_sets, evaluation_shop, learned_model, save
 from cli.training import TrainingFailed, ensure_model
 
 
@@ -29,20 +29,25 @@ def run_evaluation(
     app: AppContext, conditions: tuple[str, ...], catalogs: tuple[str, ...], scenarios: bool = True, echo=click.echo
 ) -> list[NluResult]:
     default_model = ensure_model(app.settings.model_cache_path, echo=echo)
-    results = []
-    for evaluation in evaluation_sets():
-        if catalogs and evaluation.name not in catalogs:
-            continue
+    chosen = [e for e in evaluation_sets() if not catalogs or e.name in catalogs]
+    models_of = {}  # every model trained (or taken from the cache) before the shop starts, so none trains beside it
+    for evaluation in chosen:
         if evaluation.learned_by_default:
-            models = {"learned": default_model}
+            models_of[evaluation.name] = {"learned": default_model}
         else:
-            models = {
+            models_of[evaluation.name] = {
                 condition: default_model
                 if condition == "unseen"
                 else learned_model(evaluation, app.settings.model_cache_path, echo)
                 for condition in conditions
             }
-        results.extend(evaluate_set(evaluation, models, app.settings, scenarios, echo))
+    if not chosen:
+        return []
+    results = []
+    with_actions = scenarios and any(e.scenarios.exists() for e in chosen)
+    with evaluation_shop(app.settings, chosen[0], default_model, with_actions) as shop:
+        for evaluation in chosen:
+            results.extend(evaluate_set(evaluation, models_of[evaluation.name], shop, scenarios, echo))
     return results
 
 

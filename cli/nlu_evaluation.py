@@ -8,6 +8,7 @@ is the one the default model learned, so it has one condition.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from checkout.settings import PROJECT_ROOT, Settings
 from cli.catalog_training import terms_from_csv, write_training_root_for_csv
 from cli.nlu_scoring import entity_scores, intent_scores, load_examples, resolution_scores
-from cli.scenario_runner import load_scenarios, run_scenarios, running_shop
+from cli.scenario_runner import Shop, load_scenarios, run_scenarios, running_shop
 from cli.training import ensure_model
 
 RESULTS = PROJECT_ROOT / "results" / "nlu"
@@ -116,29 +117,29 @@ def save(result: NluResult, out: Path = RESULTS) -> Path:
 
 
 def evaluate_set(
-    evaluation: EvaluationSet, models: dict[str, Path], settings: Settings, with_scenarios: bool = True, echo=print
+    evaluation: EvaluationSet, models: dict[str, Path], shop: Shop, with_scenarios: bool = True, echo=print
 ) -> list[NluResult]:
-    """The set's held-out messages and scripted conversations, per condition, in one running shop holding its
-    catalog: the next condition's model is loaded into the running Rasa (`PUT /model`), as the shop's trainer
-    does, so parses and conversations go through exactly what a shopper reaches."""
+    """The set's held-out messages and scripted conversations, per condition, in a running shop given the set's
+    catalog and each condition's model in turn (the one it serves already first), so parses and conversations go
+    through exactly what a shopper reaches. Results in the order of `models`."""
     scenarios = load_scenarios(evaluation.scenarios) if with_scenarios and evaluation.scenarios.exists() else []
-    conditions = list(models)
-    results = []
-    with running_shop(
-        settings,
-        evaluation.catalog,
-        models[conditions[0]],
-        RESULTS / f"{evaluation.name}-shop.log",
-        with_actions=bool(scenarios),
-    ) as shop:
-        for condition in conditions:
-            if condition != conditions[0]:
-                shop.assistant.load_model(str(models[condition].resolve()))
-            result = score_heldout(evaluation, condition, shop.parse)
-            if scenarios:
-                outcomes = run_scenarios(shop, scenarios, condition)
-                result.scenarios_total, result.scenarios_passed = len(outcomes), sum(o.passed for o in outcomes)
-                result.scenario_failures = [asdict(o) for o in outcomes if not o.passed]
-                echo(f"{evaluation.name} {condition}: {result.scenarios_passed}/{result.scenarios_total} scenarios")
-            results.append(result)
-    return results
+    shop.use_catalog(evaluation.catalog)
+    results = {}
+    for condition in sorted(models, key=lambda c: models[c] != shop.model):
+        shop.use_model(models[condition])
+        result = score_heldout(evaluation, condition, shop.parse)
+        if scenarios:
+            outcomes = run_scenarios(shop, scenarios, condition)
+            result.scenarios_total, result.scenarios_passed = len(outcomes), sum(o.passed for o in outcomes)
+            result.scenario_failures = [asdict(o) for o in outcomes if not o.passed]
+            echo(f"{evaluation.name} {condition}: {result.scenarios_passed}/{result.scenarios_total} scenarios")
+        results[condition] = result
+    return [results[condition] for condition in models]
+
+
+@contextlib.contextmanager
+def evaluation_shop(settings: Settings, first: EvaluationSet, model: Path, with_actions: bool):
+    """One running shop for every set: Rasa starts once (about a minute), and each set's catalog is imported into
+    it as a seller's would be."""
+    with running_shop(settings, first.catalog, model, RESULTS / "evaluation-shop.log", with_actions) as shop:
+        yield shop

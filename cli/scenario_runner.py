@@ -40,12 +40,31 @@ class ScenarioResult:
 
 @dataclass
 class Shop:
-    """A running Rasa + action server over a throwaway database holding one catalog."""
+    """A running Rasa + action server over a throwaway database holding one catalog, serving `model`."""
 
     settings: Settings
     db: Database
     assistant: AssistantClient
     catalog_csv: Path
+    model: Path
+
+    def use_catalog(self, catalog_csv: Path) -> None:
+        """Another catalog, as a seller's import makes it: the file applied whole and its words published, which
+        the running pipeline reads at its next message."""
+        if catalog_csv == self.catalog_csv:
+            return
+        self.catalog_csv = catalog_csv
+        with self.db.transaction() as session:
+            result = import_catalog(session, catalog_csv.read_bytes(), self.settings.shop_currency)
+            if not result.ok:
+                raise ValueError(f"{catalog_csv}: {result.errors[0]}")
+            publish_catalog_terms(session, Path(self.settings.shop_catalog_terms_file))
+
+    def use_model(self, model: Path) -> None:
+        """Another model, loaded into the running Rasa (`PUT /model`) as the shop's trainer does."""
+        if model != self.model:
+            self.assistant.load_model(str(model.resolve()))
+            self.model = model
 
     def restock(self, skus: set[str] | None = None) -> None:
         """The catalog's stock as in its file again (of `skus` only, when given), so that each conversation is
@@ -115,7 +134,11 @@ def running_shop(
             try:
                 supervisor.wait_ready(timeout=300)
                 yield Shop(
-                    settings, db, AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60), catalog_csv
+                    settings,
+                    db,
+                    AssistantClient(settings.rasa_url, settings.rasa_api_token, timeout=60),
+                    catalog_csv,
+                    model,
                 )
             finally:
                 supervisor.stop()

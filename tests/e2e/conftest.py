@@ -203,3 +203,29 @@ def card_stack(tmp_path_factory, model, fake_stripe):
         shop_free_delivery_from="100",
     ) as running:
         yield running
+
+
+TELEGRAM_PROVIDER_TOKEN = "284685063:TEST:e2e-provider-token"
+
+
+@pytest.fixture(scope="session")
+def telegram_shop(tmp_path_factory, model):
+    """A shop in Telegram (the fake Bot API and the real gateway) that takes Telegram invoices and the manual method:
+    one stack for the invoice and the campaign tests (a Rasa start saved)."""
+    from tests.fake_telegram import FakeTelegram
+    from tests.telegram_chat import start_gateway, stop_gateway
+
+    with running_stack(
+        tmp_path_factory.mktemp("telegram-stack"),
+        model,
+        log_name="e2e-telegram-stack.log",
+        shop_payment_methods="telegram,manual",
+        telegram_payment_provider_token=TELEGRAM_PROVIDER_TOKEN,
+    ) as stack:
+        fake = FakeTelegram()
+        log_path = stack.log_path.parent / "e2e-telegram-gateway.log"
+        log_path.write_text("")
+        gateway = start_gateway(stack.settings, fake, log_path, **GATEWAY_ENV)
+        yield type("Telegram", (), dict(fake=fake, stack=stack, log_path=log_path))
+        stop_gateway(gateway)
+        fake.close()

@@ -14,23 +14,16 @@ from checkout.marketing.campaigns import CampaignSpec, create_campaign, preview_
 from checkout.marketing.report import report_campaign
 from checkout.promotions.admin import PromoSpec
 from checkout.promotions.kinds import PromoKind
-from tests.e2e.conftest import GATEWAY_ENV, WAIT_SECONDS, running_stack
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_chat import TelegramChat, start_gateway, stop_gateway, text_of
+from tests.e2e.conftest import WAIT_SECONDS
+from tests.telegram_chat import TelegramChat, text_of
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def telegram(tmp_path_factory, model):
-    with running_stack(tmp_path_factory.mktemp("campaign-stack"), model, log_name="e2e-campaign-stack.log") as stack:
-        fake = FakeTelegram()
-        log_path = stack.log_path.parent / "e2e-campaign-gateway.log"
-        log_path.write_text("")
-        gateway = start_gateway(stack.settings, fake, log_path, **GATEWAY_ENV)
-        yield type("Telegram", (), dict(fake=fake, stack=stack))
-        stop_gateway(gateway)
-        fake.close()
+def telegram(telegram_shop):
+    """The Telegram stack of tests/e2e/conftest.py (it takes Telegram invoices too: a placed order asks how to pay)."""
+    return telegram_shop
 
 
 def orders_of(telegram, chat) -> list[Order]:

@@ -8,31 +8,15 @@ import pytest
 from sqlalchemy import select
 
 from checkout.db.models import Order, Payment
-from tests.e2e.conftest import GATEWAY_ENV, WAIT_SECONDS, running_stack
-from tests.fake_telegram import FakeTelegram
-from tests.telegram_chat import TelegramChat, start_gateway, stop_gateway, text_of
+from tests.e2e.conftest import TELEGRAM_PROVIDER_TOKEN, WAIT_SECONDS
+from tests.telegram_chat import TelegramChat, text_of
 
 pytestmark = pytest.mark.e2e
 
-PROVIDER_TOKEN = "284685063:TEST:e2e-provider-token"
-
 
 @pytest.fixture(scope="module")
-def telegram(tmp_path_factory, model):
-    with running_stack(
-        tmp_path_factory.mktemp("tgpay-stack"),
-        model,
-        log_name="e2e-telegram-payment-stack.log",
-        shop_payment_methods="telegram,manual",
-        telegram_payment_provider_token=PROVIDER_TOKEN,
-    ) as stack:
-        fake = FakeTelegram()
-        log_path = stack.log_path.parent / "e2e-telegram-payment-gateway.log"
-        log_path.write_text("")
-        gateway = start_gateway(stack.settings, fake, log_path, **GATEWAY_ENV)
-        yield type("Telegram", (), dict(fake=fake, stack=stack, log_path=log_path))
-        stop_gateway(gateway)
-        fake.close()
+def telegram(telegram_shop):
+    return telegram_shop
 
 
 def test_a_purchase_paid_by_telegram_invoice(telegram):
@@ -56,7 +40,7 @@ def test_a_purchase_paid_by_telegram_invoice(telegram):
         lambda: telegram.fake.calls_to("sendInvoice", chat.chat_id), WAIT_SECONDS, "the invoice"
     )
     assert invoice.params["prices"] == [{"label": "1 × Dad Cap (black)", "amount": 2200}]
-    assert (invoice.params["currency"], invoice.params["provider_token"]) == ("EUR", PROVIDER_TOKEN)
+    assert (invoice.params["currency"], invoice.params["provider_token"]) == ("EUR", TELEGRAM_PROVIDER_TOKEN)
     chat.last = choice
     chat.press("Pay in Telegram")  # the same button again: no second invoice
     assert len(telegram.fake.calls_to("sendInvoice", chat.chat_id)) == 1
