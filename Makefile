@@ -14,9 +14,11 @@ run: envs
 	@if $(VENV)/bin/python -m cli.layout; then $(MAKE) --no-print-directory haproxy; fi
 	$(VENV)/bin/shop run
 
-# TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests.
+# TEST_DATABASE_URL (optional) adds the PostgreSQL runs of the integration tests. Two workers: the tests of the
+# running stack (e2e, browser) on one, in order, and the other modules beside them (tests/conftest.py).
+PYTEST_WORKERS ?= 2
 test: envs chromium haproxy lint
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The gates before the tests (configured in pyproject.toml): a lint finding, a file not formatted as ruff
 # formats it, or a type error fails `make test`.

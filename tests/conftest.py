@@ -94,6 +94,22 @@ def clean_db(module_db) -> Database:
     return module_db
 
 
+# --- Two workers (`make test`: pytest-xdist, `--dist loadgroup`) ------------------------------------------------
+STACK_DIRECTORIES = ("e2e", "browser")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """With several workers: every test that needs the running stack on one worker, in order (they share one stack,
+    one model and the machine's CPU, which Rasa needs most), and each other module whole on some worker (its module
+    fixtures, a database or a gateway process, made once)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        parts = item.path.parts
+        in_stack = "tests" in parts and parts[parts.index("tests") + 1] in STACK_DIRECTORIES
+        item.add_marker(pytest.mark.xdist_group("stack" if in_stack else item.path.stem))
+
+
 # --- The end-to-end stack (tests/e2e/, tests/browser/) ---------------------------------------------------------
 # Defined here, in the one conftest both directories share: a fixture imported into two conftests is two
 # fixtures, and each started a stack of its own (two Rasa servers for the rest of the session).

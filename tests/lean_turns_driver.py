@@ -115,7 +115,8 @@ async def published_when_commit_fails(store_class: Any, store_kwargs: dict, queu
     from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue])
+    # An exchange of its own: Rasa's default one fans out to every queue bound to it, a scale-out test's included.
+    broker = PikaEventBroker("127.0.0.1", "guest", "guest", queues=[queue], exchange_name=f"{queue}_exchange")
     await broker.connect()
     store = store_class(domain=Domain.from_dict(SLOTS_DOMAIN), event_broker=broker, **store_kwargs)
     unsent_at_commit: list[int] = []
@@ -143,6 +144,7 @@ async def published_when_commit_fails(store_class: Any, store_kwargs: dict, queu
     declared = await channel.declare_queue(queue, durable=True, passive=True)
     queued = declared.declaration_result.message_count
     await channel.queue_delete(queue)
+    await channel.exchange_delete(f"{queue}_exchange")
     await connection.close()
     await broker.close()
     store.engine.dispose()
