@@ -18,7 +18,7 @@ run: envs
 # running stack (e2e, browser) on one, in order, and the other modules beside them (tests/conftest.py).
 PYTEST_WORKERS ?= 2
 test: envs chromium haproxy lint
-	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The gates before the tests (configured in pyproject.toml): a lint finding, a file not formatted as ruff
 # formats it, or a type error fails `make test`.

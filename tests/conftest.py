@@ -94,20 +94,23 @@ def clean_db(module_db) -> Database:
     return module_db
 
 
-# --- Two workers (`make test`: pytest-xdist, `--dist loadgroup`) ------------------------------------------------
-STACK_DIRECTORIES = ("e2e", "browser")
+# --- Two workers (`make test`: pytest-xdist) ------------------------------------------------------------------
+STACK_TESTS = ("tests/e2e/", "tests/browser/")
 
 
-def pytest_collection_modifyitems(config, items) -> None:
-    """With several workers: every test that needs the running stack on one worker, in order (they share one stack,
-    one model and the machine's CPU, which Rasa needs most), and each other module whole on some worker (its module
-    fixtures, a database or a gateway process, made once)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        parts = item.path.parts
-        in_stack = "tests" in parts and parts[parts.index("tests") + 1] in STACK_DIRECTORIES
-        item.add_marker(pytest.mark.xdist_group("stack" if in_stack else item.path.stem))
+def pytest_xdist_make_scheduler(config, log):
+    """Every test that needs the running stack on one worker, in order (they share one stack and one model, and Rasa
+    wants a core of its own), and each other module whole on whichever worker is free (its module fixtures, a
+    database or a gateway process, made once). pytest-xdist's own `loadgroup` cannot do it under pytest 9 (it renames
+    node ids, which pytest 9 no longer reads back)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class StackOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "stack" if module.startswith(STACK_TESTS) else module
+
+    return StackOnOneWorker(config, log)
 
 
 # --- The end-to-end stack (tests/e2e/, tests/browser/) ---------------------------------------------------------
