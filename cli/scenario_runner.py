@@ -155,6 +155,7 @@ def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int | No
     carts and orders share no SKU: stock is all they share, and only orders take it."""
     shop.restock()
     results: list[ScenarioResult | None] = [None] * len(scenarios)
+    skus = [scenario_skus(s) for s in scenarios]  # read once, checked at every hand-out
     waiting = list(range(len(scenarios)))
     in_use: set[str] = set()
     turn = threading.Condition()
@@ -162,10 +163,10 @@ def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int | No
     def take() -> int | None:
         with turn:
             while waiting:
-                free = next((i for i in waiting if not scenario_skus(scenarios[i]) & in_use), None)
+                free = next((i for i in waiting if not skus[i] & in_use), None)
                 if free is not None:
                     waiting.remove(free)
-                    in_use.update(scenario_skus(scenarios[free]))
+                    in_use.update(skus[free])
                     return free
                 turn.wait()
             return None
@@ -180,7 +181,7 @@ def run_scenarios(shop: Shop, scenarios: list[dict], tag: str, workers: int | No
                 failures.append(exc)
             finally:
                 with turn:
-                    in_use.difference_update(scenario_skus(scenarios[index]))
+                    in_use.difference_update(skus[index])
                     turn.notify_all()
 
     threads = [threading.Thread(target=work) for _ in range(workers or SCENARIO_WORKERS)]
